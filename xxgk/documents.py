@@ -1,0 +1,250 @@
+"""Stage 1, ingestion: turn a file into rows of cells, whatever its format.
+
+A document is identified by the hash of its bytes, so the same report saved
+twice under two names is one document. Files that cannot be read are not
+errors of the run: they raise :class:`DocumentRejected` with a reason a person
+can act on, and the other files go on.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".txt", ".pdf", ".html", ".htm")
+_FORMATS = {".txt": "txt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+class DocumentRejected(Exception):
+    """A file that is not loaded, with the reason shown to the user."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Row:
+    """One table row or one line of text, with where it was found."""
+
+    cells: list[str]
+    where: str  # "line 57", "page 3", "tr 12"
+
+
+@dataclass
+class RawDocument:
+    document_id: str
+    source_file: str
+    format: str  # txt | pdf | html
+    size_bytes: int
+    rows: list[Row] = field(default_factory=list)
+    pages: int | None = None
+
+
+def document_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def list_inbox(inbox: Path) -> list[Path]:
+    """Every regular file under the inbox, in a stable order (hidden files skipped)."""
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox folder does not exist: {inbox}")
+    return sorted(
+        p
+        for p in inbox.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(inbox).parts)
+    )
+
+
+def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
+    """Read one file into rows. Raises DocumentRejected with a clear reason."""
+    size = path.stat().st_size if data is None else len(data)
+    if size == 0:
+        raise DocumentRejected("empty file (0 bytes)")
+    if size > max_bytes:
+        raise DocumentRejected(
+            f"file too large: {size / 1e6:.1f} MB over the {max_bytes / 1e6:.0f} MB limit (XXGK_MAX_FILE_MB)"
+        )
+    if data is None:
+        data = path.read_bytes()
+    suffix = path.suffix.lower()
+    doc = RawDocument(document_id(data), str(path), _FORMATS.get(suffix, suffix.lstrip(".")), size)
+    if suffix == ".txt":
+        doc.rows = text_rows(decode_text(data))
+    elif suffix == ".pdf":
+        doc.rows, doc.pages = pdf_rows(data)
+    elif suffix in (".html", ".htm"):
+        doc.rows = html_rows(data)
+    else:
+        raise DocumentRejected(
+            f"unsupported file type '{suffix or '(none)'}' (supported: {' '.join(SUPPORTED_SUFFIXES)})"
+        )
+    if not any(c.strip() for r in doc.rows for c in r.cells):
+        raise DocumentRejected("no text in the document")
+    return doc
+
+
+# --- text -------------------------------------------------------------------
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK/GB2312)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise DocumentRejected("text encoding not recognised (tried UTF-8, GB18030)") from None
+        return str(best)
+
+
+def text_rows(text: str) -> list[Row]:
+    """One row per line; tab-separated cells (text copied out of tables keeps its tabs)."""
+    return [
+        Row(line.rstrip("\r").split("\t"), f"line {n}")
+        for n, line in enumerate(text.split("\n"), start=1)
+        if line.strip()
+    ]
+
+
+# --- PDF --------------------------------------------------------------------
+
+def pdf_rows(data: bytes) -> tuple[list[Row], int]:
+    """Table rows found by pdfplumber, and the lines of text outside them, in page order."""
+    import io
+
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    rows: list[Row] = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            n_pages = len(pdf.pages)
+            chars_seen = 0
+            for number, page in enumerate(pdf.pages, start=1):
+                page = page.dedupe_chars()
+                chars_seen += len(page.chars)
+                rows.extend(_page_rows(page, number))
+    except DocumentRejected:
+        raise
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise DocumentRejected(f"encrypted PDF: cannot be read without its password ({type(exc).__name__})") from None
+    except (PDFSyntaxError, PdfminerException, Exception) as exc:  # pdfminer raises many kinds
+        text = str(exc) or type(exc).__name__
+        if "password" in text.lower() or "encrypt" in text.lower():
+            raise DocumentRejected(f"encrypted PDF: cannot be read without its password ({text})") from None
+        raise DocumentRejected(f"corrupt or truncated PDF: {text}") from None
+    if chars_seen == 0:
+        raise DocumentRejected(
+            f"PDF has no text layer ({n_pages} page(s) of images, probably a scan); OCR is not supported yet"
+        )
+    return rows, n_pages
+
+
+def _page_rows(page, number: int) -> list[Row]:
+    where = f"page {number}"
+    blocks: list[tuple[float, list[Row]]] = []
+    table_boxes = []
+    for table in page.find_tables():
+        cells = table.extract()
+        # WPS draws a ruled frame around body text: a one-column "table" is text, not a table.
+        if max((len(r) for r in cells), default=0) < 2:
+            continue
+        table_boxes.append(table.bbox)
+        blocks.append((table.bbox[1], [Row([c if c is not None else "" for c in r], where) for r in cells]))
+
+    def outside(obj) -> bool:
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in table_boxes)
+
+    text_page = page.filter(outside) if table_boxes else page
+    for line in text_page.extract_text_lines():
+        blocks.append((line["top"], [Row([line["text"]], where)]))
+    blocks.sort(key=lambda b: b[0])
+    return [row for _, block in blocks for row in block]
+
+
+# --- HTML -------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
+_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "center", "pre", "span", "font", "strong", "b"}
+
+
+def decode_html(data: bytes) -> str:
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        charset = match.group(1).decode("ascii").lower()
+        if charset in ("gb2312", "gbk", "gb18030", "x-gbk"):
+            charset = "gb18030"
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(data)
+
+
+def html_rows(data: bytes) -> list[Row]:
+    """Innermost table rows (nested layout tables are looked through) and text blocks, in order."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(decode_html(data))
+    except Exception as exc:  # lxml raises ParserError on garbage
+        raise DocumentRejected(f"HTML could not be parsed: {exc}") from None
+    for bad in root.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    for br in root.xpath("//br"):
+        br.tail = "\n" + (br.tail or "")
+    rows: list[Row] = []
+    counter = {"tr": 0}
+
+    def cell_text(el) -> str:
+        return el.text_content().replace("\xa0", " ").strip()
+
+    def walk(el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "table":
+            for tr in el.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
+                counter["tr"] += 1
+                tds = tr.xpath("./td|./th")
+                if any(td.xpath(".//table") for td in tds):
+                    for td in tds:
+                        walk(td)
+                    continue
+                cells: list[str] = []
+                for td in tds:
+                    cells.append(cell_text(td))
+                    span = td.get("colspan", "1")
+                    cells.extend([""] * (int(span) - 1 if span.isdigit() and 1 < int(span) < 50 else 0))
+                if any(cells):
+                    rows.append(Row(cells, f"tr {counter['tr']}"))
+            return
+        has_block_child = any(isinstance(c.tag, str) and (c.tag == "table" or c.tag in _BLOCK_TAGS or c.xpath(".//table")) for c in el)
+        if not has_block_child:
+            text = cell_text(el)
+            for line in text.split("\n"):
+                if line.strip():
+                    rows.append(Row([line.strip()], f"tr {counter['tr']}"))
+            return
+        if el.text and el.text.strip():
+            rows.append(Row([el.text.strip()], f"tr {counter['tr']}"))
+        for child in el:
+            walk(child)
+            if child.tail and child.tail.strip():
+                rows.append(Row([child.tail.strip()], f"tr {counter['tr']}"))
+
+    body = root.find("body")
+    walk(body if body is not None else root)
+    return rows

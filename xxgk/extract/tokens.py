@@ -1,0 +1,57 @@
+"""Cells of a normalised document as a flat stream of typed tokens.
+
+Tables arrive in every shape (tab-separated lines, one cell per line, PDF table
+rows, HTML rows), so extraction reads a stream: a row label is followed by the
+run of value cells that belongs to it, wherever the row breaks fall.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from xxgk.normalise import NormalisedDocument
+
+
+class Kind(Enum):
+    TEXT = "text"
+    NUMBER = "number"
+    NULL_MARK = "null_mark"  # "/", "—", "-", "无": printed, but not a number
+    EMPTY = "empty"  # an empty cell between tabs or in a ruled table
+
+
+NULL_MARKS = frozenset({"/", "\\", "-", "--", "—", "——", "―", "–", "无", "/", "-/-", "×"})
+_NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(万元|元|件|个|条|项|次|人)?$")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: Kind
+    text: str  # folded, for matching
+    printed: str
+    row: int  # index of the source row, to tell which cells shared a line
+    where: str
+    value: float | None = None
+    unit: str | None = None
+
+
+def classify(text: str) -> tuple[Kind, float | None, str | None]:
+    if not text:
+        return Kind.EMPTY, None, None
+    if text in NULL_MARKS:
+        return Kind.NULL_MARK, None, None
+    m = _NUMBER.match(text)
+    if m:
+        return Kind.NUMBER, float(m.group(1).replace(",", "")), m.group(2)
+    return Kind.TEXT, None, None
+
+
+def tokenize(doc: NormalisedDocument) -> list[Token]:
+    tokens: list[Token] = []
+    for i, row in enumerate(doc.rows):
+        if not any(c.text for c in row.cells):
+            continue
+        for cell in row.cells:
+            kind, value, unit = classify(cell.text)
+            tokens.append(Token(kind, cell.text, cell.printed, i, row.where, value, unit))
+    return tokens

@@ -1,0 +1,217 @@
+"""Stage 2, normalisation: one script, one width, and what the report says it is.
+
+- pinyin annotations such as 報(bào) are removed *before* converting, so that
+  OpenCC sees whole phrases;
+- Traditional -> Simplified with OpenCC's ``t2s`` (``tw2sp`` would rewrite
+  vocabulary, wrong for mainland text);
+- full-width/half-width and whitespace are folded for matching only: the
+  printed text of every cell is kept as it was.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+from xxgk.documents import DocumentRejected, RawDocument
+from xxgk.vocabulary import FORMAT_2019, FORMAT_2021
+
+FIRST_STANDARD_YEAR = 2019
+
+# A run of lowercase pinyin letters (tone marks allowed) in brackets right after a Han character.
+_PINYIN = re.compile(r"(?<=[\u3400-\u9fff])[(（]\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹ]{1,7}\s*[)）]")
+_SPACE = re.compile(r"\s+")
+# CJK Radicals Supplement code points some PDF producers emit for ordinary characters;
+# NFKC folds the Kangxi block (U+2F00–2FD5) but not these.
+_RADICALS = str.maketrans({"⺠": "民", "⻓": "长", "⻛": "风", "⻆": "角", "⻔": "门", "⻢": "马", "⻋": "车", "⻅": "见", "⻓": "长", "⺁": "厂", "⻜": "飞", "⻝": "食", "⻩": "黄", "⻬": "齐", "⻚": "页", "⻄": "西", "⻅": "见", "⻘": "青", "⻰": "龙", "⻳": "龟"})
+
+
+def strip_pinyin(text: str) -> str:
+    """報(bào)告 -> 報告; leaves (一) and (单位：万元) alone."""
+    return _PINYIN.sub("", text)
+
+
+@cache
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return _converter().convert(text)
+
+
+def fold(text: str) -> str:
+    """The matching form: NFKC (full-width -> half-width, Kangxi radicals -> Han), no whitespace."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text).translate(_RADICALS))
+
+
+@dataclass
+class Cell:
+    text: str  # folded, simplified: for matching
+    printed: str  # as printed in the source, stripped
+
+
+@dataclass
+class NormalisedRow:
+    cells: list[Cell]
+    where: str
+
+
+@dataclass
+class NormalisedDocument:
+    document_id: str
+    source_file: str
+    format: str
+    size_bytes: int
+    agency: str
+    year: int
+    format_version: str
+    rows: list[NormalisedRow] = field(default_factory=list)
+    pages: int | None = None
+
+
+def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> NormalisedDocument:
+    # Convert the whole document at once: per-cell calls would cost an OpenCC call per cell
+    # and break phrases that OpenCC converts as a unit.
+    joined = "\n".join("\t".join(c.replace("\n", " ").replace("\t", " ") for c in r.cells) for r in raw.rows)
+    simplified = to_simplified(strip_pinyin(joined)).split("\n")
+    if len(simplified) != len(raw.rows):  # OpenCC keeps line structure; be loud if it ever does not
+        raise RuntimeError("script conversion changed the number of lines")
+    rows: list[NormalisedRow] = []
+    for raw_row, line in zip(raw.rows, simplified):
+        texts = line.split("\t")
+        cells = [Cell(fold(t), p.strip()) for t, p in zip(texts, raw_row.cells)]
+        rows.append(NormalisedRow(cells, raw_row.where))
+    lines = [" ".join(c.printed for c in r.cells if c.text) for r in rows]
+    simplified_lines = [" ".join(t.strip() for t in line.split("\t") if t.strip()) for line in simplified]
+    if not is_annual_report(simplified_lines):
+        raise DocumentRejected(
+            "not a government information-disclosure annual report "
+            "(no '政府信息公开…年度报告' title and no standard table headings)"
+        )
+    year = detect_year(simplified_lines)
+    today = today or _dt.date.today()
+    if year is None:
+        raise DocumentRejected("statistics year not found in the report")
+    if year < FIRST_STANDARD_YEAR:
+        raise DocumentRejected(f"statistics year {year} predates the standard tables ({FIRST_STANDARD_YEAR})")
+    if year > today.year:
+        raise DocumentRejected(f"statistics year {year} is in the future")
+    del lines
+    return NormalisedDocument(
+        document_id=raw.document_id,
+        source_file=raw.source_file,
+        format=raw.format,
+        size_bytes=raw.size_bytes,
+        agency=detect_agency(simplified_lines, year),
+        year=year,
+        format_version=detect_format_version(rows, year),
+        rows=rows,
+        pages=raw.pages,
+    )
+
+
+_TITLE = re.compile(r"(20\d\d)\s*年\s*度?\s*(.{0,40}?)\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?年\s*度\s*报\s*告")
+_PERIOD = re.compile(r"统计期限.{0,6}?(20\d\d)\s*年\s*1\s*月\s*1\s*日")
+
+
+def is_annual_report(lines: list[str]) -> bool:
+    head = "".join(lines[:60])
+    if _TITLE.search(fold(head)):
+        return True
+    folded = fold("".join(lines))
+    return "收到和处理政府信息公开申请情况" in folded and "主动公开政府信息情况" in folded
+
+
+def detect_year(lines: list[str]) -> int | None:
+    """The statistics year: from the title, else from the statistics period sentence."""
+    for line in lines[:40]:
+        m = _TITLE.search(fold(line))
+        if m:
+            return int(m.group(1))
+    # a title split over lines: "2023 年政府信息公开工作年度报告" on its own line is caught
+    # above; a year alone on one line and the words on the next are caught here
+    head = fold("".join(lines[:40]))
+    m = _TITLE.search(head) or _PERIOD.search(fold("".join(lines)))
+    return int(m.group(1)) if m else None
+
+
+_INSTITUTION = re.compile(r"(人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|管理局|监督局|局|委|厅|办|院|中心|街道办事处|政府)$")
+_REGION = re.compile(r"(省|市|区|县|旗|州|盟|镇|乡)$")
+_SOURCE = re.compile(r"来源\s*[:：]\s*(\S+)")
+_LEAD = re.compile(r"^.*?(?:现公布|现将|发布|关于)")
+
+
+def detect_agency(lines: list[str], year: int) -> str:
+    """The agency as the report names itself.
+
+    Prefer the full name: a web page's 来源 line, or the body's "现公布X{year}年…报告",
+    over an abbreviated title (启东市政府办 -> 启东市人民政府办公室).
+    """
+    title_name = ""
+    for i, line in enumerate(lines[:40]):
+        f = fold(line)
+        m = _TITLE.search(f)
+        if not m:
+            continue
+        before = f[: m.start()].strip()
+        between = m.group(2)
+        if between and between not in ("政府",) and not between.startswith("政府"):
+            title_name = between  # "2023年岭东区人民政府信息公开…": the name sits after the year
+            if not _INSTITUTION.search(title_name) and title_name.endswith("人民"):
+                title_name += "政府"
+        elif before:
+            title_name = before
+        else:  # title split over lines: the name is on the line(s) above
+            for prev in reversed(lines[max(0, i - 3) : i]):
+                if fold(prev):
+                    title_name = fold(prev)
+                    break
+        break
+    candidates = []
+    for line in lines[:60]:
+        m = _SOURCE.search(line)
+        if m and _INSTITUTION.search(fold(m.group(1))):
+            candidates.append(fold(m.group(1)))
+    body = fold("".join(lines[:80]))
+    for m in re.finditer(rf"([\u4e00-\u9fff]{{2,30}}?){year}年度?政府信息公开工作年度报告", body):
+        name = _LEAD.sub("", m.group(1))
+        if _INSTITUTION.search(name):
+            candidates.append(name)
+    if title_name and _INSTITUTION.search(title_name) and not candidates:
+        return title_name
+    for name in candidates:
+        if not title_name or _same_agency(title_name, name):
+            return name
+    if title_name and _REGION.search(title_name) and f"{title_name}人民政府" in body:
+        return f"{title_name}人民政府"
+    return title_name or (candidates[0] if candidates else "(unknown agency)")
+
+
+def _same_agency(short: str, full: str) -> bool:
+    """启东市政府办 abbreviates 启东市人民政府办公室: same region prefix, letters in order."""
+    if short == full:
+        return True
+    region = re.match(r"^.*?(?:省|市|区|县|旗|州|盟)", short)
+    if not region or not full.startswith(region.group(0)):
+        return False
+    rest = iter(full[len(region.group(0)) :])
+    return all(ch in rest for ch in short[len(region.group(0)) :])
+
+
+_HEADERS_2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增减", "政府集中采购", "采购项目数量")
+_HEADERS_2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额")
+
+
+def detect_format_version(rows: list[NormalisedRow], year: int) -> str:
+    """From the section-二 table headers themselves; the year only breaks a tie."""
+    texts = [c.text for r in rows for c in r.cells if c.text]
+    score_2019 = sum(any(h in t for t in texts) for h in _HEADERS_2019)
+    score_2021 = sum(any(h in t for t in texts) for h in _HEADERS_2021)
+    if score_2019 != score_2021:
+        return FORMAT_2019 if score_2019 > score_2021 else FORMAT_2021
+    return FORMAT_2019 if year <= 2020 else FORMAT_2021

@@ -1,0 +1,93 @@
+"""The shared vocabulary of ``spec/categories.csv`` and ``spec/applicant_types.csv``."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+
+from xxgk import SPEC_DIR
+
+FORMAT_2021 = "2021"
+FORMAT_2019 = "2019"
+
+# Template column order of table 三, fixed by the State Council format.
+APPLICANT_COLUMNS = (
+    "natural_person",
+    "commercial",
+    "research",
+    "social_welfare",
+    "legal_service",
+    "other_org",
+    "total",
+)
+
+# Table 四: 15 numbers, three groups of five, in template order.
+REVIEW_GROUPS = ("review", "litigation_direct", "litigation_after_review")
+REVIEW_OUTCOMES = ("upheld", "corrected", "other", "pending", "total")
+REVIEW_CODES = tuple(f"{g}.{o}" for g in REVIEW_GROUPS for o in REVIEW_OUTCOMES)
+
+# The 万元 measures: a printed 元 amount in them is converted.
+TEN_THOUSAND_YUAN_MEASURES = frozenset({"amount_10k_yuan"})
+# Measures that may legitimately be negative (2019 format "本年增/减").
+SIGNED_MEASURES = frozenset({"change"})
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    section: int
+    table: str
+    parent_code: str | None
+    label_2021: str | None
+    label_2019: str | None
+    measures_2021: tuple[str, ...]
+    measures_2019: tuple[str, ...]
+
+    def measures(self, format_version: str) -> tuple[str, ...]:
+        return self.measures_2019 if format_version == FORMAT_2019 else self.measures_2021
+
+
+def _parse_measures(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``"issued,repealed | 2019: made,published"`` -> (2021 measures, 2019 measures)."""
+    current: tuple[str, ...] = ()
+    older: tuple[str, ...] | None = None
+    for part in (p.strip() for p in text.split("|")):
+        if part.startswith("2019:"):
+            older = tuple(m.strip() for m in part[5:].split(",") if m.strip())
+        elif part:
+            current = tuple(m.strip() for m in part.split(",") if m.strip())
+    return current, (current if older is None else older)
+
+
+@cache
+def categories() -> dict[str, Category]:
+    out: dict[str, Category] = {}
+    with open(SPEC_DIR / "categories.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            m2021, m2019 = _parse_measures(row["measures"])
+            label_2019 = row["label_2019_format"] or None
+            if label_2019 == "同左":
+                label_2019 = row["label_2021_format"]
+            out[row["category_code"]] = Category(
+                code=row["category_code"],
+                section=int(row["section"]),
+                table=row["table"],
+                parent_code=row["parent_code"] or None,
+                label_2021=row["label_2021_format"] or None,
+                label_2019=label_2019,
+                measures_2021=m2021 if row["label_2021_format"] else (),
+                measures_2019=m2019 if label_2019 else (),
+            )
+    return out
+
+
+@cache
+def applicant_types() -> list[dict[str, str]]:
+    with open(SPEC_DIR / "applicant_types.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def table_of(category_code: str) -> str:
+    """'art20' for section 二, 'applications' for 三, 'review_litigation' for 四."""
+    section = categories()[category_code].section
+    return {2: "art20", 3: "applications", 4: "review_litigation"}[section]
