@@ -248,3 +248,41 @@ def html_rows(data: bytes) -> list[Row]:
     body = root.find("body")
     walk(body if body is not None else root)
     return rows
+
+
+# --- a whole inbox ------------------------------------------------------------
+
+REJECTED_SCHEMA = {"document_id": "str", "source_file": "str", "stage": "str", "year": "int", "reason": "str"}
+
+
+@dataclass
+class Ingested:
+    documents: list[RawDocument]
+    rejected: list[dict]  # document_id, source_file, stage, year, reason
+    duplicate_files: dict[str, list[str]]  # document_id -> other paths with the same bytes
+    files_seen: int
+
+
+def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, progress=None) -> Ingested:
+    """Read every file; the same bytes twice are one document; bad files are rejected, not fatal."""
+    documents: dict[str, RawDocument] = {}
+    duplicates: dict[str, list[str]] = {}
+    rejected: list[dict] = []
+    for n, path in enumerate(paths, start=1):
+        try:
+            size = path.stat().st_size
+            data = path.read_bytes() if 0 < size <= max_bytes else None
+            doc_id = document_id(data) if data is not None else document_id(f"{path}:{size}".encode())
+            if data is not None and doc_id in documents:
+                duplicates.setdefault(doc_id, []).append(str(path))
+                continue
+            if data is None:
+                read_document(path, b"" if size == 0 else None, max_bytes=max_bytes)  # raises the reason
+            documents[doc_id] = read_document(path, data, max_bytes=max_bytes)
+        except DocumentRejected as exc:
+            rejected.append({"document_id": doc_id, "source_file": str(path), "stage": "ingestion", "year": None, "reason": exc.reason})
+        except OSError as exc:
+            rejected.append({"document_id": document_id(str(path).encode()), "source_file": str(path), "stage": "ingestion", "year": None, "reason": f"cannot read file: {exc.strerror or exc}"})
+        if progress:
+            progress(n, len(paths), path)
+    return Ingested(list(documents.values()), rejected, duplicates, len(paths))

@@ -25,7 +25,10 @@ _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])[(（]\s*[a-zāáǎàēéěèīíǐì
 _SPACE = re.compile(r"\s+")
 # CJK Radicals Supplement code points some PDF producers emit for ordinary characters;
 # NFKC folds the Kangxi block (U+2F00–2FD5) but not these.
-_RADICALS = str.maketrans({"⺠": "民", "⻓": "长", "⻛": "风", "⻆": "角", "⻔": "门", "⻢": "马", "⻋": "车", "⻅": "见", "⻓": "长", "⺁": "厂", "⻜": "飞", "⻝": "食", "⻩": "黄", "⻬": "齐", "⻚": "页", "⻄": "西", "⻅": "见", "⻘": "青", "⻰": "龙", "⻳": "龟"})
+_RADICALS = str.maketrans(
+    {"⺠": "民", "⻓": "长", "⻛": "风", "⻆": "角", "⻔": "门", "⻢": "马", "⻋": "车", "⻅": "见", "⺁": "厂",
+     "⻜": "飞", "⻝": "食", "⻩": "黄", "⻬": "齐", "⻚": "页", "⻄": "西", "⻘": "青", "⻰": "龙", "⻳": "龟"}
+)
 
 
 def strip_pinyin(text: str) -> str:
@@ -86,7 +89,6 @@ def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> No
         texts = line.split("\t")
         cells = [Cell(fold(t), p.strip()) for t, p in zip(texts, raw_row.cells)]
         rows.append(NormalisedRow(cells, raw_row.where))
-    lines = [" ".join(c.printed for c in r.cells if c.text) for r in rows]
     simplified_lines = [" ".join(t.strip() for t in line.split("\t") if t.strip()) for line in simplified]
     if not is_annual_report(simplified_lines):
         raise DocumentRejected(
@@ -101,7 +103,6 @@ def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> No
         raise DocumentRejected(f"statistics year {year} predates the standard tables ({FIRST_STANDARD_YEAR})")
     if year > today.year:
         raise DocumentRejected(f"statistics year {year} is in the future")
-    del lines
     return NormalisedDocument(
         document_id=raw.document_id,
         source_file=raw.source_file,
@@ -215,3 +216,17 @@ def detect_format_version(rows: list[NormalisedRow], year: int) -> str:
     if score_2019 != score_2021:
         return FORMAT_2019 if score_2019 > score_2021 else FORMAT_2021
     return FORMAT_2019 if year <= 2020 else FORMAT_2021
+
+
+def normalise_all(documents: list[RawDocument], *, today: _dt.date | None = None, progress=None) -> tuple[list[NormalisedDocument], list[dict]]:
+    """Normalise every document; those that are not usable reports are rejected with the reason."""
+    done: list[NormalisedDocument] = []
+    rejected: list[dict] = []
+    for n, raw in enumerate(documents, start=1):
+        try:
+            done.append(normalise_document(raw, today=today))
+        except DocumentRejected as exc:
+            rejected.append({"document_id": raw.document_id, "source_file": raw.source_file, "stage": "normalisation", "year": None, "reason": exc.reason})
+        if progress:
+            progress(n, len(documents), raw.source_file)
+    return done, rejected

@@ -1,0 +1,131 @@
+"""Quality gates: the accounting identities, run with Great Expectations inside the graph.
+
+A report that breaks an identity is still loaded (its printed numbers are facts
+about the report); the violations travel with it into the warehouse. Only a
+structural fault of our own extraction blocks the load of the year.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MetadataValue,
+    Output,
+    asset,
+    asset_check,
+)
+
+from assets.extraction import report_tables
+from assets.partitions import year_partitions
+from pipelines.resources import DataDocsResource
+from xxgk.extract.year import YearTables
+from xxgk.vocabulary import APPLICANT_COLUMNS, categories
+
+REPORT_IDENTITIES = ("T3_BALANCE", "T3_RESULTS_SUM", "T3_OTHER_SUM", "T3_APPLICANT_SUM", "T4_GROUP_SUM", "NON_NEGATIVE")
+CELL_STATUSES = ("read", "converted", "null_mark", "blank", "not_placed")
+
+
+@dataclass
+class CheckedFacts:
+    tables: YearTables
+    violations: pl.DataFrame  # agency, year, identity, scope, expected, printed, cells, document_id
+    incomplete: pl.DataFrame  # identity instances that could not be evaluated, and why
+    quality: pl.DataFrame  # document_id, identities_checked, violations, incomplete, quality_status
+    data_docs: str | None
+
+
+def structural_problems(cells: pl.DataFrame) -> list[str]:
+    """Faults of our own extraction, not of the report: these block the load."""
+    problems = []
+    key = ["document_id", "category_code", "applicant_type", "measure"]
+    dupes = cells.group_by(key).len().filter(pl.col("len") > 1)
+    if dupes.height:
+        problems.append(f"{dupes.height} cells extracted twice, e.g. {dupes.row(0)}")
+    unknown = set(cells["category_code"].unique()) - set(categories())
+    if unknown:
+        problems.append(f"category codes not in categories.csv: {sorted(unknown)}")
+    bad_types = set(cells["applicant_type"].drop_nulls().unique()) - set(APPLICANT_COLUMNS)
+    if bad_types:
+        problems.append(f"applicant types not in applicant_types.csv: {sorted(bad_types)}")
+    bad_status = set(cells["cell_status"].unique()) - set(CELL_STATUSES)
+    if bad_status:
+        problems.append(f"unknown cell statuses: {sorted(bad_status)}")
+    lost = cells.filter(pl.col("cell_status").is_in(["read", "converted"]) & pl.col("value").is_null()).height
+    if lost:
+        problems.append(f"{lost} cells read as numbers but without a value")
+    return problems
+
+
+@asset_check(asset=report_tables, blocking=True, partitions_def=year_partitions,
+             description="The extracted cells are well formed: unique keys, known codes and statuses.")
+def cells_well_formed(context: AssetCheckExecutionContext, report_tables: YearTables) -> AssetCheckResult:
+    problems = structural_problems(report_tables.cells)
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"cells": report_tables.cells.height, "problems": MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")},
+    )
+
+
+@asset(
+    group_name="xxgk",
+    partitions_def=year_partitions,
+    check_specs=[AssetCheckSpec(name=i, asset="checked_facts", description=f"identity {i} (spec/identities.md)") for i in REPORT_IDENTITIES]
+    + [AssetCheckSpec(name="extraction_complete", asset="checked_facts",
+                      description="every cell an identity needs was extracted (else: our parser, not the report)")],
+    description="The chosen report of each agency-year, with every identity checked by Great Expectations.",
+)
+def checked_facts(context: AssetExecutionContext, report_tables: YearTables, data_docs: DataDocsResource):
+    from expectations.gates import validate_reports  # GX costs ~3 s to import: only where it runs
+
+    docs_dir = Path(data_docs.path) / context.partition_key if data_docs.enabled else None
+    result = validate_reports(report_tables.chosen_cells(), data_docs_dir=docs_dir)
+    checked = CheckedFacts(
+        tables=report_tables,
+        violations=result.violations,
+        incomplete=result.incomplete,
+        quality=result.per_document,
+        data_docs=str(result.data_docs_index) if result.data_docs_index else None,
+    )
+    docs_link = {"data docs": MetadataValue.path(checked.data_docs)} if checked.data_docs else {}
+    yield Output(
+        checked,
+        metadata={
+            "identities checked": result.checked,
+            "violations": result.violations.height,
+            "incomplete": result.incomplete.height,
+            "reports": MetadataValue.md(_table_md(result.per_document)),
+            **docs_link,
+        },
+    )
+    for identity in REPORT_IDENTITIES:
+        broken = result.violations.filter(pl.col("identity") == identity)
+        yield AssetCheckResult(
+            check_name=identity,
+            passed=broken.is_empty(),
+            severity=AssetCheckSeverity.WARN,  # a finding about the report: loaded all the same
+            metadata={
+                "violations": broken.height,
+                "detail": MetadataValue.md(_table_md(broken.select("agency", "scope", "expected", "printed", "cells"))),
+                **docs_link,
+            },
+        )
+    yield AssetCheckResult(
+        check_name="extraction_complete",
+        passed=result.incomplete.is_empty(),
+        severity=AssetCheckSeverity.WARN,
+        metadata={"incomplete": result.incomplete.height, "detail": MetadataValue.md(_table_md(result.incomplete.head(50)))},
+    )
+
+
+def _table_md(frame: pl.DataFrame) -> str:
+    if frame.is_empty():
+        return "none"
+    header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()]
+    return "\n".join([header, *rows])

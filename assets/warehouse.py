@@ -1,0 +1,72 @@
+import polars as pl
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+
+from assets.normalisation import NormalisedBatch
+from assets.partitions import year_partitions
+from assets.quality import CheckedFacts
+from warehouse.loader import YearBatch, ensure_schema, load_rejections, load_years
+from xxgk.extract.year import REJECTED_SCHEMA
+
+# DuckDB allows one writing process: every asset that writes the file is in this pool,
+# whose limit (dagster.yaml) is 1.
+WRITER_POOL = "duckdb_writer"
+
+
+@asset(
+    group_name="xxgk",
+    partitions_def=year_partitions,
+    pool=WRITER_POOL,
+    description="The year's checked facts in the DuckDB star schema (replaces that year only, in one transaction).",
+)
+def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts, duckdb: DuckDBResource) -> MaterializeResult:
+    tables = checked_facts.tables
+    chosen = tables.chosen()
+    reports = chosen.select(
+        "agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings",
+        pl.len().over(["agency", "year"]).cast(pl.Int32).alias("versions"),
+    ).join(checked_facts.quality.select("document_id", "quality_status"), on="document_id", how="left")
+    versions = tables.documents.group_by("agency", "year").len("versions")
+    reports = reports.drop("versions").join(versions, on=["agency", "year"]).select(
+        "agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings", "versions", "quality_status"
+    )
+    batch = YearBatch(
+        years=[int(context.partition_key)],
+        documents=tables.documents.drop("cells", "cells_read", "warnings"),
+        reports=reports,
+        cells=tables.chosen_cells(),
+        warnings=tables.warnings,
+        violations=checked_facts.violations,
+        rejected=tables.rejected,
+    )
+    with duckdb.get_connection() as con:
+        ensure_schema(con)
+        counts = load_years(con, batch)
+    return MaterializeResult(
+        metadata={
+            **{k: MetadataValue.int(v) for k, v in counts.items()},
+            "reports loaded": MetadataValue.md(
+                "\n".join(f"- {r['agency']} {r['year']} ({r['quality_status']})" for r in reports.iter_rows(named=True)) or "none"
+            ),
+        }
+    )
+
+
+@asset(
+    group_name="xxgk",
+    pool=WRITER_POOL,
+    description="Files that could not be read or are not reports, with the reason (table rejected_document).",
+)
+def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedBatch, duckdb: DuckDBResource) -> MaterializeResult:
+    rejected = pl.DataFrame(normalised_documents.rejected, schema=REJECTED_SCHEMA)
+    with duckdb.get_connection() as con:
+        ensure_schema(con)
+        load_rejections(con, rejected, ["ingestion", "normalisation"])
+    return MaterializeResult(
+        metadata={
+            "rejected": rejected.height,
+            "reasons": MetadataValue.md(
+                "\n".join(f"- `{r['source_file']}`: {r['reason']}" for r in rejected.iter_rows(named=True)) or "none"
+            ),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Dagster wiring: Definitions, jobs, schedules, sensors, resources and the `xxgk` command."""

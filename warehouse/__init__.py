@@ -1,0 +1,1 @@
+"""The DuckDB star schema (schema.sql) and its bulk, transactional, idempotent loaders."""

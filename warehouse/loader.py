@@ -1,0 +1,186 @@
+"""Bulk loads of Polars frames into the DuckDB star schema.
+
+Every load is one transaction that replaces a whole slice (the years being
+loaded, or the rejected documents of a stage): loading the same documents twice
+leaves the same rows, and a load that dies half-way leaves the slice as it was.
+No Dagster here: the assets hand in a connection.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from xxgk.vocabulary import applicant_types, categories
+
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+AGENCY_ID = "substr(md5({col}), 1, 12)"
+
+
+@dataclass
+class YearBatch:
+    """Everything the warehouse holds about the reports of some statistics years."""
+
+    years: list[int]
+    documents: pl.DataFrame  # document_id, source_file, duplicate_files, format, size_bytes, pages, agency, year, format_version, status
+    reports: pl.DataFrame  # agency, year, document_id, format_version, cells, cells_read, warnings, versions, quality_status
+    cells: pl.DataFrame  # document_id, agency, year, table_name, category_code, applicant_type, measure, value, printed, cell_status, location
+    warnings: pl.DataFrame  # document_id, agency, year, table_name, category_code, kind, message, printed, location
+    violations: pl.DataFrame  # agency, year, identity, scope, expected, printed, cells, document_id
+    rejected: pl.DataFrame  # document_id, source_file, stage, year, reason
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables and view, and (re)seed the vocabulary dimensions."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        cats = pl.DataFrame(
+            [
+                {
+                    "category_code": c.code,
+                    "section": c.section,
+                    "table_name": {2: "art20", 3: "applications", 4: "review_litigation"}[c.section],
+                    "parent_code": c.parent_code,
+                    "label_2021": c.label_2021,
+                    "label_2019": c.label_2019,
+                    "measures_2021": ",".join(c.measures_2021) or None,
+                    "measures_2019": ",".join(c.measures_2019) or None,
+                }
+                for c in categories().values()
+            ]
+        )
+        types = pl.DataFrame(applicant_types()).rename({"group": "applicant_group"})
+        types = types.with_columns(pl.col("applicant_group").replace("", None))
+        con.execute("DELETE FROM dim_category")
+        con.execute("INSERT INTO dim_category SELECT * FROM cats")
+        con.execute("DELETE FROM dim_applicant_type")
+        con.execute("INSERT INTO dim_applicant_type SELECT applicant_type, label, applicant_group FROM types")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, int]:
+    """Replace everything about `batch.years` in one transaction; other years are untouched."""
+    years = pl.DataFrame({"year": batch.years}, schema={"year": pl.Int32})
+    documents, reports, cells = batch.documents, batch.reports, batch.cells
+    warnings, violations, rejected = batch.warnings, batch.violations, batch.rejected
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in (
+            "fact_report",
+            "fact_active_disclosure",
+            "fact_application",
+            "fact_review_litigation",
+            "fact_extraction_warning",
+            "fact_identity_violation",
+        ):
+            con.execute(f"DELETE FROM {table} WHERE year IN (SELECT year FROM years)")
+        con.execute("DELETE FROM dim_document WHERE year IN (SELECT year FROM years)")
+        con.execute("DELETE FROM rejected_document WHERE stage = 'extraction' AND year IN (SELECT year FROM years)")
+        # a document that was rejected earlier and now loads (a fixed reader) is no longer rejected
+        con.execute("DELETE FROM rejected_document WHERE document_id IN (SELECT document_id FROM documents)")
+        con.execute("DELETE FROM dim_document WHERE document_id IN (SELECT document_id FROM documents)")
+
+        con.execute(
+            f"""INSERT INTO dim_year
+                SELECT DISTINCT year, CASE WHEN year <= 2020 THEN '2019' ELSE '2021' END FROM years
+                WHERE year NOT IN (SELECT year FROM dim_year)"""
+        )
+        con.execute(
+            f"""INSERT INTO dim_agency
+                SELECT DISTINCT {AGENCY_ID.format(col='agency')}, agency FROM documents
+                WHERE agency IS NOT NULL
+                  AND {AGENCY_ID.format(col='agency')} NOT IN (SELECT agency_id FROM dim_agency)"""
+        )
+        con.execute(
+            f"""INSERT INTO dim_document
+                SELECT document_id, source_file, duplicate_files, format, size_bytes, pages,
+                       {AGENCY_ID.format(col='agency')}, year, format_version, status
+                FROM documents ORDER BY document_id"""
+        )
+        con.execute(
+            f"""INSERT INTO fact_report
+                SELECT {AGENCY_ID.format(col='agency')}, year, document_id, format_version,
+                       cells, cells_read, warnings, versions, quality_status
+                FROM reports ORDER BY agency, year"""
+        )
+        # Facts: only the cells of the document chosen for each agency-year.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE chosen_cells AS
+                SELECT {AGENCY_ID.format(col='c.agency')} AS agency_id, c.*
+                FROM cells c JOIN reports r USING (document_id)"""
+        )
+        con.execute(
+            """INSERT INTO fact_active_disclosure
+               SELECT agency_id, year, category_code, measure, value, printed, cell_status, document_id, location
+               FROM chosen_cells WHERE table_name = 'art20' ORDER BY agency_id, year, category_code, measure"""
+        )
+        con.execute(
+            """INSERT INTO fact_application
+               SELECT agency_id, year, category_code, applicant_type, value, printed, cell_status, document_id, location
+               FROM chosen_cells WHERE table_name = 'applications'
+               ORDER BY agency_id, year, category_code, applicant_type"""
+        )
+        con.execute(
+            """INSERT INTO fact_review_litigation
+               SELECT agency_id, year, category_code, value, printed, cell_status, document_id, location
+               FROM chosen_cells WHERE table_name = 'review_litigation' ORDER BY agency_id, year, category_code"""
+        )
+        con.execute("DROP TABLE chosen_cells")
+        con.execute(
+            f"""INSERT INTO fact_extraction_warning
+                SELECT document_id, {AGENCY_ID.format(col='agency')}, year, table_name, category_code,
+                       kind, message, printed, location
+                FROM warnings ORDER BY document_id, location, kind"""
+        )
+        con.execute(
+            f"""INSERT INTO fact_identity_violation
+                SELECT {AGENCY_ID.format(col='agency')}, year, identity, scope, expected, printed, cells, document_id
+                FROM violations ORDER BY agency, year, identity, scope"""
+        )
+        con.execute(
+            """INSERT INTO rejected_document
+               SELECT document_id, source_file, stage, year, reason FROM rejected ORDER BY source_file"""
+        )
+        counts = {
+            "documents": documents.height,
+            "reports": reports.height,
+            "cells": con.execute(
+                "SELECT (SELECT count(*) FROM fact_active_disclosure WHERE year IN (SELECT year FROM years))"
+                " + (SELECT count(*) FROM fact_application WHERE year IN (SELECT year FROM years))"
+                " + (SELECT count(*) FROM fact_review_litigation WHERE year IN (SELECT year FROM years))"
+            ).fetchone()[0],
+            "warnings": warnings.height,
+            "violations": violations.height,
+        }
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def load_rejections(con: duckdb.DuckDBPyConnection, rejected: pl.DataFrame, stages: list[str]) -> int:
+    """Replace the rejected documents of early stages (those that never got a year)."""
+    stage_list = pl.DataFrame({"stage": stages})
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM rejected_document WHERE stage IN (SELECT stage FROM stage_list)")
+        con.execute("INSERT INTO rejected_document SELECT document_id, source_file, stage, year, reason FROM rejected ORDER BY source_file")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return rejected.height

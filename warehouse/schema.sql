@@ -1,0 +1,143 @@
+-- xxgk star schema. Facts are keyed by agency, year and disclosure category; every fact
+-- keeps the text printed in the report and the document and place it was read from.
+-- No foreign-key constraints: DuckDB checks them row by row and forbids deleting a parent
+-- inside the transaction that reloads it; the loader keeps the keys consistent and the
+-- tests check it.
+
+CREATE TABLE IF NOT EXISTS dim_year (
+    year            INTEGER PRIMARY KEY,
+    format_version  VARCHAR NOT NULL      -- template in force for that year: 2019 (〔2019〕60号) or 2021 (〔2021〕30号)
+);
+
+CREATE TABLE IF NOT EXISTS dim_agency (
+    agency_id    VARCHAR PRIMARY KEY,     -- stable: a hash of the name, the same in every load
+    agency_name  VARCHAR NOT NULL         -- as the report names itself
+);
+
+CREATE TABLE IF NOT EXISTS dim_category (
+    category_code  VARCHAR PRIMARY KEY,
+    section        INTEGER NOT NULL,      -- 2 = 二, 3 = 三, 4 = 四
+    table_name     VARCHAR NOT NULL,
+    parent_code    VARCHAR,
+    label_2021     VARCHAR,
+    label_2019     VARCHAR,
+    measures_2021  VARCHAR,
+    measures_2019  VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS dim_applicant_type (
+    applicant_type   VARCHAR PRIMARY KEY,
+    label            VARCHAR NOT NULL,
+    applicant_group  VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS dim_document (
+    document_id     VARCHAR NOT NULL,     -- sha256 of the bytes (16 hex): the same bytes twice are one document
+    source_file     VARCHAR NOT NULL,
+    duplicate_files VARCHAR,              -- other paths with the same bytes
+    format          VARCHAR NOT NULL,
+    size_bytes      BIGINT NOT NULL,
+    pages           INTEGER,
+    agency_id       VARCHAR,
+    year            INTEGER,
+    format_version  VARCHAR,
+    status          VARCHAR NOT NULL      -- loaded | superseded (another document of the same agency-year was chosen)
+);
+
+CREATE TABLE IF NOT EXISTS fact_report (
+    agency_id       VARCHAR NOT NULL,
+    year            INTEGER NOT NULL,
+    document_id     VARCHAR NOT NULL,     -- the document whose facts are loaded for this agency-year
+    format_version  VARCHAR NOT NULL,
+    cells           INTEGER NOT NULL,
+    cells_read      INTEGER NOT NULL,
+    warnings        INTEGER NOT NULL,
+    versions        INTEGER NOT NULL,     -- documents seen for this agency-year
+    quality_status  VARCHAR NOT NULL      -- set by the identity gates
+);
+
+CREATE TABLE IF NOT EXISTS fact_active_disclosure (   -- table 二 (第二十条)
+    agency_id      VARCHAR NOT NULL,
+    year           INTEGER NOT NULL,
+    category_code  VARCHAR NOT NULL,
+    measure        VARCHAR NOT NULL,
+    value          DOUBLE,
+    printed        VARCHAR,
+    cell_status    VARCHAR NOT NULL,      -- read | converted | null_mark | blank | not_placed
+    document_id    VARCHAR NOT NULL,
+    location       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS fact_application (         -- table 三
+    agency_id       VARCHAR NOT NULL,
+    year            INTEGER NOT NULL,
+    category_code   VARCHAR NOT NULL,
+    applicant_type  VARCHAR NOT NULL,
+    value           DOUBLE,
+    printed         VARCHAR,
+    cell_status     VARCHAR NOT NULL,
+    document_id     VARCHAR NOT NULL,
+    location        VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS fact_review_litigation (   -- table 四
+    agency_id      VARCHAR NOT NULL,
+    year           INTEGER NOT NULL,
+    category_code  VARCHAR NOT NULL,
+    value          DOUBLE,
+    printed        VARCHAR,
+    cell_status    VARCHAR NOT NULL,
+    document_id    VARCHAR NOT NULL,
+    location       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS fact_extraction_warning (
+    document_id    VARCHAR NOT NULL,
+    agency_id      VARCHAR,
+    year           INTEGER,
+    table_name     VARCHAR,
+    category_code  VARCHAR,
+    kind           VARCHAR NOT NULL,
+    message        VARCHAR NOT NULL,
+    printed        VARCHAR,
+    location       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS fact_identity_violation (
+    agency_id    VARCHAR NOT NULL,
+    year         INTEGER NOT NULL,
+    identity     VARCHAR NOT NULL,
+    scope        VARCHAR NOT NULL,
+    expected     DOUBLE,
+    printed      DOUBLE,
+    cells        VARCHAR,
+    document_id  VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rejected_document (
+    document_id  VARCHAR NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    stage        VARCHAR NOT NULL,         -- ingestion | normalisation | extraction
+    year         INTEGER,                  -- known only for documents rejected at extraction
+    reason       VARCHAR NOT NULL
+);
+
+-- The public contract for BI tools: keep these names and columns stable.
+CREATE OR REPLACE VIEW v_disclosure_facts AS
+SELECT a.agency_name AS agency, f.year, d.format_version, f.category_code,
+       CAST(NULL AS VARCHAR) AS applicant_type, f.measure, f.value, f.printed, f.document_id, d.source_file
+FROM fact_active_disclosure f
+JOIN dim_agency a USING (agency_id)
+JOIN dim_document d USING (document_id)
+UNION ALL
+SELECT a.agency_name, f.year, d.format_version, f.category_code,
+       f.applicant_type, 'count', f.value, f.printed, f.document_id, d.source_file
+FROM fact_application f
+JOIN dim_agency a USING (agency_id)
+JOIN dim_document d USING (document_id)
+UNION ALL
+SELECT a.agency_name, f.year, d.format_version, f.category_code,
+       CAST(NULL AS VARCHAR), 'count', f.value, f.printed, f.document_id, d.source_file
+FROM fact_review_litigation f
+JOIN dim_agency a USING (agency_id)
+JOIN dim_document d USING (document_id);

@@ -1,0 +1,58 @@
+"""What is in the warehouse, for the run summary and for people."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass
+class Summary:
+    documents: int
+    reports: list[tuple]  # agency, year, format_version, cells, warnings, quality_status, source_file
+    cells: int
+    warnings: int
+    violations: list[tuple]  # agency, year, identity, scope, expected, printed
+    rejected: list[tuple]  # source_file, stage, reason
+
+
+def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None) -> Summary:
+    where = "" if years is None else f"WHERE year IN ({','.join(str(int(y)) for y in years) or 'NULL'})"
+    one = lambda q: con.execute(q).fetchone()[0]  # noqa: E731
+    return Summary(
+        documents=one(f"SELECT count(*) FROM dim_document {where}"),
+        reports=con.execute(
+            f"""SELECT a.agency_name, r.year, r.format_version, r.cells, r.warnings, r.quality_status, d.source_file
+                FROM fact_report r JOIN dim_agency a USING (agency_id) JOIN dim_document d USING (document_id)
+                {where.replace('year', 'r.year')} ORDER BY r.year, a.agency_name"""
+        ).fetchall(),
+        cells=one(f"SELECT count(*) FROM v_disclosure_facts {where}"),
+        warnings=one(f"SELECT count(*) FROM fact_extraction_warning w JOIN fact_report r USING (document_id) {where.replace('year', 'r.year')}"),
+        violations=con.execute(
+            f"""SELECT a.agency_name, v.year, v.identity, v.scope, v.expected, v.printed
+                FROM fact_identity_violation v JOIN dim_agency a USING (agency_id)
+                {where.replace('year', 'v.year')} ORDER BY v.year, a.agency_name, v.identity, v.scope"""
+        ).fetchall(),
+        rejected=con.execute("SELECT source_file, stage, reason FROM rejected_document ORDER BY source_file").fetchall(),
+    )
+
+
+def render(summary: Summary, files_read: int | None = None) -> str:
+    lines = []
+    if files_read is not None:
+        lines.append(f"files read:        {files_read}")
+    lines += [
+        f"documents loaded:  {summary.documents}",
+        f"reports loaded:    {len(summary.reports)}",
+    ]
+    for agency, year, fmt, cells, warnings, status, source in summary.reports:
+        lines.append(f"  {year}  {agency:<24}  {cells:>4} cells  {warnings:>2} warnings  {status:<24} {source.rsplit('/', 1)[-1]}")
+    lines.append(f"cells loaded:      {summary.cells}")
+    lines.append(f"warnings:          {summary.warnings}")
+    lines.append(f"identity violations: {len(summary.violations)}")
+    for agency, year, identity, scope, expected, printed in summary.violations:
+        lines.append(f"  {year}  {agency}  {identity} [{scope}]: expected {expected:g}, printed {printed:g}")
+    lines.append(f"files not loaded:  {len(summary.rejected)}")
+    for source, stage, reason in summary.rejected:
+        lines.append(f"  {source}: {reason} ({stage})")
+    return "\n".join(lines)
