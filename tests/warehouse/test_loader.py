@@ -1,0 +1,59 @@
+"""Loads are bulk, transactional and idempotent, and replace only their own years."""
+import polars as pl
+import pytest
+
+from tests.conftest import SAMPLE_FILES
+from warehouse.loader import YearBatch, connect, ensure_schema, load_years
+from xxgk.documents import ingest
+from xxgk.extract.year import REJECTED_SCHEMA, extract_year
+from xxgk.normalise import normalise_all
+
+VIOLATION_SCHEMA = {"agency": pl.String, "year": pl.Int32, "identity": pl.String, "scope": pl.String,
+                    "expected": pl.Float64, "printed": pl.Float64, "cells": pl.String, "document_id": pl.String}
+
+
+@pytest.fixture(scope="module")
+def documents():
+    docs, rejected = normalise_all(ingest(SAMPLE_FILES).documents)
+    assert not rejected
+    return docs
+
+
+def batch_for(documents, year: int) -> YearBatch:
+    tables = extract_year(documents, year)
+    chosen = tables.chosen()
+    reports = chosen.select("agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings",
+                            pl.lit(1).alias("versions"), pl.lit("passed").alias("quality_status"))
+    return YearBatch([year], tables.documents.drop("cells", "cells_read", "warnings"), reports, tables.chosen_cells(),
+                     tables.warnings, pl.DataFrame(schema=VIOLATION_SCHEMA), pl.DataFrame(schema=REJECTED_SCHEMA))
+
+
+def snapshot(con) -> dict[str, list]:
+    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+    return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+
+
+def test_loading_twice_gives_identical_contents_and_other_years_stay(tmp_path, documents):
+    con = connect(tmp_path / "w.duckdb")
+    ensure_schema(con)
+    load_years(con, batch_for(documents, 2023))
+    counts = load_years(con, batch_for(documents, 2024))
+    assert counts["cells"] == 186  # hongze-2024.pdf
+    first = snapshot(con)
+    ensure_schema(con)
+    load_years(con, batch_for(documents, 2023))
+    assert snapshot(con) == first
+    by_year = dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall())
+    assert by_year == {2023: 993, 2024: 186}
+
+
+def test_a_failed_load_leaves_the_warehouse_as_it_was(tmp_path, documents):
+    con = connect(tmp_path / "w.duckdb")
+    ensure_schema(con)
+    load_years(con, batch_for(documents, 2023))
+    before = snapshot(con)
+    broken = batch_for(documents, 2023)
+    broken.violations = pl.DataFrame({"no_such_column": [1]})  # fails half-way through the load
+    with pytest.raises(Exception):
+        load_years(con, broken)
+    assert snapshot(con) == before

@@ -1,0 +1,99 @@
+"""Extraction: every printed cell of tables 二, 三, 四, damage recorded, never repaired."""
+import polars as pl
+import pytest
+
+from tests.conftest import SAMPLE_FILES, expected_cells
+from xxgk.documents import RawDocument, Row, read_document
+from xxgk.extract import extract_report
+from xxgk.extract.tables import place
+from xxgk.extract.tokens import Kind, Token, classify
+from xxgk.normalise import normalise_document
+
+KEY = ["category_code", "applicant_type", "measure"]
+
+
+def _tokens(*row_cells: list[str]) -> list[Token]:
+    out = []
+    for r, cells in enumerate(row_cells):
+        for text in cells:
+            kind, value, unit = classify(text)
+            out.append(Token(kind, text, text, r, f"line {r + 1}", value, unit))
+    return out
+
+
+def test_classify_cells():
+    assert classify("1077980元") == (Kind.NUMBER, 1077980.0, "元")
+    assert classify("7730.28") == (Kind.NUMBER, 7730.28, None)
+    assert classify("1,234") == (Kind.NUMBER, 1234.0, None)
+    assert classify("-3") == (Kind.NUMBER, -3.0, None)
+    assert classify("/")[0] is Kind.NULL_MARK and classify("—")[0] is Kind.NULL_MARK
+    assert classify("")[0] is Kind.EMPTY
+    assert classify("行政许可")[0] is Kind.TEXT
+
+
+def test_place_exact_row_ignores_layout_blanks():
+    # dongning-2023.txt line 44: "行政许可\t1772\t\t"
+    placed, problem = place(_tokens(["1772", "", ""]), 1)
+    assert [t.printed for t in placed] == ["1772"] and problem is None
+
+
+def test_place_short_row_uses_the_rows_own_gap():
+    # dongning-2023.txt line 67: (六)1 carries 6 numbers then an empty cell where the total goes
+    placed, problem = place(_tokens(["0"] * 6 + [""]), 7)
+    assert [t.kind for t in placed] == [Kind.NUMBER] * 6 + [Kind.EMPTY]
+    assert "column(s) [7] recorded as blank" in problem
+
+
+def test_place_short_row_without_a_gap_places_nothing():
+    # fuxin-taiping-office-2023.txt line 63: (三)1 carries 6 numbers and no trace of the seventh
+    placed, problem = place(_tokens(["0"] * 6), 7)
+    assert placed == [None] * 7 and "ambiguous" in problem
+
+
+def test_place_long_row_only_where_every_reading_agrees():
+    # suifenhe-business-env-2023.txt line 56: 8 zeros for 7 columns: every reading gives 0
+    placed, problem = place(_tokens(["0"] * 8), 7)
+    assert [t.value for t in placed] == [0.0] * 7 and "7 placed" in problem
+    # 1 2 9 3 for 3 columns: column 1 is 1 or 2, column 2 is 2 or 9, column 3 is 9 or 3: none certain
+    placed, _ = place(_tokens(["1", "2", "9", "3"]), 3)
+    assert placed == [None, None, None]
+    placed, _ = place(_tokens(["5", "5", "7", "7"]), 3)
+    assert [p.value if p else None for p in placed] == [5.0, None, 7.0]
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
+def test_every_cell_of_every_sample_matches_the_hand_transcription(path):
+    got = extract_report(normalise_document(read_document(path))).cells_frame()
+    want = expected_cells(path.stem)
+    assert got.height == want.height
+    joined = want.join(got, on=KEY, how="full", nulls_equal=True, suffix="_got")
+    assert joined.filter(pl.col("category_code").is_null() | pl.col("category_code_got").is_null()).is_empty()
+    for row in joined.iter_rows(named=True):
+        assert (row["value"], row["printed"]) == (row["value_got"], row["printed_got"]), row
+
+
+def test_yuan_in_a_10k_yuan_column_is_converted_with_a_warning():
+    extraction = extract_report(normalise_document(read_document([p for p in SAMPLE_FILES if "lingdong" in p.name][0])))
+    fees = extraction.cells_frame().filter(pl.col("category_code") == "active.fees").row(0, named=True)
+    assert (fees["value"], fees["printed"], fees["cell_status"]) == (107.798, "1077980元", "converted")
+    kinds = {(w["category_code"], w["kind"]) for w in extraction.warnings}
+    assert ("active.fees", "unit_converted") in kinds
+    assert ("application.carried_forward", "missing_row") in kinds  # lingdong never prints 四、结转下年度继续办理
+
+
+def test_null_marks_keep_what_was_printed():
+    lines = [
+        "某县人民政府2023年政府信息公开工作年度报告",
+        "二、主动公开政府信息情况",
+        "第二十条第（一）项",
+        "信息内容\t本年制发件数\t本年废止件数\t现行有效件数",
+        "规章\t/\t—\t0",
+        "三、收到和处理政府信息公开申请情况",
+    ]
+    raw = RawDocument("x", "x.txt", "txt", 1, [Row(line.split("\t"), f"line {i}") for i, line in enumerate(lines, 1)])
+    cells = extract_report(normalise_document(raw)).cells_frame().filter(pl.col("category_code") == "active.rules")
+    assert cells.select("measure", "value", "printed", "cell_status").rows() == [
+        ("issued", None, "/", "null_mark"),
+        ("repealed", None, "—", "null_mark"),
+        ("in_force", 0.0, "0", "read"),
+    ]
