@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
@@ -11,6 +13,11 @@ from xxgk.extract.year import REJECTED_SCHEMA
 # DuckDB allows one writing process: every asset that writes the file is in this pool,
 # whose limit (dagster.yaml) is 1.
 WRITER_POOL = "duckdb_writer"
+
+
+def _writer(duckdb: DuckDBResource):
+    Path(duckdb.database).parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.get_connection()
 
 
 @asset(
@@ -39,7 +46,7 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         violations=checked_facts.violations,
         rejected=tables.rejected,
     )
-    with duckdb.get_connection() as con:
+    with _writer(duckdb) as con:
         ensure_schema(con)
         counts = load_years(con, batch)
     return MaterializeResult(
@@ -59,7 +66,7 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
 )
 def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedBatch, duckdb: DuckDBResource) -> MaterializeResult:
     rejected = pl.DataFrame(normalised_documents.rejected, schema=REJECTED_SCHEMA)
-    with duckdb.get_connection() as con:
+    with _writer(duckdb) as con:
         ensure_schema(con)
         load_rejections(con, rejected, ["ingestion", "normalisation"])
     return MaterializeResult(

@@ -16,3 +16,11 @@ year_job = define_asset_job(
     partitions_def=year_partitions,
     description="Extract the tables of one statistics year, check the identities, load the warehouse.",
 )
+
+# The annual schedule's job: read the inbox and load one year, in one run.
+annual_job = define_asset_job(
+    "xxgk_annual",
+    selection=AssetSelection.all(),
+    partitions_def=year_partitions,
+    description="Read the inbox, then extract, check and load one statistics year.",
+)

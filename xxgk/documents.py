@@ -286,3 +286,26 @@ def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, progress=No
         if progress:
             progress(n, len(paths), path)
     return Ingested(list(documents.values()), rejected, duplicates, len(paths))
+
+
+def fingerprint_inbox(paths: list[Path], previous: dict[str, list]) -> tuple[dict[str, list], list[str]]:
+    """The content hash of every file, re-hashing only files whose size or mtime changed.
+
+    Returns the new state {path: [size, mtime_ns, hash]} and the paths whose *content*
+    is new or changed: a touched but unchanged file is not a change.
+    """
+    state: dict[str, list] = {}
+    changed: list[str] = []
+    known_hashes = {entry[2] for entry in previous.values()}
+    for path in paths:
+        st = path.stat()
+        key = str(path)
+        old = previous.get(key)
+        if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+            state[key] = old
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        state[key] = [st.st_size, st.st_mtime_ns, digest]
+        if not (old and old[2] == digest) and digest not in known_hashes:
+            changed.append(key)
+    return state, changed
