@@ -61,10 +61,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         types = pl.DataFrame(applicant_types()).rename({"group": "applicant_group"})
         types = types.with_columns(pl.col("applicant_group").replace("", None))
+        con.register("cats", cats)
+        con.register("types", types)
         con.execute("DELETE FROM dim_category")
         con.execute("INSERT INTO dim_category SELECT * FROM cats")
         con.execute("DELETE FROM dim_applicant_type")
         con.execute("INSERT INTO dim_applicant_type SELECT applicant_type, label, applicant_group FROM types")
+        con.unregister("cats")
+        con.unregister("types")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -76,6 +80,11 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
     years = pl.DataFrame({"year": batch.years}, schema={"year": pl.Int32})
     documents, reports, cells = batch.documents, batch.reports, batch.cells
     warnings, violations, rejected = batch.warnings, batch.violations, batch.rejected
+    # Frames are registered by name, not found by DuckDB's scan of the caller's variables.
+    frames = {"years": years, "documents": documents, "reports": reports, "cells": cells,
+              "warnings": warnings, "violations": violations, "rejected": rejected}
+    for name, frame in frames.items():
+        con.register(name, frame)
     con.execute("BEGIN TRANSACTION")
     try:
         for table in (
@@ -169,12 +178,16 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        for name in frames:
+            con.unregister(name)
     return counts
 
 
 def load_rejections(con: duckdb.DuckDBPyConnection, rejected: pl.DataFrame, stages: list[str]) -> int:
     """Replace the rejected documents of early stages (those that never got a year)."""
-    stage_list = pl.DataFrame({"stage": stages})
+    con.register("stage_list", pl.DataFrame({"stage": stages}))
+    con.register("rejected", rejected)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM rejected_document WHERE stage IN (SELECT stage FROM stage_list)")
@@ -183,4 +196,7 @@ def load_rejections(con: duckdb.DuckDBPyConnection, rejected: pl.DataFrame, stag
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.unregister("stage_list")
+        con.unregister("rejected")
     return rejected.height

@@ -1,0 +1,69 @@
+"""A load killed half-way leaves the warehouse as it was before that load."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from tests.warehouse.test_loader import snapshot
+from warehouse.loader import connect
+
+KILLED_LOADER = textwrap.dedent(
+    """
+    import sys, time
+    from tests.warehouse.test_loader import batch_for
+    from warehouse.loader import connect, ensure_schema, load_years
+    from xxgk.documents import ingest
+    from xxgk.normalise import normalise_all
+    from tests.conftest import SAMPLE_FILES
+
+    docs, _ = normalise_all(ingest(SAMPLE_FILES).documents)
+    batch = batch_for(docs, 2023)
+    batch.cells = batch.cells.with_columns(printed=batch.cells["printed"] + "-reloaded")
+
+    class SlowConnection:
+        # the loader sees a connection that stalls in the middle of its transaction
+        def __init__(self, con):
+            self.con = con
+        def register(self, name, frame):
+            return self.con.register(name, frame)
+        def unregister(self, name):
+            return self.con.unregister(name)
+        def execute(self, sql, *args):
+            out = self.con.execute(sql, *args)
+            if sql.lstrip().startswith("INSERT INTO fact_application"):
+                print("MIDWAY", flush=True)
+                time.sleep(60)
+            return out
+
+    con = connect(sys.argv[1])
+    load_years(SlowConnection(con), batch)
+    """
+)
+
+
+def test_killing_a_load_midway_leaves_the_warehouse_unchanged(tmp_path):
+    from tests.warehouse.test_loader import batch_for
+    from warehouse.loader import ensure_schema, load_years
+    from xxgk.documents import ingest
+    from xxgk.normalise import normalise_all
+    from tests.conftest import SAMPLE_FILES
+
+    path = tmp_path / "w.duckdb"
+    docs, _ = normalise_all(ingest(SAMPLE_FILES).documents)
+    with connect(path) as con:
+        ensure_schema(con)
+        load_years(con, batch_for(docs, 2023))
+        load_years(con, batch_for(docs, 2024))
+        before = snapshot(con)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_LOADER, str(path)], stdout=subprocess.PIPE, text=True,
+                            cwd=os.getcwd(), env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        assert proc.stdout.readline().strip() == "MIDWAY"  # facts of 2023 deleted, half re-inserted
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    with connect(path, read_only=True) as con:
+        assert snapshot(con) == before
+        assert con.execute("SELECT count(*) FROM v_disclosure_facts WHERE printed LIKE '%-reloaded'").fetchone() == (0,)
