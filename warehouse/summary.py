@@ -1,6 +1,7 @@
 """What is in the warehouse, for the run summary and for people."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import duckdb
@@ -37,6 +38,12 @@ def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None) ->
     )
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify by display width: a Han character takes two columns in a terminal."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - shown)
+
+
 def render(summary: Summary, files_read: int | None = None) -> str:
     lines = []
     if files_read is not None:
@@ -46,7 +53,7 @@ def render(summary: Summary, files_read: int | None = None) -> str:
         f"reports loaded:    {len(summary.reports)}",
     ]
     for agency, year, fmt, cells, warnings, status, source in summary.reports:
-        lines.append(f"  {year}  {agency:<24}  {cells:>4} cells  {warnings:>2} warnings  {status:<24} {source.rsplit('/', 1)[-1]}")
+        lines.append(f"  {year}  {_pad(agency, 28)} {cells:>4} cells {warnings:>3} warnings  {_pad(status or '', 20)} {source.rsplit('/', 1)[-1]}")
     lines.append(f"cells loaded:      {summary.cells}")
     lines.append(f"warnings:          {summary.warnings}")
     lines.append(f"identity violations: {len(summary.violations)}")

@@ -97,3 +97,22 @@ def test_null_marks_keep_what_was_printed():
         ("repealed", None, "—", "null_mark"),
         ("in_force", 0.0, "0", "read"),
     ]
+
+
+def _warnings_of(path, replace: tuple[str, str] | None = None):
+    raw = read_document(path)
+    if replace:
+        for row in raw.rows:
+            row.cells = [c.replace(*replace) for c in row.cells]
+    return extract_report(normalise_document(raw)).warnings
+
+
+def test_narrative_total_is_cross_checked_with_table_3():
+    qidong = [p for p in SAMPLE_FILES if "qidong" in p.name][0]
+    # "共受理依申請公開162件(含上年結轉3件)" and table 三: 159 new + 3 carried over
+    assert not [w for w in _warnings_of(qidong) if w["kind"] == "narrative_mismatch"]
+    broken = [w for w in _warnings_of(qidong, ("公開162件", "公開170件")) if w["kind"] == "narrative_mismatch"]
+    assert len(broken) == 1 and "170件" in broken[0]["message"] and "159 new + 3 carried over" in broken[0]["message"]
+    # hongze-2024.pdf: "区政府办代表区政府受理政府信息公开申请 17 件", split over two PDF lines; table 三 says 95
+    hongze = [w for w in _warnings_of([p for p in SAMPLE_FILES if p.suffix == ".pdf"][0]) if w["kind"] == "narrative_mismatch"]
+    assert len(hongze) == 1 and "17件" in hongze[0]["message"] and hongze[0]["location"] == "page 1"

@@ -94,10 +94,42 @@ def extract_report(doc: NormalisedDocument) -> Extraction:
             out.warn(table, None, "missing_table", f"table {_TABLE_TITLES[table]} not found")
             continue
         reader(tokens[start:end], doc, out)
+    first_table = min((b[0] for b in bounds.values()), default=len(tokens))
+    cross_check_narrative(tokens[:first_table], out)
     return out
 
 
-_TABLE_TITLES = {"art20": "二 (第二十条)", "applications": "三 (applications)", "review_litigation": "四 (review and litigation)"}
+# "共受理依申请公开162件(含上年结转3件)", "受理政府信息公开申请 17 件"
+_NARRATIVE_TOTAL = re.compile(
+    r"(?:受理|收到)[^。;；]{0,16}?(?:政府信息公开|依申请公开)(?:申请)?(?:共计|共)?(\d+)件(?:[(（]含上年结转(\d+)件[)）])?"
+)
+
+
+def cross_check_narrative(tokens: list[Token], out: Extraction) -> None:
+    """Where section 一 states how many applications were handled, compare it with table 三."""
+    def total(code: str) -> float | None:
+        return next((c["value"] for c in out.cells if c["category_code"] == code and c["applicant_type"] == "total"), None)
+
+    new, carried = total("application.new_received"), total("application.carried_over")
+    if new is None:
+        return
+    # Narrative lines break anywhere (PDF text lines): match over the joined text.
+    texts = [t for t in tokens if t.kind is Kind.TEXT]
+    joined = "".join(t.text for t in texts)
+    starts, pos = [], 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t.text)
+    for m in _NARRATIVE_TOTAL.finditer(joined):
+        stated = float(m.group(1))
+        readings = {new} | ({new + carried} if carried is not None else set())
+        if stated in readings:
+            continue
+        involved = [t for t, start in zip(texts, starts) if start < m.end() and start + len(t.text) > m.start()]
+        table = f"{new:g} new" + (f" + {carried:g} carried over" if carried is not None else "")
+        out.warn("applications", "application.new_received", "narrative_mismatch",
+                 f"the text states {m.group(0)}; table 三 has {table}", involved)
+
 
 # --- sections -----------------------------------------------------------------
 
