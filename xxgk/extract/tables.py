@@ -84,6 +84,9 @@ def _span(tokens) -> str | None:
     return wheres[0] if len(wheres) == 1 else f"{wheres[0]}–{wheres[-1].split(' ')[-1]}"
 
 
+_TABLE_TITLES = {"art20": "二 (第二十条)", "applications": "三 (applications)", "review_litigation": "四 (review and litigation)"}
+
+
 def extract_report(doc: NormalisedDocument) -> Extraction:
     out = Extraction(doc.document_id)
     tokens = tokenize(doc)
