@@ -1,0 +1,33 @@
+"""Headless Debian Chromium for screenshots, set up the way this machine's network needs."""
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def require_chromium() -> str:
+    """Skip without Chromium on a developer machine; in CI (CI=true) its absence is a failure."""
+    if CHROMIUM:
+        return CHROMIUM
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail("chromium is not installed (.ci/run installs the Debian package)")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 1000, wait_ms: int = 0) -> Path:
+    browser = require_chromium()
+    with tempfile.TemporaryDirectory() as profile:
+        args = [
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={profile}", f"--window-size={width},{height}", f"--screenshot={out}", "--hide-scrollbars",
+        ]
+        if wait_ms:
+            args.append(f"--virtual-time-budget={wait_ms}")
+        subprocess.run(args + [url], check=True, capture_output=True, timeout=120)
+    return out
