@@ -99,7 +99,7 @@ def checked_facts(context: AssetExecutionContext, report_tables: YearTables, dat
             "identities checked": result.checked,
             "violations": result.violations.height,
             "incomplete": result.incomplete.height,
-            "reports": MetadataValue.md(_table_md(result.per_document)),
+            "reports": MetadataValue.md(table_md(result.per_document)),
             **docs_link,
         },
     )
@@ -111,7 +111,7 @@ def checked_facts(context: AssetExecutionContext, report_tables: YearTables, dat
             severity=AssetCheckSeverity.WARN,  # a finding about the report: loaded all the same
             metadata={
                 "violations": broken.height,
-                "detail": MetadataValue.md(_table_md(broken.select("agency", "scope", "expected", "printed", "cells"))),
+                "detail": MetadataValue.md(table_md(broken.select("agency", "scope", "expected", "printed", "cells"))),
                 **docs_link,
             },
         )
@@ -119,11 +119,11 @@ def checked_facts(context: AssetExecutionContext, report_tables: YearTables, dat
         check_name="extraction_complete",
         passed=result.incomplete.is_empty(),
         severity=AssetCheckSeverity.WARN,
-        metadata={"incomplete": result.incomplete.height, "detail": MetadataValue.md(_table_md(result.incomplete.head(50)))},
+        metadata={"incomplete": result.incomplete.height, "detail": MetadataValue.md(table_md(result.incomplete.head(50)))},
     )
 
 
-def _table_md(frame: pl.DataFrame) -> str:
+def table_md(frame: pl.DataFrame) -> str:
     if frame.is_empty():
         return "none"
     header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns)

@@ -1,13 +1,14 @@
 from pathlib import Path
 
 import polars as pl
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
 from assets.normalisation import NormalisedBatch
 from assets.partitions import year_partitions
 from assets.quality import CheckedFacts
-from warehouse.loader import YearBatch, ensure_schema, load_rejections, load_years
+from assets.quality import table_md
+from warehouse.loader import YearBatch, carry_cells, ensure_schema, load_rejections, load_years, replace_carry_violations
 from xxgk.extract.year import REJECTED_SCHEMA
 
 # DuckDB allows one writing process: every asset that writes the file is in this pool,
@@ -24,6 +25,8 @@ def _writer(duckdb: DuckDBResource):
     group_name="xxgk",
     partitions_def=year_partitions,
     pool=WRITER_POOL,
+    check_specs=[AssetCheckSpec("XY_CARRY", asset="warehouse_facts",
+                                description="carried over this year = carried forward last year, same agency (and next year's against this one)")],
     description="The year's checked facts in the DuckDB star schema (replaces that year only, in one transaction).",
 )
 def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts, duckdb: DuckDBResource) -> MaterializeResult:
@@ -46,10 +49,27 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         violations=checked_facts.violations,
         rejected=tables.rejected,
     )
+    year = int(context.partition_key)
     with _writer(duckdb) as con:
         ensure_schema(con)
         counts = load_years(con, batch)
+        # Across years, so against what the warehouse holds: this year with the one before,
+        # and the year after (if loaded) with this one.
+        from expectations.gates import validate_year_carry
+
+        carry = validate_year_carry(carry_cells(con, year))
+        replace_carry_violations(con, [year, year + 1], carry.violations)
+    broken = carry.violations.filter(pl.col("year").is_in([year, year + 1]))
     return MaterializeResult(
+        check_results=[
+            AssetCheckResult(
+                check_name="XY_CARRY",
+                passed=broken.is_empty(),
+                severity=AssetCheckSeverity.WARN,
+                metadata={"pairs checked": carry.checked, "violations": broken.height,
+                          "detail": MetadataValue.md(table_md(broken.select("agency", "year", "scope", "expected", "printed")))},
+            )
+        ],
         metadata={
             **{k: MetadataValue.int(v) for k, v in counts.items()},
             "reports loaded": MetadataValue.md(

@@ -200,3 +200,40 @@ def load_rejections(con: duckdb.DuckDBPyConnection, rejected: pl.DataFrame, stag
         con.unregister("stage_list")
         con.unregister("rejected")
     return rejected.height
+
+
+CARRY_CELLS_SQL = """
+SELECT f.document_id, a.agency_name AS agency, f.year, d.format_version, 'applications' AS table_name,
+       f.category_code, f.applicant_type, 'count' AS measure, f.value, f.printed, f.cell_status, f.location
+FROM fact_application f
+JOIN dim_agency a USING (agency_id)
+JOIN dim_document d USING (document_id)
+WHERE f.year BETWEEN ? AND ?
+  AND f.category_code IN ('application.carried_over', 'application.carried_forward')
+"""
+
+
+def carry_cells(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
+    """The carry-over rows of the years around `year`, for the XY_CARRY identity."""
+    return con.execute(CARRY_CELLS_SQL, [year - 1, year + 1]).pl()
+
+
+def replace_carry_violations(con: duckdb.DuckDBPyConnection, years: list[int], violations: pl.DataFrame) -> None:
+    """XY_CARRY findings belong to the later year of each pair; replace those of `years`."""
+    con.register("carry_years", pl.DataFrame({"year": years}, schema={"year": pl.Int32}))
+    con.register("carry_violations", violations)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM fact_identity_violation WHERE identity = 'XY_CARRY' AND year IN (SELECT year FROM carry_years)")
+        con.execute(
+            f"""INSERT INTO fact_identity_violation
+                SELECT {AGENCY_ID.format(col='agency')}, year, identity, scope, expected, printed, cells, document_id
+                FROM carry_violations WHERE year IN (SELECT year FROM carry_years) ORDER BY agency, year, scope"""
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("carry_years")
+        con.unregister("carry_violations")

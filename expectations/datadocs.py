@@ -1,0 +1,286 @@
+"""Data Docs a person can read with no network.
+
+GX's Data Docs pages take Bootstrap, jQuery, bootstrap-table and Font Awesome from
+public CDNs. Offline, their index page is empty (its lists are drawn by JavaScript)
+and the result pages lose their layout and status icons. No installed package ships
+those files, so rather than vendoring a CSS framework:
+
+1. GX's own site is written to the folder as usual (validation and suite pages,
+   its local static/ folder), without GX's JS-only index page;
+2. each GX page written is rewritten to drop the CDN tags (nothing left that
+   waits on the network) and to carry a small inline stylesheet: tables, layout,
+   and the pass/fail icons as characters;
+3. ``<suite>.html``: our own self-contained page per suite (no scripts, no external
+   resources): per-document status, the violations with expected vs printed and the
+   cells involved, the incomplete instances with their reason, and a link to GX's
+   page of that run;
+4. ``index.html``: the landing page, listing the suites written to the folder
+   (from the ``<suite>.json`` headline each run leaves), also the page GX's "Home"
+   link leads to.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import polars as pl
+
+from expectations.identities import IDENTITY_TEXT
+
+
+def write_data_docs(context, suite, result, gate, out_dir: Path) -> Path:
+    """Render `result` (a GX suite validation result) and `gate` into out_dir; return index.html."""
+    out_dir = out_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run_time = dt.datetime.now(dt.timezone.utc)
+    gx_pages = _gx_site(context, suite, result, run_time, out_dir)
+    for page in gx_pages:
+        _make_offline(page, out_dir)
+    gx_page = gx_pages[0].relative_to(out_dir).as_posix()
+    (out_dir / f"{gate.suite}.html").write_text(_summary_page(gate, result, run_time, gx_page), encoding="utf-8")
+    headline = {
+        "suite": gate.suite,
+        "run_time": run_time.isoformat(timespec="seconds"),
+        "success": gate.success,
+        "documents": gate.per_document.height,
+        "checked": gate.checked,
+        "violations": gate.violations.height,
+        "incomplete": gate.incomplete.height,
+    }
+    (out_dir / f"{gate.suite}.json").write_text(json.dumps(headline), encoding="utf-8")
+    index = out_dir / "index.html"
+    index.write_text(_index_page(out_dir), encoding="utf-8")
+    return index
+
+
+# --- GX's own pages -------------------------------------------------------------------------------
+
+
+def _gx_site(context, suite, result, run_time: dt.datetime, out_dir: Path) -> list[Path]:
+    """Build GX's pages for this one result; return [validation page, suite page]."""
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    site = "xxgk_" + hashlib.sha1(str(out_dir).encode()).hexdigest()[:12]
+    if site not in context.list_data_docs_sites():
+        context.add_data_docs_site(
+            site,
+            {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(out_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    run_id = RunIdentifier(run_name=suite.name, run_time=run_time)
+    result.meta["run_id"] = run_id
+    result.meta["validation_time"] = run_time
+    suite_key = ExpectationSuiteIdentifier(name=suite.name)
+    key = ValidationResultIdentifier(
+        expectation_suite_identifier=suite_key, run_id=run_id, batch_identifier=result.batch_id or suite.name
+    )
+    store = context.validation_results_store
+    # The result lives in the in-memory store only while GX renders it (see gates.py).
+    # build_index=False: GX's index would list only what the store holds now, and with it GX
+    # would delete the pages of earlier runs it no longer knows about.
+    store.set(key, result)
+    try:
+        context.build_data_docs(site_names=[site], resource_identifiers=[key, suite_key], build_index=False)
+        pages = [context.get_docs_sites_urls(resource_identifier=k, site_name=site)[0]["site_url"] for k in (key, suite_key)]
+    finally:
+        store.remove_key(key)
+    return [Path(unquote(urlparse(url).path)) for url in pages]
+
+
+_GX_WEB_ASSET = re.compile(r"https://great-expectations-web-assets\.[^\"')]*")
+_CDN_TAG = re.compile(r"<(?:link|script)\b[^>]*?(?:href|src)=\"https?://[^\"]*\"[^>]*>(?:\s*</script>)?", re.I)
+
+# Enough of Bootstrap's layout for GX's markup, and the Font Awesome icons GX uses as characters.
+_GX_OFFLINE_CSS = """
+body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:0;color:#222;background:#fff}
+.container-fluid{padding:0 1.5rem}.row{display:flex;flex-wrap:wrap;gap:0 1rem}
+.col-md-2,.col-lg-2{flex:0 0 15%}.col-md-10,.col-lg-10,.col-md-8{flex:1 1 60%}.col-12,.col{flex:1 1 100%}
+nav,.navbar{padding:.5rem 1.5rem;border-bottom:1px solid #ddd;background:#f7f7f9}
+.navbar img,.navbar-brand img{height:28px}
+ol.breadcrumb{display:flex;gap:.5rem;list-style:none;padding:0;margin:.5rem 0}
+ol.breadcrumb li+li::before{content:"/ ";color:#888}
+.card{border:1px solid #ddd;border-radius:6px;margin:0 0 1rem;padding:.25rem .75rem}
+.card-header{font-weight:600;border-bottom:1px solid #eee;padding:.4rem 0}
+table{border-collapse:collapse;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f2f2f4}.table-sm td,.table-sm th{padding:.2rem .4rem}
+code,pre{background:#f6f6f6;padding:.1rem .3rem;border-radius:3px;font-size:.85em;white-space:pre-wrap}
+.hide,.d-none,footer,#ge-cta-footer{display:none}
+.text-danger,.alert-danger{color:#b00020}.text-success,.alert-success{color:#1b7f3b}
+.fas,.fa{font-style:normal;font-weight:700}
+.fa-check-circle::before,.fa-check::before{content:"\\2714";color:#1b7f3b}
+.fa-times::before,.fa-times-circle::before,.fa-exclamation-triangle::before{content:"\\2718";color:#b00020}
+.fa-question-circle::before{content:"?"}
+"""
+
+
+def _make_offline(page: Path, out_dir: Path) -> None:
+    text = _CDN_TAG.sub("", page.read_text(encoding="utf-8"))
+    # The GX logo is fetched from S3 with a timestamp on every view; GX's static/ folder has it.
+    logo = os.path.relpath(out_dir / "static" / "images" / "logo-long.png", page.parent)
+    text = _GX_WEB_ASSET.sub(Path(logo).as_posix(), text)
+    text = text.replace("</head>", f"<style>{_GX_OFFLINE_CSS}</style>\n</head>", 1)
+    page.write_text(text, encoding="utf-8")
+
+
+# --- our pages ------------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:1.5rem 2rem;color:#222;max-width:1400px}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.8rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f2f2f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+td{overflow-wrap:anywhere}td.report,td.num,td.word{white-space:nowrap}
+td.cells{font-family:ui-monospace,monospace;font-size:.8rem;color:#444}table.fixed{table-layout:fixed}table.fixed td{white-space:normal}
+.status{display:inline-block;padding:.1rem .5rem;border-radius:.8rem;font-size:.8rem;font-weight:600;white-space:nowrap}
+.passed,.ok{background:#ddf4e4;color:#1b5e20}.violations,.violations_and_incomplete,.bad{background:#fde2e2;color:#8e0000}
+.incomplete_extraction,.warn{background:#fff3cd;color:#7a5a00}
+.headline{display:flex;gap:1rem;flex-wrap:wrap}.headline div{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem}
+.headline b{display:block;font-size:1.4rem}.muted{color:#666;font-size:.85rem}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n"
+    )
+
+
+def _number(v) -> str:
+    if v is None:
+        return "—"
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+# Shorter headers where the column names are long; the rest say themselves with spaces.
+_HEADERS = {
+    "identities_checked": "checked",
+    "incomplete_extraction": "incomplete: extraction",
+    "incomplete_printed_blank": "incomplete: printed blank",
+    "quality_status": "status",
+}
+
+_WIDTHS = {"report": "16%", "identity": "14%", "scope": "15%", "expected": "6.5%", "printed": "6%", "kind": "10%"}
+
+
+def _table(frame: pl.DataFrame, numeric=(), badge=(), mono=()) -> str:
+    if frame.is_empty():
+        return '<p class="muted">none</p>'
+    if {"document_id", "agency", "year"} <= set(frame.columns):
+        # One narrow "report" column (agency, year, document id) leaves room for the cells text.
+        frame = frame.select(pl.struct("agency", "year", "document_id").alias("report"), pl.exclude("agency", "year", "document_id"))
+    head = "".join(f"<th>{html.escape(_HEADERS.get(c, c.replace('_', ' ')))}</th>" for c in frame.columns)
+    rows = []
+    for row in frame.iter_rows(named=True):
+        tds = []
+        for c, v in row.items():
+            if c == "report":
+                tds.append(
+                    f'<td class="report">{html.escape(str(v["agency"]))} {v["year"]}<br>'
+                    f'<span class="muted">{html.escape(str(v["document_id"]))}</span></td>'
+                )
+            elif c in numeric:
+                tds.append(f'<td class="num">{_number(v)}</td>')
+            elif c in badge:
+                tds.append(f'<td><span class="status {html.escape(str(v))}">{html.escape(str(v))}</span></td>')
+            else:
+                cls = ' class="cells"' if c in mono else ' class="word"' if c in ("identity", "kind") else ""
+                tds.append(f"<td{cls}>{html.escape('' if v is None else str(v))}</td>")
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    if set(mono) & set(frame.columns):
+        # Findings tables: fixed widths, the cells/reason text takes what is left.
+        cols = "<colgroup>" + "".join(f'<col style="width:{_WIDTHS.get(c, "auto")}">' for c in frame.columns) + "</colgroup>"
+        return f'<table class="fixed">{cols}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _summary_page(gate, result, run_time: dt.datetime, gx_page: str) -> str:
+    blank = gate.incomplete.filter(pl.col("kind") == "printed_blank").height
+    cards = [
+        ("documents", gate.per_document.height, ""),
+        ("instances checked", gate.checked, ""),
+        ("violations", gate.violations.height, "bad" if gate.violations.height else "ok"),
+        ("incomplete: extraction", gate.incomplete.height - blank, "warn" if gate.incomplete.height - blank else ""),
+        ("incomplete: printed blank", blank, "warn" if blank else ""),
+    ]
+    headline = "".join(f'<div class="{cls}"><b>{n}</b>{html.escape(label)}</div>' for label, n, cls in cards)
+    expectations = pl.DataFrame(
+        [
+            {
+                "identity": r.expectation_config.meta["identity"],
+                "what it says": IDENTITY_TEXT[r.expectation_config.meta["identity"]],
+                "GX expectation": r.expectation_config.type,
+                "evaluated": r.result.get("element_count", 0),
+                "unexpected": r.result.get("unexpected_count", 0),
+                "result": "passed" if r.success else "violations",
+            }
+            for r in result.results
+        ]
+    )
+    body = f"""
+<h1>Accounting identities: {html.escape(gate.suite)}</h1>
+<p class="muted">Run {run_time:%Y-%m-%d %H:%M:%S} UTC. Great Expectations suite
+<span class="status {'passed' if gate.success else 'violations'}">{'passed' if gate.success else 'failed'}</span>.
+Identities as in <code>xxgk/spec/identities.md</code>; an incomplete instance could not be checked and is not a violation.
+<a href="index.html">All suites</a> · <a href="{html.escape(gx_page)}">GX validation page</a></p>
+<div class="headline">{headline}</div>
+<h2>Documents</h2>
+{_table(gate.per_document, numeric={"identities_checked", "violations", "incomplete", "incomplete_extraction", "incomplete_printed_blank"}, badge={"quality_status"})}
+<h2>Violations ({gate.violations.height})</h2>
+<p class="muted">expected = the summed side, printed = the printed total (XY_CARRY: last year's carried_forward vs this year's carried_over; NON_NEGATIVE: the cell).</p>
+{_table(gate.violations, numeric={"expected", "printed"}, mono={"cells"})}
+<h2>Incomplete ({gate.incomplete.height})</h2>
+<p class="muted">kind extraction: a cell not placed or a row missing in our extraction; printed_blank: the report printed a blank, '/' or '—'.</p>
+{_table(gate.incomplete.drop("cells"), numeric={"expected", "printed"}, mono={"reason"})}
+<h2>Great Expectations results</h2>
+{_table(expectations, numeric={"evaluated", "unexpected"}, badge={"result"})}
+"""
+    return _page(f"{gate.suite}: accounting identities", body)
+
+
+def _index_page(out_dir: Path) -> str:
+    rows = []
+    for path in sorted(out_dir.glob("*.json")):
+        try:
+            h = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(h, dict) or "suite" not in h:
+            continue
+        rows.append(
+            {
+                "suite": h["suite"],
+                "run (UTC)": h["run_time"],
+                "result": "passed" if h["success"] else "violations",
+                "documents": h["documents"],
+                "checked": h["checked"],
+                "violations": h["violations"],
+                "incomplete": h["incomplete"],
+            }
+        )
+    links = " · ".join(f'<a href="{html.escape(r["suite"])}.html">{html.escape(r["suite"])}</a>' for r in rows)
+    table = _table(pl.DataFrame(rows), numeric={"documents", "checked", "violations", "incomplete"}, badge={"result"})
+    body = f"""
+<h1>Report quality: accounting identities</h1>
+<p>Latest run of each suite written here: {links or 'none yet'}.</p>
+{table}
+<p class="muted">Each suite page lists violations and incomplete instances; GX's own pages are under
+<code>validations/</code> and <code>expectations/</code>.</p>
+"""
+    return _page("Report quality", body)
