@@ -84,11 +84,15 @@ def checked_facts(context: AssetExecutionContext, report_tables: YearTables, dat
     from expectations.gates import validate_reports  # GX costs ~3 s to import: only where it runs
 
     docs_dir = Path(data_docs.path) / context.partition_key if data_docs.enabled else None
-    result = validate_reports(report_tables.chosen_cells(), data_docs_dir=docs_dir)
+    # every version is checked: a version that adds up is preferred to one that does not
+    result = validate_reports(report_tables.cells, data_docs_dir=docs_dir)
+    tables = report_tables.rechoose(result.per_document)
+    chosen = tables.chosen().select("document_id")
+    result_violations = result.violations.join(chosen, on="document_id", how="semi")
     checked = CheckedFacts(
-        tables=report_tables,
-        violations=result.violations,
-        incomplete=result.incomplete,
+        tables=tables,
+        violations=result_violations,
+        incomplete=result.incomplete.join(chosen, on="document_id", how="semi"),
         quality=result.per_document,
         data_docs=str(result.data_docs_index) if result.data_docs_index else None,
     )
@@ -97,14 +101,16 @@ def checked_facts(context: AssetExecutionContext, report_tables: YearTables, dat
         checked,
         metadata={
             "identities checked": result.checked,
-            "violations": result.violations.height,
+            "violations": checked.violations.height,
+            "superseded versions": tables.documents.height - chosen.height,
+            "version differences": tables.differences.height,
             "incomplete": result.incomplete.height,
             "reports": MetadataValue.md(table_md(result.per_document)),
             **docs_link,
         },
     )
     for identity in REPORT_IDENTITIES:
-        broken = result.violations.filter(pl.col("identity") == identity)
+        broken = checked.violations.filter(pl.col("identity") == identity)
         yield AssetCheckResult(
             check_name=identity,
             passed=broken.is_empty(),
@@ -117,9 +123,9 @@ def checked_facts(context: AssetExecutionContext, report_tables: YearTables, dat
         )
     yield AssetCheckResult(
         check_name="extraction_complete",
-        passed=result.incomplete.is_empty(),
+        passed=checked.incomplete.is_empty(),
         severity=AssetCheckSeverity.WARN,
-        metadata={"incomplete": result.incomplete.height, "detail": MetadataValue.md(table_md(result.incomplete.head(50)))},
+        metadata={"incomplete": checked.incomplete.height, "detail": MetadataValue.md(table_md(checked.incomplete.head(50)))},
     )
 
 

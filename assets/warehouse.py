@@ -42,12 +42,14 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
     )
     batch = YearBatch(
         years=[int(context.partition_key)],
-        documents=tables.documents.drop("cells", "cells_read", "warnings"),
+        documents=tables.documents.select("document_id", "source_file", "duplicate_files", "format", "size_bytes", "pages",
+                                          "agency", "year", "format_version", "status"),
         reports=reports,
         cells=tables.chosen_cells(),
         warnings=tables.warnings,
         violations=checked_facts.violations,
         rejected=tables.rejected,
+        differences=tables.differences,
     )
     year = int(context.partition_key)
     with _writer(duckdb) as con:

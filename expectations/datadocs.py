@@ -128,12 +128,18 @@ code,pre{background:#f6f6f6;padding:.1rem .3rem;border-radius:3px;font-size:.85e
 """
 
 
+_OFFLINE_MARK = "<!-- xxgk: made readable offline -->"
+
+
 def _make_offline(page: Path, out_dir: Path) -> None:
-    text = _CDN_TAG.sub("", page.read_text(encoding="utf-8"))
+    text = page.read_text(encoding="utf-8")
+    if _OFFLINE_MARK in text:  # a page GX did not rewrite this time
+        return
+    text = _CDN_TAG.sub("", text)
     # The GX logo is fetched from S3 with a timestamp on every view; GX's static/ folder has it.
     logo = os.path.relpath(out_dir / "static" / "images" / "logo-long.png", page.parent)
     text = _GX_WEB_ASSET.sub(Path(logo).as_posix(), text)
-    text = text.replace("</head>", f"<style>{_GX_OFFLINE_CSS}</style>\n</head>", 1)
+    text = text.replace("</head>", f"{_OFFLINE_MARK}<style>{_GX_OFFLINE_CSS}</style>\n</head>", 1)
     page.write_text(text, encoding="utf-8")
 
 

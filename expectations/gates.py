@@ -53,8 +53,11 @@ class GateResult:
                    'printed_blank' = the report printed a blank or a mark such as '/'
     checked        instances GX evaluated (the complete ones)
     per_document   document_id, agency, year, identities_checked, violations, incomplete,
-                   incomplete_extraction, incomplete_printed_blank, quality_status
+                   incomplete_extraction, incomplete_printed_blank, quality_status; one row
+                   per document with at least one instance (year_carry: those with a prior year)
     success        GX's suite success flag; expectation_success: identity -> GX flag
+    instances      every instance built (identities.INSTANCE_SCHEMA), checked or not
+    data_docs_index  index.html of the Data Docs folder, when one was asked for
     """
 
     suite: str
@@ -83,7 +86,7 @@ def validate_year_carry(cells: pl.DataFrame, data_docs_dir: Path | None = None) 
 
 @cache
 def _gx():
-    # Before the import: GX reads these when its modules load.
+    # Set before GX is imported or any context exists, so no part of GX starts with analytics on.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
 

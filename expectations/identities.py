@@ -183,6 +183,14 @@ def _evaluate(terms: pl.DataFrame, cells: pl.DataFrame, group: list[str]) -> pl.
 
 
 def _documents(cells: pl.DataFrame) -> pl.DataFrame:
+    # A cell twice in the input would be counted twice in a sum and read as a finding about the report.
+    twice = cells.filter(pl.struct("document_id", *_KEY).is_duplicated())
+    if not twice.is_empty():
+        first = twice.row(0, named=True)
+        raise ValueError(
+            f"{twice.height} cells appear more than once, e.g. {first['category_code']}[{first['applicant_type']}]"
+            f" {first['measure']} of document {first['document_id']}"
+        )
     return cells.select("document_id", "agency", pl.col("year").cast(pl.Int64)).unique(maintain_order=True)
 
 
@@ -230,10 +238,9 @@ def report_instances(cells: pl.DataFrame) -> pl.DataFrame:
     group = ["document_id", "agency", "year", "identity", "scope"]
     sums = _evaluate(terms, cells, group)
 
-    signs = cells.filter(~pl.col("measure").is_in(list(SIGNED_MEASURES)))
     status = pl.col("cell_status")
-    non_negative = signs.join(docs, on="document_id").with_columns(status=status).select(
-        "document_id", "agency", "year",
+    non_negative = cells.filter(~pl.col("measure").is_in(list(SIGNED_MEASURES))).with_columns(status=status).select(
+        "document_id", "agency", pl.col("year").cast(pl.Int64),
         identity=pl.lit("NON_NEGATIVE"),
         scope="cell " + _label(),
         expected=pl.lit(None, pl.Float64),

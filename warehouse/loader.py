@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from xxgk.extract.year import DIFFERENCE_SCHEMA
 from xxgk.vocabulary import applicant_types, categories
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
@@ -30,6 +31,7 @@ class YearBatch:
     warnings: pl.DataFrame  # document_id, agency, year, table_name, category_code, kind, message, printed, location
     violations: pl.DataFrame  # agency, year, identity, scope, expected, printed, cells, document_id
     rejected: pl.DataFrame  # document_id, source_file, stage, year, reason
+    differences: pl.DataFrame | None = None  # agency, year, document_id, loaded_document_id, category_code, ... (DIFFERENCE_SCHEMA)
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -80,9 +82,10 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
     years = pl.DataFrame({"year": batch.years}, schema={"year": pl.Int32})
     documents, reports, cells = batch.documents, batch.reports, batch.cells
     warnings, violations, rejected = batch.warnings, batch.violations, batch.rejected
+    differences = batch.differences if batch.differences is not None else pl.DataFrame(schema=DIFFERENCE_SCHEMA)
     # Frames are registered by name, not found by DuckDB's scan of the caller's variables.
     frames = {"years": years, "documents": documents, "reports": reports, "cells": cells,
-              "warnings": warnings, "violations": violations, "rejected": rejected}
+              "warnings": warnings, "violations": violations, "rejected": rejected, "differences": differences}
     for name, frame in frames.items():
         con.register(name, frame)
     con.execute("BEGIN TRANSACTION")
@@ -94,6 +97,7 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
             "fact_review_litigation",
             "fact_extraction_warning",
             "fact_identity_violation",
+            "fact_version_difference",
         ):
             con.execute(f"DELETE FROM {table} WHERE year IN (SELECT year FROM years)")
         con.execute("DELETE FROM dim_document WHERE year IN (SELECT year FROM years)")
@@ -162,6 +166,12 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
         con.execute(
             """INSERT INTO rejected_document
                SELECT document_id, source_file, stage, year, reason FROM rejected ORDER BY source_file"""
+        )
+        con.execute(
+            f"""INSERT INTO fact_version_difference
+                SELECT {AGENCY_ID.format(col='agency')}, year, document_id, loaded_document_id, category_code,
+                       applicant_type, measure, value, printed, loaded_value, loaded_printed
+                FROM differences ORDER BY ALL"""
         )
         counts = {
             "documents": documents.height,

@@ -114,6 +114,20 @@ CREATE TABLE IF NOT EXISTS fact_identity_violation (
     document_id  VARCHAR NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS fact_version_difference (  -- cells where a superseded version disagrees
+    agency_id           VARCHAR NOT NULL,
+    year                INTEGER NOT NULL,
+    document_id         VARCHAR NOT NULL,      -- the superseded version
+    loaded_document_id  VARCHAR NOT NULL,
+    category_code       VARCHAR NOT NULL,
+    applicant_type      VARCHAR,
+    measure             VARCHAR,
+    value               DOUBLE,
+    printed             VARCHAR,
+    loaded_value        DOUBLE,
+    loaded_printed      VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS rejected_document (
     document_id  VARCHAR NOT NULL,
     source_file  VARCHAR NOT NULL,

@@ -22,6 +22,11 @@ DOCUMENT_SCHEMA = {
     "warnings": pl.Int32,
     "status": pl.String,
 }
+DIFFERENCE_SCHEMA = {
+    "agency": pl.String, "year": pl.Int32, "document_id": pl.String, "loaded_document_id": pl.String,
+    "category_code": pl.String, "applicant_type": pl.String, "measure": pl.String,
+    "value": pl.Float64, "printed": pl.String, "loaded_value": pl.Float64, "loaded_printed": pl.String,
+}
 REJECTED_SCHEMA = {"document_id": pl.String, "source_file": pl.String, "stage": pl.String, "year": pl.Int32, "reason": pl.String}
 
 
@@ -34,6 +39,16 @@ class YearTables:
     cells: pl.DataFrame  # one row per cell, of every document (CELL_SCHEMA + agency, year, format_version)
     warnings: pl.DataFrame  # WARNING_SCHEMA + agency, year
     rejected: pl.DataFrame  # documents with none of the three tables (REJECTED_SCHEMA)
+    differences: pl.DataFrame  # cells where a superseded version disagrees with the loaded one (DIFFERENCE_SCHEMA)
+
+    def rechoose(self, violations_per_document: pl.DataFrame) -> "YearTables":
+        """Choose again, now that the identity gates know which versions add up."""
+        ranked = self.documents.drop("violations", strict=False).join(
+            violations_per_document.select("document_id", pl.col("violations").cast(pl.Int32)), on="document_id", how="left"
+        )
+        documents = choose_documents(ranked.with_columns(pl.col("violations").fill_null(0)))
+        return YearTables(self.year, documents, self.cells, self.warnings, self.rejected,
+                          version_differences(documents, self.cells))
 
     def chosen(self) -> pl.DataFrame:
         return self.documents.filter(pl.col("status") == "loaded")
@@ -73,24 +88,53 @@ def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files
         if progress:
             progress(n, len(docs), doc.source_file)
     cell_schema = {**CELL_SCHEMA, **REPORT_COLUMNS}
+    documents = choose_documents(pl.DataFrame(rows, schema=DOCUMENT_SCHEMA))
+    cells = pl.concat(cell_frames) if cell_frames else pl.DataFrame(schema=cell_schema)
     warning_schema = {**WARNING_SCHEMA, "agency": pl.String, "year": pl.Int32}
     return YearTables(
         year=year,
-        documents=choose_documents(pl.DataFrame(rows, schema=DOCUMENT_SCHEMA)),
-        cells=pl.concat(cell_frames) if cell_frames else pl.DataFrame(schema=cell_schema),
+        documents=documents,
+        cells=cells,
         warnings=pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=warning_schema),
         rejected=pl.DataFrame(rejected, schema=REJECTED_SCHEMA),
+        differences=version_differences(documents, cells),
     )
 
 
 def choose_documents(documents: pl.DataFrame) -> pl.DataFrame:
-    """One document per agency-year: most cells read, then fewest warnings, then largest file.
+    """One document per agency-year: most cells read, then fewest identity violations (when
+    known), then fewest warnings, then the largest file, then the document id (so the choice
+    never depends on the order files were read).
 
     The others stay as 'superseded' versions of the same report.
     """
+    if "violations" not in documents.columns:
+        documents = documents.with_columns(pl.lit(0, dtype=pl.Int32).alias("violations"))
     ranked = documents.sort(
-        ["agency", "year", "cells_read", "warnings", "size_bytes", "document_id"],
-        descending=[False, False, True, False, True, False],
+        ["agency", "year", "cells_read", "violations", "warnings", "size_bytes", "document_id"],
+        descending=[False, False, True, False, False, True, False],
     )
     first = pl.col("document_id").first().over(["agency", "year"]) == pl.col("document_id")
     return ranked.with_columns(pl.when(first).then(pl.lit("loaded")).otherwise(pl.lit("superseded")).alias("status"))
+
+
+def version_differences(documents: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
+    """Every cell where a superseded version of a report disagrees with the loaded version.
+
+    A cell printed in one version and absent from the other counts as a difference too.
+    """
+    key = ["category_code", "applicant_type", "measure"]
+    loaded = documents.filter(pl.col("status") == "loaded").select("agency", "year", pl.col("document_id").alias("loaded_document_id"))
+    others = documents.filter(pl.col("status") == "superseded").select("agency", "year", "document_id")
+    if others.is_empty():
+        return pl.DataFrame(schema=DIFFERENCE_SCHEMA)
+    pairs = others.join(loaded, on=["agency", "year"])
+    mine = pairs.join(cells.select("document_id", *key, "value", "printed"), on="document_id")
+    theirs = cells.select(pl.col("document_id").alias("loaded_document_id"), *key,
+                          pl.col("value").alias("loaded_value"), pl.col("printed").alias("loaded_printed"))
+    both = mine.join(theirs, on=["loaded_document_id", *key], how="full", nulls_equal=True, coalesce=True)
+    # cells only in the loaded version: give them the pair they belong to
+    both = both.drop("document_id", "agency", "year").join(pairs, on="loaded_document_id")
+    differ = (pl.col("value").is_null() != pl.col("loaded_value").is_null()) | (pl.col("value") != pl.col("loaded_value"))
+    return both.filter(differ.fill_null(True)).select(DIFFERENCE_SCHEMA.keys()).cast(DIFFERENCE_SCHEMA).sort(
+        "agency", "year", "document_id", *key, nulls_last=True)
