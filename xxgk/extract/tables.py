@@ -320,6 +320,10 @@ def _group_items() -> dict[str, list[str]]:
     return items
 
 
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
 def _item_text(code: str) -> str:
     label = categories()[code].label_2021 or ""
     return fold(re.sub(r"^.*?\d\.", "", label))
@@ -355,14 +359,32 @@ class _Table3Labeller:
             n = int(m.group(1))
             items = self.items[self.group]
             if n <= len(items):
-                return items[n - 1]
+                return self._check_item(items[n - 1], rest[m.end():])
         if group_at is not None:
             return self.group if not rest.strip() else self._item_by_text(rest) or self.group
-        if re.fullmatch(r"[(（]?七[)）]?总计|总计", text):
+        if re.fullmatch(r"[(（]?七[)）]总计", text):
             return self._top("result.total")
+        if text == "总计":
+            # also a column heading, repeated when the table breaks across pages: it must
+            # not end the group (（五）不予处理 …) that the next row still belongs to
+            return "result.total"
         if self.group and len(text) >= 2:
             return self._item_by_text(text)
         return None
+
+    def _check_item(self, code: str, text: str) -> str:
+        """Trust the item number within the current group unless the words name another item.
+
+        A group heading in a merged cell that a page break cuts can be printed after its
+        first items, so "1.申请人无正当理由逾期不补正…" may arrive while （五） is current.
+        """
+        if len(text) < 2 or _similarity(text, _item_text(code)) >= 0.5:
+            return code
+        best, score = max(((c, _similarity(text, _item_text(c))) for g in self.items.values() for c in g), key=lambda x: x[1])
+        if score >= 0.75:
+            self.group = next(g for g, codes in self.items.items() if best in codes)
+            return best
+        return code
 
     def _top(self, code: str) -> str:
         self.group = None
@@ -374,7 +396,7 @@ class _Table3Labeller:
         text = _ITEM_NUMBER.sub("", text)
         best, score = None, 0.0
         for code in self.items[self.group]:
-            s = difflib.SequenceMatcher(None, text, _item_text(code)).ratio()
+            s = _similarity(text, _item_text(code))
             if s > score:
                 best, score = code, s
         return best if score >= 0.6 else None

@@ -1,0 +1,90 @@
+"""Data Docs written next to the gates: readable with no network, checked in headless Chromium.
+
+The screenshot test is skipped when no Chromium is installed, unless CI=true (then it fails).
+Set XXGK_SCREENSHOT_DIR to keep the PNGs and look at them.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from expectations.gates import validate_reports, validate_year_carry
+from gate_samples import cells_of, sample_cells, set_values_after, write_variant
+from xxgk import SAMPLES_DIR
+
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+REMOTE = re.compile(r"""<(?:link|script|img)\b[^>]*(?:src|href)=["']https?://""", re.I)
+
+
+def write_docs(tmp_path: Path) -> Path:
+    """A run with one violation (qidong's 行政复议 total 6 -> 7) and fuxin's incomplete rows."""
+    text = (SAMPLES_DIR / "qidong-office-2023.txt").read_text(encoding="utf-8")
+    wrong = write_variant(tmp_path, "qidong-wrong-review.txt", set_values_after(text, "四、政府信息公開行政復", ["7"], skip=4))
+    docs = tmp_path / "docs"
+    gate = validate_reports(pl.concat([cells_of(wrong), sample_cells("fuxin-taiping-office-2023.txt")]), data_docs_dir=docs)
+    assert gate.data_docs_index == docs.resolve() / "index.html"
+    return docs
+
+
+def test_pages_are_self_contained(tmp_path):
+    docs = write_docs(tmp_path)
+    summary = (docs / "report_identities.html").read_text(encoding="utf-8")
+    assert "T4_GROUP_SUM" in summary and "group review" in summary
+    assert "result.denied.state_secret[natural_person]=not placed (line 63)" in summary
+    gx_page = re.search(r'href="(validations/[^"]+\.html)"', summary).group(1)
+    gx_pages = [docs / gx_page, docs / "expectations" / "report_identities.html"]
+    for page in [docs / "index.html", docs / "report_identities.html", *gx_pages]:
+        text = page.read_text(encoding="utf-8")
+        assert not REMOTE.search(text), f"{page} still loads something from the network"
+    for page in (docs / "index.html", docs / "report_identities.html"):
+        assert "<script" not in page.read_text(encoding="utf-8")
+    assert "group review" in gx_pages[0].read_text(encoding="utf-8")  # GX names the failing instance too
+
+
+def test_index_lists_every_suite_written_to_the_folder(tmp_path):
+    docs = write_docs(tmp_path)
+    validate_year_carry(sample_cells("qidong-office-2023.txt"), data_docs_dir=docs)
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert 'href="report_identities.html"' in index and 'href="year_carry.html"' in index
+    assert (docs / "year_carry.html").exists()
+
+
+def screenshot(page: Path, png: Path, profile: Path) -> None:
+    # The proxy to a closed port makes the page load as it would with no network at all.
+    subprocess.run(
+        [
+            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+            "--proxy-server=http://127.0.0.1:9", f"--screenshot={png}", "--window-size=1280,2000", page.as_uri(),
+        ],
+        check=True, capture_output=True, timeout=120,
+    )
+
+
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium not installed (CI=true makes this fail)")
+def test_pages_render_offline_in_headless_chromium(tmp_path):
+    assert CHROMIUM, "CI=true: headless Chromium is required to check the Data Docs render"
+    Image = pytest.importorskip("PIL.Image")
+    docs = write_docs(tmp_path)
+    out = Path(os.environ.get("XXGK_SCREENSHOT_DIR") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = (docs / "report_identities.html").read_text(encoding="utf-8")
+    gx_page = docs / re.search(r'href="(validations/[^"]+\.html)"', summary).group(1)
+    for name, page in (("index", docs / "index.html"), ("summary", docs / "report_identities.html"), ("gx", gx_page)):
+        png = out / f"data-docs-{name}.png"
+        screenshot(page, png, tmp_path / f"profile-{name}")
+        image = Image.open(png).convert("RGB")
+        assert image.size == (1280, 2000)
+        pixels = list(image.getdata())
+        inked = sum(1 for p in pixels if sum(p) < 600) / len(pixels)
+        assert inked > 0.002, f"{name}: page rendered (almost) blank"
+        if name != "gx":
+            # the red 'violations' badge is drawn: the stylesheet is applied
+            assert sum(1 for p in pixels if p == (253, 226, 226)) > 200, f"{name}: no styled violations badge"
+        print(f"{name}: {png}")
