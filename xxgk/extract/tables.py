@@ -360,6 +360,8 @@ class _Table3Labeller:
             items = self.items[self.group]
             if n <= len(items):
                 return self._check_item(items[n - 1], rest[m.end():])
+        if m and not self.group:  # the group heading is printed further down (a page break cut its cell)
+            return self._any_item(rest[m.end():], threshold=0.6)
         if group_at is not None:
             return self.group if not rest.strip() else self._item_by_text(rest) or self.group
         if re.fullmatch(r"[(（]?七[)）]总计", text):
@@ -380,11 +382,15 @@ class _Table3Labeller:
         """
         if len(text) < 2 or _similarity(text, _item_text(code)) >= 0.5:
             return code
+        return self._any_item(text, threshold=0.75) or code
+
+    def _any_item(self, text: str, threshold: float) -> str | None:
+        """The item of any group whose words match best, if they match well enough."""
         best, score = max(((c, _similarity(text, _item_text(c))) for g in self.items.values() for c in g), key=lambda x: x[1])
-        if score >= 0.75:
-            self.group = next(g for g, codes in self.items.items() if best in codes)
-            return best
-        return code
+        if score < threshold:
+            return None
+        self.group = next(g for g, codes in self.items.items() if best in codes)
+        return best
 
     def _top(self, code: str) -> str:
         self.group = None
