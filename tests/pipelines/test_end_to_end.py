@@ -7,6 +7,9 @@ import pytest
 from pipelines.cli import main
 from pipelines.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES, expected_cells, expected_reports
+from tests.fixtures.synthetic import make_report
+
+TEMPLATE_2019 = make_report(6, "2019", split_table3_across_pages=True)
 from warehouse.loader import connect
 
 VIEW_COLUMNS = ["agency", "year", "format_version", "category_code", "applicant_type", "measure", "value", "printed", "document_id", "source_file"]
@@ -22,6 +25,7 @@ def run_env(tmp_path_factory):
     shutil.copy(SAMPLE_FILES[0], inbox / "same-bytes-again.txt")
     (inbox / "empty.pdf").write_bytes(b"")
     (inbox / "truncated.pdf").write_bytes((inbox / "hongze-2024.pdf").read_bytes()[:5000])
+    TEMPLATE_2019.write(inbox / "synthetic-2019-template.pdf")
     (inbox / "meeting-notice.txt").write_text("关于召开2024年安全生产工作会议的通知\n各单位：定于下周召开会议。\n", encoding="utf-8")
     home = root / "dagster_home"
     home.mkdir()
@@ -68,7 +72,16 @@ def test_bad_files_are_listed_with_their_reason_and_do_not_stop_the_others(first
     assert rejected["empty.pdf"] == "empty file (0 bytes)"
     assert rejected["truncated.pdf"].startswith("corrupt or truncated PDF")
     assert rejected["meeting-notice.txt"].startswith("not a government information-disclosure annual report")
-    assert query(first_run, "SELECT count(*) FROM fact_report") == [(6,)]
+    assert query(first_run, "SELECT count(*) FROM fact_report") == [(7,)]
+
+
+def test_a_2019_template_report_loads_as_format_2019(first_run):
+    with connect(first_run["XXGK_WAREHOUSE"], read_only=True) as con:
+        got = con.sql("SELECT * FROM v_disclosure_facts WHERE source_file LIKE '%synthetic-2019-template.pdf'").pl()
+    assert got.select("agency", "year", "format_version").unique().rows() == [(TEMPLATE_2019.agency, TEMPLATE_2019.year, "2019")]
+    want = pl.DataFrame(TEMPLATE_2019.expected).select("category_code", "applicant_type", "measure", "value", "printed")
+    assert got.height == want.height
+    assert sorted(got.select(want.columns).rows(), key=repr) == sorted(want.rows(), key=repr)
 
 
 def test_same_bytes_under_two_names_is_one_document(first_run):
