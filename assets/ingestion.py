@@ -1,4 +1,4 @@
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, asset
 
 from pipelines.resources import InboxResource
 from xxgk.documents import Ingested, ingest, list_inbox
@@ -16,7 +16,7 @@ def progress_logger(context: AssetExecutionContext, what: str, every: int = 50):
 def raw_documents(context: AssetExecutionContext, inbox: InboxResource) -> Ingested:
     paths = list_inbox(inbox.folder)
     context.log.info(f"{len(paths)} files in {inbox.folder}")
-    ingested = ingest(paths, max_bytes=inbox.max_bytes, progress=progress_logger(context, "read"))
+    ingested = ingest(paths, max_bytes=inbox.max_bytes, workers=inbox.worker_count, progress=progress_logger(context, "read"))
     context.add_output_metadata(
         {
             "files": ingested.files_seen,

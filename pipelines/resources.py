@@ -18,10 +18,15 @@ class InboxResource(ConfigurableResource):
 
     path: str
     max_file_mb: int = 50
+    workers: int = 0  # processes that read files; 0 = one per core
 
     @property
     def folder(self) -> Path:
         return Path(self.path).expanduser()
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
 
     @property
     def max_bytes(self) -> int:
@@ -32,6 +37,7 @@ def inbox_from_env() -> InboxResource:
     return InboxResource(
         path=os.environ.get("XXGK_INBOX") or str(SAMPLES_DIR),
         max_file_mb=int(os.environ.get("XXGK_MAX_FILE_MB") or 50),
+        workers=int(os.environ.get("XXGK_WORKERS") or 0),
     )
 
 

@@ -118,14 +118,51 @@ def text_rows(text: str) -> list[Row]:
 
 # --- PDF --------------------------------------------------------------------
 
+# Words found only on the pages that hold tables 二, 三 and 四.
+_TABLE_PAGE = re.compile(
+    r"第二十条|信息内容|申请人情况|本年新收|上年结转|予以公开|无法提供|不予处理|其他处理|结转下年|"
+    r"行政复议|行政诉讼|结果维持|尚未审结|处理决定数量|收费金额|采购项目|"
+    r"(?m:^\s*\d+(?:\s+\d+){4,}\s*$)"  # a line of five or more numbers: a table row cut off from its labels
+)
+
+
 def pdf_rows(data: bytes) -> tuple[list[Row], int]:
-    """Table rows found by pdfplumber, and the lines of text outside them, in page order."""
+    """Rows of a text-layer PDF.
+
+    pdfplumber (the reference extractor) reads the first page and every page that holds a
+    table; the other pages are narrative, read ~25x faster by pdfium's own text layer.
+    """
+    try:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(data)
+        texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+        pdf.close()
+    except Exception:  # let pdfplumber give the reason (encrypted, corrupt...)
+        return _pdfplumber_rows(data, None)
+    if not any(t.strip() for t in texts):
+        raise DocumentRejected(
+            f"PDF has no text layer ({len(texts)} page(s) of images, probably a scan); OCR is not supported yet"
+        )
+    wanted = {0} | {i for i, text in enumerate(texts) if _TABLE_PAGE.search(text)}
+    rows, n_pages = _pdfplumber_rows(data, wanted)
+    by_page: dict[int, list[Row]] = {}
+    for row in rows:
+        by_page.setdefault(int(row.where.split()[1]) - 1, []).append(row)
+    out: list[Row] = []
+    for i, text in enumerate(texts):
+        if i in wanted:
+            out.extend(by_page.get(i, []))
+        else:
+            out.extend(Row([line.strip()], f"page {i + 1}") for line in text.splitlines() if line.strip())
+    return out, n_pages
+
+
+def _pdfplumber_rows(data: bytes, pages: set[int] | None) -> tuple[list[Row], int]:
     import io
 
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfplumber.utils.exceptions import PdfminerException
 
     rows: list[Row] = []
     try:
@@ -133,19 +170,19 @@ def pdf_rows(data: bytes) -> tuple[list[Row], int]:
             n_pages = len(pdf.pages)
             chars_seen = 0
             for number, page in enumerate(pdf.pages, start=1):
-                page = page.dedupe_chars()
+                if pages is not None and number - 1 not in pages:
+                    continue
+                page = page.dedupe_chars()  # fake-bold text is drawn twice
                 chars_seen += len(page.chars)
                 rows.extend(_page_rows(page, number))
-    except DocumentRejected:
-        raise
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise DocumentRejected(f"encrypted PDF: cannot be read without its password ({type(exc).__name__})") from None
-    except (PDFSyntaxError, PdfminerException, Exception) as exc:  # pdfminer raises many kinds
+    except Exception as exc:  # pdfminer raises many kinds on damaged files
         text = str(exc) or type(exc).__name__
         if "password" in text.lower() or "encrypt" in text.lower():
             raise DocumentRejected(f"encrypted PDF: cannot be read without its password ({text})") from None
         raise DocumentRejected(f"corrupt or truncated PDF: {text}") from None
-    if chars_seen == 0:
+    if pages is None and chars_seen == 0:
         raise DocumentRejected(
             f"PDF has no text layer ({n_pages} page(s) of images, probably a scan); OCR is not supported yet"
         )
@@ -252,9 +289,6 @@ def html_rows(data: bytes) -> list[Row]:
 
 # --- a whole inbox ------------------------------------------------------------
 
-REJECTED_SCHEMA = {"document_id": "str", "source_file": "str", "stage": "str", "year": "int", "reason": "str"}
-
-
 @dataclass
 class Ingested:
     documents: list[RawDocument]
@@ -263,29 +297,50 @@ class Ingested:
     files_seen: int
 
 
-def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, progress=None) -> Ingested:
-    """Read every file; the same bytes twice are one document; bad files are rejected, not fatal."""
+def _read_one(path: Path, max_bytes: int) -> RawDocument | dict:
+    """Read one file, or say why not (a rejection record). Runs in worker processes."""
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if 0 < size <= max_bytes else None
+        doc_id = document_id(data) if data is not None else document_id(f"{path}:{size}".encode())
+        return read_document(path, b"" if size == 0 else data, max_bytes=max_bytes)
+    except DocumentRejected as exc:
+        return {"document_id": doc_id, "source_file": str(path), "stage": "ingestion", "year": None, "reason": exc.reason}
+    except OSError as exc:
+        return {"document_id": document_id(str(path).encode()), "source_file": str(path), "stage": "ingestion",
+                "year": None, "reason": f"cannot read file: {exc.strerror or exc}"}
+
+
+def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1, progress=None) -> Ingested:
+    """Read every file, in `workers` processes; the same bytes twice are one document; bad files
+    are rejected with their reason, never fatal. Results come back in the order of `paths`."""
+    if workers > 1 and len(paths) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = _collect(pool.map(_read_one, paths, [max_bytes] * len(paths), chunksize=4), len(paths), progress)
+    else:
+        results = _collect((_read_one(p, max_bytes) for p in paths), len(paths), progress)
     documents: dict[str, RawDocument] = {}
     duplicates: dict[str, list[str]] = {}
     rejected: list[dict] = []
-    for n, path in enumerate(paths, start=1):
-        try:
-            size = path.stat().st_size
-            data = path.read_bytes() if 0 < size <= max_bytes else None
-            doc_id = document_id(data) if data is not None else document_id(f"{path}:{size}".encode())
-            if data is not None and doc_id in documents:
-                duplicates.setdefault(doc_id, []).append(str(path))
-                continue
-            if data is None:
-                read_document(path, b"" if size == 0 else None, max_bytes=max_bytes)  # raises the reason
-            documents[doc_id] = read_document(path, data, max_bytes=max_bytes)
-        except DocumentRejected as exc:
-            rejected.append({"document_id": doc_id, "source_file": str(path), "stage": "ingestion", "year": None, "reason": exc.reason})
-        except OSError as exc:
-            rejected.append({"document_id": document_id(str(path).encode()), "source_file": str(path), "stage": "ingestion", "year": None, "reason": f"cannot read file: {exc.strerror or exc}"})
-        if progress:
-            progress(n, len(paths), path)
+    for result in results:
+        if isinstance(result, dict):
+            rejected.append(result)
+        elif result.document_id in documents:
+            duplicates.setdefault(result.document_id, []).append(result.source_file)
+        else:
+            documents[result.document_id] = result
     return Ingested(list(documents.values()), rejected, duplicates, len(paths))
+
+
+def _collect(results, total: int, progress) -> list:
+    out = []
+    for n, result in enumerate(results, start=1):
+        out.append(result)
+        if progress:
+            progress(n, total, result.source_file if isinstance(result, RawDocument) else result["source_file"])
+    return out
 
 
 def fingerprint_inbox(paths: list[Path], previous: dict[str, list]) -> tuple[dict[str, list], list[str]]:
