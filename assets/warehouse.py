@@ -25,7 +25,7 @@ def _writer(duckdb: DuckDBResource):
     group_name="xxgk",
     partitions_def=year_partitions,
     pool=WRITER_POOL,
-    check_specs=[AssetCheckSpec("XY_CARRY", asset="warehouse_facts",
+    check_specs=[AssetCheckSpec("XY_CARRY", asset="warehouse_facts", partitions_def=year_partitions,
                                 description="carried over this year = carried forward last year, same agency (and next year's against this one)")],
     description="The year's checked facts in the DuckDB star schema (replaces that year only, in one transaction).",
 )
