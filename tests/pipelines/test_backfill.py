@@ -1,0 +1,65 @@
+"""Backfill two years, re-run one: that year is replaced, the other is untouched."""
+import shutil
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.resources import PROJECT_ROOT
+from tests.conftest import SAMPLE_FILES
+from warehouse.loader import connect
+
+QIDONG = [p for p in SAMPLE_FILES if "qidong" in p.name][0]
+HONGZE = [p for p in SAMPLE_FILES if p.suffix == ".pdf"][0]
+CARRIED_OVER = "上年結(jié)轉(zhuǎn)政府信息公開申請(qǐng)數(shù)量\n\n3\n\n0\n\n0\n\n0\n\n0\n\n0\n\n3\n"
+NEW_RECEIVED = "本年新收政府信息公開申請(qǐng)數(shù)量\n\n159\n\n0\n\n0\n\n0\n\n0\n\n0\n\n159\n"
+
+
+def _year_rows(con, year: int) -> dict[str, list]:
+    tables = ["fact_report", "fact_active_disclosure", "fact_application", "fact_review_litigation",
+              "fact_extraction_warning", "fact_identity_violation", "dim_document"]
+    return {t: sorted(con.execute(f"SELECT * FROM {t} WHERE year = ?", [year]).fetchall(), key=repr) for t in tables}
+
+
+def _run(env: dict, *args: str) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        assert main(["run", *args]) == 0
+
+
+def test_backfill_two_years_then_rerun_one(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    text = QIDONG.read_text(encoding="utf-8")
+    assert CARRIED_OVER in text and NEW_RECEIVED in text
+    shutil.copy(QIDONG, inbox)
+    shutil.copy(HONGZE, inbox)
+    # the same office's next report: 3 applications carried over, although 2023 carried none forward
+    next_year = inbox / "qidong-office-2024.txt"
+    next_year.write_text(text.replace("2023", "2024"), encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
+    env = {"XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(tmp_path / "w.duckdb"), "DAGSTER_HOME": str(home),
+           "XXGK_DATA_DOCS_ENABLED": "0"}
+
+    _run(env, "--years", "2023,2024")
+    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+        counts = dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall())
+        carry = con.execute("SELECT year, identity, scope, expected, printed FROM fact_identity_violation WHERE identity = 'XY_CARRY' ORDER BY scope").fetchall()
+        year_2023 = _year_rows(con, 2023)
+    assert counts == {2023: 200, 2024: 200 + 186}
+    assert carry == [(2024, "XY_CARRY", "column natural_person", 0.0, 3.0), (2024, "XY_CARRY", "column total", 0.0, 3.0)]
+
+    # a corrected 2024 report replaces the old one: nothing carried over, all 162 new
+    corrected = next_year.read_text(encoding="utf-8").replace(CARRIED_OVER, CARRIED_OVER.replace("\n3\n", "\n0\n"))
+    next_year.write_text(corrected.replace(NEW_RECEIVED, NEW_RECEIVED.replace("\n159\n", "\n162\n")), encoding="utf-8")
+    _run(env, "--years", "2024")
+    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+        assert _year_rows(con, 2023) == year_2023
+        assert dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall()) == counts
+        assert con.execute("SELECT count(*) FROM fact_identity_violation").fetchone() == (0,)
+        new = con.execute("""SELECT value FROM v_disclosure_facts WHERE year = 2024 AND agency = '启东市人民政府办公室'
+                             AND category_code = 'application.new_received' AND applicant_type = 'total'""").fetchall()
+        assert new == [(162.0,)]
+        assert con.execute("SELECT count(*) FROM dim_document WHERE year = 2024").fetchone() == (2,)
