@@ -1,0 +1,33 @@
+"""Each step in its own process, outputs passed through the instance's storage: what Dagster's
+celery, docker and k8s executors need, checked here with the multiprocess executor."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.resources import PROJECT_ROOT
+from tests.conftest import SAMPLE_FILES
+from warehouse.loader import connect
+
+
+def test_annual_job_runs_with_one_process_per_step(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy([p for p in SAMPLE_FILES if p.suffix == ".pdf"][0], inbox)
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
+    env = {**os.environ, "XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(tmp_path / "w.duckdb"),
+           "DAGSTER_HOME": str(home), "XXGK_DATA_DOCS_ENABLED": "0"}
+    dagster = Path(sys.executable).with_name("dagster")
+    done = subprocess.run(
+        [str(dagster), "job", "execute", "-m", "pipelines.definitions", "-j", "xxgk_annual",
+         "--tags", json.dumps({"dagster/partition": "2024"})],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "multiprocess" in done.stdout + done.stderr  # the default executor: a process per step
+    with connect(tmp_path / "w.duckdb", read_only=True) as con:
+        assert con.execute("SELECT agency, count(*) FROM v_disclosure_facts GROUP BY agency").fetchall() == [("淮安市洪泽区人民政府", 186)]
