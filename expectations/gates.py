@@ -37,7 +37,10 @@ from expectations.identities import (
 
 SUITES = {"report_identities": REPORT_IDENTITIES, "year_carry": CARRY_IDENTITIES}
 FINDING_COLUMNS = ["document_id", "agency", "year", "identity", "scope", "expected", "printed", "cells"]
-QUALITY_STATUSES = ("passed", "violations", "incomplete_extraction", "violations_and_incomplete")
+# incomplete_extraction: a cell an identity needs was not placed, or its row not found (our parser,
+# or a row the report left out); printed_blanks: the report printed blanks or '/' where an identity
+# needs a number. An auditor reads the first as "check our parser", the second as "the report".
+QUALITY_STATUSES = ("passed", "violations", "incomplete_extraction", "printed_blanks", "violations_and_incomplete")
 
 # GX itself validates one suite at a time per context; callers on several threads queue here.
 _LOCK = threading.Lock()
@@ -192,12 +195,11 @@ def _per_document(instances: pl.DataFrame, failed_ids: set[int]) -> pl.DataFrame
         incomplete_printed_blank=(incomplete & (pl.col("unread_cells") == 0)).sum().cast(pl.Int64),
     )
     bad, gaps = pl.col("violations") > 0, pl.col("incomplete") > 0
-    # Any instance left unchecked makes the report incomplete, whatever the cause; the two
-    # incomplete_* counts say whether our parser or the report's blanks are to blame.
     status = (
         pl.when(bad & gaps).then(pl.lit("violations_and_incomplete"))
         .when(bad).then(pl.lit("violations"))
-        .when(gaps).then(pl.lit("incomplete_extraction"))
+        .when(pl.col("incomplete_extraction") > 0).then(pl.lit("incomplete_extraction"))
+        .when(gaps).then(pl.lit("printed_blanks"))
         .otherwise(pl.lit("passed"))
     )
     return counts.with_columns(quality_status=status)
