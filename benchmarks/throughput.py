@@ -364,6 +364,7 @@ def stage_timings(pdfs: list[Path], ingest_workers_extra: int | None) -> dict:
     out[f"validate_year_carry + replace (GX, {len(years)} years)"] = carry_s
 
     extra = {}
+    rejected_count = len(ingested.rejected) + len(rejected)
     if ingest_workers_extra:
         del ingested
         gc.collect()
@@ -372,7 +373,7 @@ def stage_timings(pdfs: list[Path], ingest_workers_extra: int | None) -> dict:
         extra[f"ingest alone, {ingest_workers_extra} workers"] = time.perf_counter() - t
     cells = sum(t.cells.height for t in tables.values())
     return {"stages": out, "gx_import": gx_import, "gx_setup": gx_setup, "n": n, "documents": len(documents),
-            "rejected": len(ingested.rejected) + len(rejected), "years": years, "cells": cells, "extra": extra,
+            "rejected": rejected_count, "years": years, "cells": cells, "extra": extra,
             "rss_raw_per_report": (rss_raw - rss0) / max(1, n), "rss_norm_per_report": (rss_norm - rss0) / max(1, n)}
 
 

@@ -175,13 +175,12 @@ def _pdfplumber_rows(data: bytes, pages: set[int] | None) -> tuple[list[Row], in
                 page = page.dedupe_chars()  # fake-bold text is drawn twice
                 chars_seen += len(page.chars)
                 rows.extend(_page_rows(page, number))
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise DocumentRejected(f"encrypted PDF: cannot be read without its password ({type(exc).__name__})") from None
-    except Exception as exc:  # pdfminer raises many kinds on damaged files
-        text = str(exc) or type(exc).__name__
-        if "password" in text.lower() or "encrypt" in text.lower():
-            raise DocumentRejected(f"encrypted PDF: cannot be read without its password ({text})") from None
-        raise DocumentRejected(f"corrupt or truncated PDF: {text}") from None
+    except Exception as exc:  # pdfminer raises many kinds on damaged files, pdfplumber wraps them
+        causes = [exc, *exc.args, exc.__cause__, exc.__context__]
+        if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes) or "password" in str(exc).lower():
+            raise DocumentRejected("encrypted PDF: cannot be read without its password") from None
+        inner = next((c for c in causes[1:] if isinstance(c, BaseException)), exc)
+        raise DocumentRejected(f"corrupt or truncated PDF: {str(inner) or type(inner).__name__}") from None
     if pages is None and chars_seen == 0:
         raise DocumentRejected(
             f"PDF has no text layer ({n_pages} page(s) of images, probably a scan); OCR is not supported yet"

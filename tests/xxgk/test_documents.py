@@ -88,3 +88,38 @@ def test_same_bytes_twice_are_one_document(tmp_path: Path):
     assert ingested.files_seen == 2
     assert len(ingested.documents) == 1
     assert ingested.duplicate_files == {ingested.documents[0].document_id: [str(tmp_path / "copy-of-a.txt")]}
+
+
+def _pdf_with(tmp_path: Path, name: str, **canvas_args) -> Path:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / name
+    c = canvas.Canvas(str(path), **canvas_args)
+    c.setFont("STSong-Light", 14)
+    c.drawString(72, 760, "某县人民政府2023年政府信息公开工作年度报告")
+    c.save()
+    return path
+
+
+def test_encrypted_pdf_is_rejected(tmp_path: Path):
+    path = _pdf_with(tmp_path, "locked.pdf", encrypt="secret")
+    with pytest.raises(DocumentRejected, match="encrypted PDF"):
+        read_document(path)
+
+
+def test_scanned_pdf_without_text_layer_is_rejected(tmp_path: Path):
+    import pypdfium2 as pdfium
+    from reportlab.pdfgen import canvas
+
+    # a page of hongze-2024.pdf as a picture: what a scanner produces
+    image = tmp_path / "page.png"
+    pdfium.PdfDocument(str(HONGZE))[2].render(scale=1).to_pil().save(image)
+    path = tmp_path / "scan.pdf"
+    c = canvas.Canvas(str(path))
+    c.drawImage(str(image), 0, 0, width=595, height=842)
+    c.save()
+    with pytest.raises(DocumentRejected, match="no text layer .*OCR is not supported yet"):
+        read_document(path)
