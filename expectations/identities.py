@@ -71,7 +71,7 @@ INSTANCE_SCHEMA = {
 }
 
 _READ = ("read", "converted")
-_UNREAD = ("missing", "not_placed")
+_UNREAD = ("missing", "not_placed", "not_read")  # not_read: OCR found the cell but could not read it
 _BLANK = ("blank", "null_mark")
 _KEY = ["table_name", "category_code", "applicant_type", "measure"]
 
@@ -139,6 +139,7 @@ def _describe(label: pl.Expr) -> pl.Expr:
         .when(status == "null_mark").then(pl.lit("printed '") + pl.col("printed") + "'")
         .when(status == "blank").then(pl.lit("printed blank"))
         .when(status == "not_placed").then(pl.lit("not placed"))
+        .when(status == "not_read").then(pl.lit("not read by OCR"))
         .otherwise(pl.lit("missing"))
     )
     where = pl.when(pl.col("location").is_not_null()).then(" (" + pl.col("location") + ")").otherwise(pl.lit(""))

@@ -137,18 +137,21 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
         )
         con.execute(
             """INSERT INTO fact_active_disclosure
-               SELECT agency_id, year, category_code, measure, value, printed, cell_status, document_id, location
+               SELECT agency_id, year, category_code, measure, value, printed, cell_status, document_id, location,
+                      provenance, confidence
                FROM chosen_cells WHERE table_name = 'art20' ORDER BY agency_id, year, category_code, measure"""
         )
         con.execute(
             """INSERT INTO fact_application
-               SELECT agency_id, year, category_code, applicant_type, value, printed, cell_status, document_id, location
+               SELECT agency_id, year, category_code, applicant_type, value, printed, cell_status, document_id, location,
+                      provenance, confidence
                FROM chosen_cells WHERE table_name = 'applications'
                ORDER BY agency_id, year, category_code, applicant_type"""
         )
         con.execute(
             """INSERT INTO fact_review_litigation
-               SELECT agency_id, year, category_code, value, printed, cell_status, document_id, location
+               SELECT agency_id, year, category_code, value, printed, cell_status, document_id, location,
+                      provenance, confidence
                FROM chosen_cells WHERE table_name = 'review_litigation' ORDER BY agency_id, year, category_code"""
         )
         con.execute("DROP TABLE chosen_cells")

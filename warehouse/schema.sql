@@ -63,9 +63,11 @@ CREATE TABLE IF NOT EXISTS fact_active_disclosure (   -- table 二 (第二十条
     measure        VARCHAR NOT NULL,
     value          DOUBLE,
     printed        VARCHAR,
-    cell_status    VARCHAR NOT NULL,      -- read | converted | null_mark | blank | not_placed
+    cell_status    VARCHAR NOT NULL,      -- read | converted | null_mark | blank | not_placed | not_read (OCR)
     document_id    VARCHAR NOT NULL,
-    location       VARCHAR
+    location       VARCHAR,
+    provenance     VARCHAR NOT NULL,      -- text | ocr
+    confidence     DOUBLE                 -- OCR score; null for text
 );
 
 CREATE TABLE IF NOT EXISTS fact_application (         -- table 三
@@ -77,7 +79,9 @@ CREATE TABLE IF NOT EXISTS fact_application (         -- table 三
     printed         VARCHAR,
     cell_status     VARCHAR NOT NULL,
     document_id     VARCHAR NOT NULL,
-    location        VARCHAR
+    location        VARCHAR,
+    provenance      VARCHAR NOT NULL,
+    confidence      DOUBLE
 );
 
 CREATE TABLE IF NOT EXISTS fact_review_litigation (   -- table 四
@@ -88,7 +92,9 @@ CREATE TABLE IF NOT EXISTS fact_review_litigation (   -- table 四
     printed        VARCHAR,
     cell_status    VARCHAR NOT NULL,
     document_id    VARCHAR NOT NULL,
-    location       VARCHAR
+    location       VARCHAR,
+    provenance     VARCHAR NOT NULL,
+    confidence     DOUBLE
 );
 
 CREATE TABLE IF NOT EXISTS fact_extraction_warning (

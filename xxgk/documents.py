@@ -31,6 +31,8 @@ class Row:
 
     cells: list[str]
     where: str  # "line 57", "page 3", "tr 12"
+    confidences: list[float | None] | None = None  # per cell, for rows read by OCR
+    provenance: str = "text"  # text | ocr
 
 
 @dataclass

@@ -62,6 +62,8 @@ class Cell:
 class NormalisedRow:
     cells: list[Cell]
     where: str
+    confidences: list[float | None] | None = None
+    provenance: str = "text"
 
 
 @dataclass
@@ -88,7 +90,7 @@ def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> No
     for raw_row, line in zip(raw.rows, simplified):
         texts = line.split("\t")
         cells = [Cell(fold(t), p.strip()) for t, p in zip(texts, raw_row.cells)]
-        rows.append(NormalisedRow(cells, raw_row.where))
+        rows.append(NormalisedRow(cells, raw_row.where, raw_row.confidences, raw_row.provenance))
     simplified_lines = [" ".join(t.strip() for t in line.split("\t") if t.strip()) for line in simplified]
     if not is_annual_report(simplified_lines):
         raise DocumentRejected(

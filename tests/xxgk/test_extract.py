@@ -116,3 +116,23 @@ def test_narrative_total_is_cross_checked_with_table_3():
     # hongze-2024.pdf: "区政府办代表区政府受理政府信息公开申请 17 件", split over two PDF lines; table 三 says 95
     hongze = [w for w in _warnings_of([p for p in SAMPLE_FILES if p.suffix == ".pdf"][0]) if w["kind"] == "narrative_mismatch"]
     assert len(hongze) == 1 and "17件" in hongze[0]["message"] and hongze[0]["location"] == "page 1"
+
+
+def test_a_cell_ocr_could_not_read_is_null_with_a_warning_never_a_shifted_neighbour():
+    lines = [
+        ["某县人民政府2023年政府信息公开工作年度报告"],
+        ["三、收到和处理政府信息公开申请情况"],
+        ["一、本年新收政府信息公开申请数量", "95", "\ufffd", "0", "0", "0", "0", "95"],
+        ["四、政府信息公开行政复议、行政诉讼情况"],
+    ]
+    rows = [Row(cells, "page 3 (ocr)", [None] + [0.98] * (len(cells) - 1) if len(cells) > 1 else None, "ocr") for cells in lines]
+    rows[2].confidences[2] = 0.0
+    extraction = extract_report(normalise_document(RawDocument("x", "scan.pdf", "pdf", 1, rows)))
+    cells = extraction.cells_frame().filter(pl.col("category_code") == "application.new_received")
+    assert cells.select("applicant_type", "value", "cell_status", "provenance").rows()[:3] == [
+        ("natural_person", 95.0, "read", "ocr"),
+        ("commercial", None, "not_read", "ocr"),
+        ("research", 0.0, "read", "ocr"),
+    ]
+    assert cells["confidence"].to_list()[:2] == [0.98, 0.0]
+    assert any(w["kind"] == "not_read" and w["category_code"] == "application.new_received" for w in extraction.warnings)

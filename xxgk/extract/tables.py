@@ -37,8 +37,10 @@ CELL_SCHEMA = {
     "measure": pl.String,
     "value": pl.Float64,
     "printed": pl.String,
-    "cell_status": pl.String,  # read | converted | null_mark | blank | not_placed
+    "cell_status": pl.String,  # read | converted | null_mark | blank | not_placed | not_read
     "location": pl.String,
+    "provenance": pl.String,  # text | ocr
+    "confidence": pl.Float64,  # the OCR score of the cell; null for text
 }
 WARNING_SCHEMA = {
     "document_id": pl.String,
@@ -220,8 +222,13 @@ def place(run: list[Token], expected: int) -> tuple[list[Token | None], str | No
 
 def _emit(out: Extraction, table: str, code: str, applicant: str | None, measure: str, token: Token | None,
           fallback_where: str | None, ten_thousand_yuan: bool = False) -> None:
+    provenance = token.provenance if token is not None else "text"
+    confidence = token.confidence if token is not None else None
     if token is None:
         value, printed, status, where = None, None, "not_placed", fallback_where
+    elif token.kind is Kind.UNREAD:
+        value, printed, status, where = None, None, "not_read", token.where
+        out.warn(table, code, "not_read", "OCR found this cell but could not read it: recorded as null, not 0", [token])
     else:
         where = token.where
         printed = token.printed
@@ -245,6 +252,8 @@ def _emit(out: Extraction, table: str, code: str, applicant: str | None, measure
             "printed": printed,
             "cell_status": status,
             "location": where,
+            "provenance": provenance,
+            "confidence": confidence,
         }
     )
 

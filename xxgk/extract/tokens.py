@@ -18,8 +18,10 @@ class Kind(Enum):
     NUMBER = "number"
     NULL_MARK = "null_mark"  # "/", "—", "-", "无": printed, but not a number
     EMPTY = "empty"  # an empty cell between tabs or in a ruled table
+    UNREAD = "unread"  # OCR found the cell's place but could not read it
 
 
+UNREAD_TEXT = "\ufffd"  # what xxgk.ocr puts where it could not read a value
 NULL_MARKS = frozenset({"/", "\\", "-", "--", "—", "——", "―", "–", "无", "/", "-/-", "×"})
 _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(万元|元|件|个|条|项|次|人)?$")
 
@@ -33,11 +35,15 @@ class Token:
     where: str
     value: float | None = None
     unit: str | None = None
+    provenance: str = "text"
+    confidence: float | None = None
 
 
 def classify(text: str) -> tuple[Kind, float | None, str | None]:
     if not text:
         return Kind.EMPTY, None, None
+    if text == UNREAD_TEXT:
+        return Kind.UNREAD, None, None
     if text in NULL_MARKS:
         return Kind.NULL_MARK, None, None
     m = _NUMBER.match(text)
@@ -51,7 +57,8 @@ def tokenize(doc: NormalisedDocument) -> list[Token]:
     for i, row in enumerate(doc.rows):
         if not any(c.text for c in row.cells):
             continue
-        for cell in row.cells:
+        for j, cell in enumerate(row.cells):
             kind, value, unit = classify(cell.text)
-            tokens.append(Token(kind, cell.text, cell.printed, i, row.where, value, unit))
+            confidence = row.confidences[j] if row.confidences and j < len(row.confidences) else None
+            tokens.append(Token(kind, cell.text, cell.printed, i, row.where, value, unit, row.provenance, confidence))
     return tokens
