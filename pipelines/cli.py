@@ -10,6 +10,7 @@ import os
 import sys
 import time
 import warnings
+from pathlib import Path
 
 from pipelines.resources import PROJECT_ROOT
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
     from pipelines.definitions import build_definitions
-    from pipelines.resources import inbox_from_env, warehouse_path_from_env
+    from pipelines.resources import data_docs_from_env, inbox_from_env, warehouse_path_from_env
 
     inbox = inbox_from_env().folder
     if not inbox.is_dir():
@@ -62,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(render(summarise(con, years), files_read=batch.files_seen))
     print(f"\nwarehouse: {warehouse_path_from_env()}  ({time.perf_counter() - started:.1f} s)")
+    docs = data_docs_from_env()
+    if docs.enabled and years:
+        print(f"data docs: {Path(docs.path) / str(years[-1]) / 'index.html'} (one folder per year)")
     if failed:
         print(f"xxgk: years that failed: {failed}; see `dagster dev`", file=sys.stderr)
         return 1

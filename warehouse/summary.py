@@ -53,7 +53,7 @@ def render(summary: Summary, files_read: int | None = None) -> str:
         f"reports loaded:    {len(summary.reports)}",
     ]
     for agency, year, fmt, cells, warnings, status, source in summary.reports:
-        lines.append(f"  {year}  {_pad(agency, 28)} {cells:>4} cells {warnings:>3} warnings  {_pad(status or '', 20)} {source.rsplit('/', 1)[-1]}")
+        lines.append(f"  {year}  {_pad(agency, 28)} {cells:>4} cells {warnings:>3} warnings  {_pad(status or '', 22)} {source.rsplit('/', 1)[-1]}")
     lines.append(f"cells loaded:      {summary.cells}")
     lines.append(f"warnings:          {summary.warnings}")
     lines.append(f"identity violations: {len(summary.violations)}")
