@@ -208,10 +208,43 @@ def _page_rows(page, number: int) -> list[Row]:
         return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in table_boxes)
 
     text_page = page.filter(outside) if table_boxes else page
-    for line in text_page.extract_text_lines():
-        blocks.append((line["top"], [Row([line["text"]], where)]))
+    for top, cells in _gap_lines(text_page):
+        blocks.append((top, [Row(cells, where)]))
     blocks.sort(key=lambda b: b[0])
     return [row for _, block in blocks for row in block]
+
+
+def _gap_lines(page) -> list[tuple[float, list[str]]]:
+    """Lines of words, cut into cells where the gap between two words is wider than a character.
+
+    Outside ruled tables this gives one cell per narrative line; for a table printed without
+    ruling lines it gives the cells of each row from the words' positions.
+    """
+    from pdfplumber.utils import cluster_objects
+
+    words = page.extract_words(extra_attrs=["size"])
+    lines = []
+    for line in cluster_objects(words, "top", 3):
+        line.sort(key=lambda w: w["x0"])
+        cells = [[line[0]]]
+        for prev, word in zip(line, line[1:]):
+            if word["x0"] - prev["x1"] > 1.0 * max(prev["size"], word["size"]):
+                cells.append([word])
+            else:
+                cells[-1].append(word)
+        texts = [_join_words(c) for c in cells]
+        lines.append((min(w["top"] for w in line), texts))
+    lines.sort(key=lambda x: x[0])
+    return lines
+
+
+def _join_words(words: list[dict]) -> str:
+    """Words of one cell; a space only where the source had one between Latin words or digits."""
+    out = words[0]["text"]
+    for prev, word in zip(words, words[1:]):
+        gap = word["x0"] - prev["x1"]
+        out += (" " if gap > 0.15 * word["size"] else "") + word["text"]
+    return out
 
 
 # --- HTML -------------------------------------------------------------------

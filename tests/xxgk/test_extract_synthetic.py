@@ -15,6 +15,9 @@ CASES = [
     pytest.param(6, "2019", {"split_table3_across_pages": True}, id="2019-split"),
     pytest.param(7, "2019", {"art20_layout": "separate", "halfwidth_labels": True}, id="2019-separate-art20"),
     pytest.param(8, "2019", {"long_labels_wrap": True, "shaded_headers": True}, id="2019-wrapped-shaded"),
+    # no ruling lines: rows and cells come from the words' positions
+    pytest.param(15, "2019", {"ruled_tables": False}, id="2019-unruled"),
+    pytest.param(17, "2021", {"ruled_tables": False, "long_labels_wrap": True}, id="2021-unruled-wrapped"),
 ]
 
 

@@ -330,7 +330,14 @@ def _group_items() -> dict[str, list[str]]:
 
 
 def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
+    """How well label text `a` matches item text `b`; the first line of a wrapped label
+    (申请人无正当理由逾期不补…) matches the item it begins in full."""
+    matcher = difflib.SequenceMatcher(None, a, b)
+    if len(a) >= 6:
+        block = matcher.find_longest_match(0, len(a), 0, len(b))
+        if block.size == len(a):
+            return 1.0
+    return matcher.ratio()
 
 
 def _item_text(code: str) -> str:
@@ -344,9 +351,16 @@ class _Table3Labeller:
     def __init__(self) -> None:
         self.group: str | None = None
         self.items = _group_items()
+        self.last: str | None = None  # the last row label found
 
     def classify(self, text: str) -> str | None:
         """The category a label token names, updating the current group; None for noise."""
+        code = self._classify(text)
+        if code:
+            self.last = code
+        return code
+
+    def _classify(self, text: str) -> str | None:
         if "本年新收" in text:
             return self._top("application.new_received")
         if "上年结转" in text:
@@ -364,6 +378,8 @@ class _Table3Labeller:
                 self.group, group_at = group, pos + len(marker)
         rest = text[group_at:] if group_at is not None else text
         m = _ITEM_NUMBER.search(rest)
+        if m and group_at is None:
+            self._follow_numbering(int(m.group(1)))
         if m and self.group:
             n = int(m.group(1))
             items = self.items[self.group]
@@ -383,13 +399,24 @@ class _Table3Labeller:
             return self._item_by_text(text)
         return None
 
+    def _follow_numbering(self, n: int) -> None:
+        """Item numbers restart at each group: when they do and no heading said so (a heading
+        in a merged cell cut by a page break, or centred below its first items), the next
+        group of the template has begun."""
+        order = list(self.items)
+        if self.group is None and self.last in ("result.granted", "result.partially_granted"):
+            self.group = order[0]
+        elif self.group and self.last in self.items[self.group]:
+            if n <= self.items[self.group].index(self.last) + 1 and order.index(self.group) + 1 < len(order):
+                self.group = order[order.index(self.group) + 1]
+
     def _check_item(self, code: str, text: str) -> str:
         """Trust the item number within the current group unless the words name another item.
 
         A group heading in a merged cell that a page break cuts can be printed after its
         first items, so "1.申请人无正当理由逾期不补正…" may arrive while （五） is current.
         """
-        if len(text) < 2 or _similarity(text, _item_text(code)) >= 0.5:
+        if len(text) < 4 or _similarity(text, _item_text(code)) >= 0.5:
             return code
         return self._any_item(text, threshold=0.75) or code
 
@@ -430,7 +457,11 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     for label_tokens, run in _runs(tokens):
         code = None
         for t in label_tokens:
-            code = labeller.classify(t.text) or code
+            found = labeller.classify(t.text)
+            # a group heading centred in its merged cell can sit on the line of one of its items
+            if found in _GROUPS.values() and code and code.startswith(found + "."):
+                continue
+            code = found or code
         if not run:
             continue
         if code is None:
