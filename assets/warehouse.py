@@ -1,13 +1,20 @@
 from pathlib import Path
 
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 from dagster_duckdb import DuckDBResource
 
 from assets.normalisation import NormalisedBatch
 from assets.partitions import year_partitions
-from assets.quality import CheckedFacts
-from assets.quality import table_md
+from assets.quality import CheckedFacts, table_md
 from warehouse.loader import YearBatch, carry_cells, ensure_schema, load_rejections, load_years, replace_carry_violations
 from xxgk.extract.year import REJECTED_SCHEMA
 
@@ -31,17 +38,16 @@ def _writer(duckdb: DuckDBResource):
 )
 def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts, duckdb: DuckDBResource) -> MaterializeResult:
     tables = checked_facts.tables
-    chosen = tables.chosen()
-    reports = chosen.select(
-        "agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings",
-        pl.len().over(["agency", "year"]).cast(pl.Int32).alias("versions"),
-    ).join(checked_facts.quality.select("document_id", "quality_status"), on="document_id", how="left")
+    year = int(context.partition_key)
     versions = tables.documents.group_by("agency", "year").len("versions")
-    reports = reports.drop("versions").join(versions, on=["agency", "year"]).select(
-        "agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings", "versions", "quality_status"
+    reports = (
+        tables.chosen()
+        .join(versions, on=["agency", "year"])
+        .join(checked_facts.quality.select("document_id", "quality_status"), on="document_id", how="left")
+        .select("agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings", "versions", "quality_status")
     )
     batch = YearBatch(
-        years=[int(context.partition_key)],
+        years=[year],
         documents=tables.documents.select("document_id", "source_file", "duplicate_files", "format", "size_bytes", "pages",
                                           "agency", "year", "format_version", "status"),
         reports=reports,
@@ -51,7 +57,6 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         rejected=tables.rejected,
         differences=tables.differences,
     )
-    year = int(context.partition_key)
     with _writer(duckdb) as con:
         ensure_schema(con)
         counts = load_years(con, batch)
