@@ -83,7 +83,9 @@ def cells_well_formed(context: AssetCheckExecutionContext, report_tables: YearTa
     description="The chosen report of each agency-year, with every identity checked by Great Expectations.",
 )
 def checked_facts(context: AssetExecutionContext, report_tables: YearTables, data_docs: DataDocsResource):
-    from expectations.gates import validate_reports  # GX costs ~3 s to import: only where it runs
+    from expectations.gates import (
+        validate_reports,  # GX costs ~3 s to import: only where it runs
+    )
 
     docs_dir = Path(data_docs.path) / context.partition_key if data_docs.enabled else None
     # every version is checked: a version that adds up is preferred to one that does not

@@ -15,7 +15,14 @@ from dagster_duckdb import DuckDBResource
 from assets.normalisation import NormalisedBatch
 from assets.partitions import year_partitions
 from assets.quality import CheckedFacts, table_md
-from warehouse.loader import YearBatch, carry_cells, ensure_schema, load_rejections, load_years, replace_carry_violations
+from warehouse.loader import (
+    YearBatch,
+    carry_cells,
+    ensure_schema,
+    load_rejections,
+    load_years,
+    replace_carry_violations,
+)
 from xxgk.extract.year import REJECTED_SCHEMA
 
 # DuckDB allows one writing process: every asset that writes the file is in this pool,

@@ -39,7 +39,12 @@ from functools import cache
 
 import polars as pl
 
-from xxgk.vocabulary import APPLICANT_COLUMNS, REVIEW_GROUPS, SIGNED_MEASURES, categories
+from xxgk.vocabulary import (
+    APPLICANT_COLUMNS,
+    REVIEW_GROUPS,
+    SIGNED_MEASURES,
+    categories,
+)
 
 REPORT_IDENTITIES = ("T3_BALANCE", "T3_RESULTS_SUM", "T3_OTHER_SUM", "T3_APPLICANT_SUM", "T4_GROUP_SUM", "NON_NEGATIVE")
 CARRY_IDENTITIES = ("XY_CARRY",)

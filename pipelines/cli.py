@@ -30,7 +30,11 @@ def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
     from pipelines.definitions import build_definitions
-    from pipelines.resources import data_docs_from_env, inbox_from_env, warehouse_path_from_env
+    from pipelines.resources import (
+        data_docs_from_env,
+        inbox_from_env,
+        warehouse_path_from_env,
+    )
 
     inbox = inbox_from_env().folder
     if not inbox.is_dir():

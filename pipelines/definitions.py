@@ -5,7 +5,11 @@ import warnings
 # the notice is not for every user of the code location.
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*")
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules  # noqa: E402
+from dagster import (  # noqa: E402
+    Definitions,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+)
 
 from assets import extraction, ingestion, normalisation, quality, warehouse  # noqa: E402
 from pipelines.jobs import annual_job, inbox_job, year_job  # noqa: E402

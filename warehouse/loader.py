@@ -107,7 +107,7 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
         con.execute("DELETE FROM dim_document WHERE document_id IN (SELECT document_id FROM documents)")
 
         con.execute(
-            f"""INSERT INTO dim_year
+            """INSERT INTO dim_year
                 SELECT DISTINCT year, CASE WHEN year <= 2020 THEN '2019' ELSE '2021' END FROM years
                 WHERE year NOT IN (SELECT year FROM dim_year)"""
         )

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from gate_samples import cells_of, sample_cells, set_values_after, write_variant
 
 from expectations.gates import validate_reports, validate_year_carry
-from gate_samples import cells_of, sample_cells, set_values_after, write_variant
 from xxgk import SAMPLES_DIR
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)

@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import polars as pl
+from gate_samples import (
+    SAMPLES,
+    all_sample_cells,
+    cells_of,
+    sample_cells,
+    set_values_after,
+    write_variant,
+)
 
 from expectations.gates import FINDING_COLUMNS, QUALITY_STATUSES, validate_reports
-from gate_samples import SAMPLES, all_sample_cells, cells_of, sample_cells, set_values_after, write_variant
 from xxgk import SAMPLES_DIR
 
 

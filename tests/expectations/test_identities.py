@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-
 from gate_samples import sample_cells
+
 from expectations.identities import INSTANCE_SCHEMA, carry_instances, report_instances
 from xxgk.extract import CELL_SCHEMA
 from xxgk.vocabulary import APPLICANT_COLUMNS

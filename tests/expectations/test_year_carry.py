@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from gate_samples import cells_of, sample_cells, set_values_after, write_variant
 
 from expectations.gates import validate_reports, validate_year_carry
-from gate_samples import cells_of, sample_cells, set_values_after, write_variant
 from xxgk import SAMPLES_DIR
 
 NEW_RECEIVED = "一、本年新收"

@@ -4,7 +4,13 @@ import json
 import os
 import shutil
 
-from dagster import DagsterInstance, RunRequest, SkipReason, build_schedule_context, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+)
 
 from pipelines.resources import InboxResource
 from pipelines.schedules import annual_load

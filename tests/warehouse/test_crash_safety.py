@@ -43,11 +43,11 @@ KILLED_LOADER = textwrap.dedent(
 
 
 def test_killing_a_load_midway_leaves_the_warehouse_unchanged(tmp_path):
+    from tests.conftest import SAMPLE_FILES
     from tests.warehouse.test_loader import batch_for
     from warehouse.loader import ensure_schema, load_years
     from xxgk.documents import ingest
     from xxgk.normalise import normalise_all
-    from tests.conftest import SAMPLE_FILES
 
     path = tmp_path / "w.duckdb"
     docs, _ = normalise_all(ingest(SAMPLE_FILES).documents)

@@ -4,7 +4,14 @@ from pathlib import Path
 import pytest
 
 from xxgk import SAMPLES_DIR
-from xxgk.documents import DocumentRejected, decode_text, html_rows, ingest, list_inbox, read_document
+from xxgk.documents import (
+    DocumentRejected,
+    decode_text,
+    html_rows,
+    ingest,
+    list_inbox,
+    read_document,
+)
 
 QIDONG = SAMPLES_DIR / "qidong-office-2023.txt"
 HONGZE = SAMPLES_DIR / "hongze-2024.pdf"

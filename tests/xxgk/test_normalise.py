@@ -3,7 +3,13 @@ import pytest
 
 from tests.conftest import SAMPLE_FILES, expected_reports
 from xxgk.documents import DocumentRejected, RawDocument, Row, read_document
-from xxgk.normalise import detect_year, fold, normalise_document, strip_pinyin, to_simplified
+from xxgk.normalise import (
+    detect_year,
+    fold,
+    normalise_document,
+    strip_pinyin,
+    to_simplified,
+)
 
 
 def test_pinyin_is_stripped_but_real_brackets_stay():
