@@ -20,7 +20,7 @@ def main() -> int:
     assert sep == "--" and cmd
     lines = []
     with open(stderr_path, "wb") as err:
-        t0 = time.perf_counter()
+        t0 = time.perf_counter()  # CLOCK_MONOTONIC: comparable with the caller's perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err)
         for raw in proc.stdout:
             lines.append([round(time.perf_counter() - t0, 4), raw.decode("utf-8", "replace").rstrip("\n")])
@@ -30,7 +30,7 @@ def main() -> int:
     with open(lines_path, "w", encoding="utf-8") as fh:
         json.dump(lines, fh, ensure_ascii=False)
     with open(result_path, "w", encoding="utf-8") as fh:
-        json.dump({"rc": rc, "wall_s": wall, "maxrss_kb": usage.ru_maxrss,
+        json.dump({"rc": rc, "wall_s": wall, "t0": t0, "maxrss_kb": usage.ru_maxrss,
                    "user_s": usage.ru_utime, "sys_s": usage.ru_stime}, fh)
     return 0
 

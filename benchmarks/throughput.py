@@ -16,12 +16,18 @@ Prints figures; asserts nothing about time (this is a benchmark, not a test). In
 6. a summary against the targets;
 7. with --profile: cProfile of ingest + normalise + extract on ~50 reports, 1 process.
 
-Peak memory is measured two ways (psutil is not installed in the venv):
-- "tree RSS": the sum of VmRSS over the run's process tree, sampled from /proc every
-  --poll seconds (can miss a spike shorter than the interval; counts pages shared
-  between the forked workers and their parent once per process, so it over-states);
-- "largest process": getrusage(RUSAGE_CHILDREN).ru_maxrss taken in a fresh wrapper
-  process per run (exact, but the peak of the largest single process, not the sum).
+Peak memory is measured without psutil (not installed in the venv), two ways:
+- "tree RSS" (used for the target): the sum of RSS over the run's process tree, sampled
+  from /proc/<pid>/smaps_rollup every --poll seconds; it can miss a spike shorter than the
+  interval, and counts the pages the forked workers share with their parent once per
+  process (an over-statement); "tree PSS" is the same sum with shared pages split;
+- "largest process": getrusage(RUSAGE_CHILDREN).ru_maxrss in a fresh wrapper process per
+  run (benchmarks/_rusage_wrapper.py): exact, but the peak of the largest single process.
+
+The machine may be shared: before each measurement the script waits (up to --quiet-wait
+seconds) for the rest of the machine to go quiet, and prints how many cores the rest of
+the machine kept busy during each run. The code fingerprint in the header hashes the
+pipeline's sources, so a set of figures can be tied to the code it measured.
 """
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ import io
 import json
 import os
 import pstats
+import re
 import shutil
 import statistics
 import subprocess
@@ -58,6 +65,18 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 if str(PROJECT_ROOT) not in sys.path:  # `python benchmarks/throughput.py` as well as `-m`
     sys.path.insert(0, str(PROJECT_ROOT))
+
+
+def code_fingerprint() -> str:
+    """A short hash of the pipeline's source, so figures can be tied to the code they measured."""
+    h = hashlib.sha256()
+    for folder in ("xxgk", "assets", "pipelines", "expectations", "warehouse"):
+        for f in sorted((PROJECT_ROOT / folder).rglob("*")):
+            if f.suffix in (".py", ".sql", ".csv") and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(PROJECT_ROOT)).encode())
+                h.update(f.read_bytes())
+    h.update((PROJECT_ROOT / "dagster.yaml").read_bytes())
+    return h.hexdigest()[:12]
 
 
 def say(text: str = "") -> None:
@@ -154,6 +173,7 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.root, self.interval = root, interval
         self.peak_rss = self.peak_pss = self.samples = self.max_procs = 0
+        self.timeline: list[tuple[float, int, int]] = []
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -161,6 +181,7 @@ class TreeSampler(threading.Thread):
             pids = _tree(self.root)
             rss, pss = _rss_pss(pids)
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self.timeline.append((time.perf_counter(), rss, pss))
             self.max_procs = max(self.max_procs, len(pids))
             self.samples += 1
 
@@ -174,6 +195,19 @@ def cpu_ticks() -> tuple[float, float]:
         f = [int(x) for x in fh.readline().split()[1:9]]
     user, nice, system, idle, iowait, irq, softirq, steal = f
     return (user + nice + system + irq + softirq) / CLK_TCK, steal / CLK_TCK
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.3) -> float:
+    """The machine is shared: wait (at most max_wait s) until the others use < threshold cores
+    over a 1-second look. Returns the cores they used in the last look."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        b0, _ = cpu_ticks()
+        time.sleep(1.0)
+        b1, _ = cpu_ticks()
+        busy = b1 - b0
+        if busy < threshold or time.monotonic() >= deadline:
+            return busy
 
 
 def _phases(lines: list[list]) -> dict[str, float]:
@@ -194,7 +228,7 @@ def _phases(lines: list[list]) -> dict[str, float]:
     return out
 
 
-def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool) -> dict:
+def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: float = 0) -> dict:
     """One `python -m pipelines.cli run` on `inbox`, fresh instance and warehouse."""
     tmp = Path(tempfile.mkdtemp(prefix=f"xxgk-bench-run-w{workers}-"))
     home = tmp / "dagster_home"
@@ -209,6 +243,8 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool) -> dict:
                    env=env, cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     files = {k: tmp / f"{k}" for k in ("result.json", "lines.json", "stderr.log")}
     cmd = [PY, str(WRAPPER), *map(str, files.values()), "--", PY, "-m", "pipelines.cli", "run"]
+    if quiet:
+        wait_for_quiet(quiet)
     busy0, steal0 = cpu_ticks()
     proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT)
     sampler = TreeSampler(proc.pid, poll)
@@ -228,7 +264,15 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool) -> dict:
     phases = _phases(lines)
     if "_last_year_at" in phases:
         phases["summary + exit"] = result["wall_s"] - phases.pop("_last_year_at")
+    # peak tree RSS within each phase (the wrapper's clock and ours are both CLOCK_MONOTONIC)
+    phase_peak: dict[str, int] = {}
+    start = result["t0"]
+    for name, length in phases.items():
+        window = [rss for t, rss, _ in sampler.timeline if start <= t < start + length]
+        phase_peak[name] = max(window, default=0)
+        start += length
     sorted_line = next((l.strip() for _, l in lines if " files, " in l and " reports" in l), "")
+    year_times = [float(m.group(1)) for _, l in lines if (m := re.search(r" done in ([0-9.]+) s", l))]
     run = {
         "workers": workers,
         "wall_s": result["wall_s"],
@@ -242,6 +286,8 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool) -> dict:
         "steal_cores": (steal1 - steal0) / result["wall_s"],
         "largest_process_maxrss": result["maxrss_kb"] * 1024,
         "phases": phases,
+        "year_times": year_times,
+        "phase_peak": phase_peak,
         "inbox_line": sorted_line,
         "warehouse": warehouse,
         "tmp": tmp,
@@ -258,14 +304,35 @@ def cleanup(run: dict) -> None:
 # --- 3. are the cells right? ---------------------------------------------------------------------
 
 
+def read_expected(expected_csv: Path):
+    import polars as pl
+
+    return pl.read_csv(expected_csv, infer_schema=False).with_columns(
+        pl.col("applicant_type").fill_null(""), pl.col("value").cast(pl.Float64))
+
+
+CELL_KEY = ["file", "category_code", "applicant_type", "measure"]
+
+
+def compare_cells(expected, got) -> dict:
+    """expected.csv against `got` (file, category_code, applicant_type '' outside table 三, measure,
+    value, printed): value (to 1e-9) and printed text must both match."""
+    import polars as pl
+
+    both = expected.join(got.rename({"value": "got_value", "printed": "got_printed"}), on=CELL_KEY, how="left", coalesce=True)
+    tol = 1e-9 * pl.max_horizontal(pl.lit(1.0), pl.col("value").abs())
+    value_ok = (pl.col("got_value") - pl.col("value")).abs() <= tol
+    ok = value_ok.fill_null(False) & (pl.col("got_printed") == pl.col("printed")).fill_null(False)
+    both = both.with_columns(ok=ok)
+    return {"right": both.filter(pl.col("ok")).height, "total": expected.height, "wrong": both.filter(~pl.col("ok")),
+            "extra": got.join(expected, on=CELL_KEY, how="anti").height,
+            "duplicate_keys": got.group_by(CELL_KEY).len().filter(pl.col("len") > 1).height}
+
+
 def check_cells(warehouse: Path, expected_csv: Path) -> dict:
     import duckdb
     import polars as pl
 
-    key = ["file", "category_code", "applicant_type", "measure"]
-    expected = pl.read_csv(expected_csv, infer_schema=False).with_columns(
-        pl.col("applicant_type").fill_null(""), pl.col("value").cast(pl.Float64)
-    )
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         got = con.execute(
@@ -274,24 +341,27 @@ def check_cells(warehouse: Path, expected_csv: Path) -> dict:
                FROM v_disclosure_facts"""
         ).pl()
         status = con.execute(
-            "SELECT regexp_extract(source_file, '[^/]*$') AS file, status FROM dim_document").pl()
+            """SELECT regexp_extract(d.source_file, '[^/]*$') AS file, d.status,
+                      (SELECT string_agg(regexp_extract(l.source_file, '[^/]*$'), ', ') FROM dim_document l
+                       WHERE l.agency_id = d.agency_id AND l.year = d.year AND l.status = 'loaded') AS loaded_instead
+               FROM dim_document d""").pl()
         rejected = con.execute(
             "SELECT regexp_extract(source_file, '[^/]*$') AS file, stage || ': ' || reason AS reason FROM rejected_document").pl()
     finally:
         con.close()
-    dupes = got.group_by(key).len().filter(pl.col("len") > 1).height
-    both = expected.join(got.rename({"value": "got_value", "printed": "got_printed"}), on=key, how="left", coalesce=True)
-    tol = 1e-9 * pl.max_horizontal(pl.lit(1.0), pl.col("value").abs())
-    value_ok = (pl.col("got_value") - pl.col("value")).abs() <= tol
-    ok = value_ok.fill_null(False) & (pl.col("got_printed") == pl.col("printed")).fill_null(False)
-    both = both.with_columns(ok=ok)
-    wrong = both.filter(~pl.col("ok"))
-    extra = got.join(expected, on=key, how="anti").height
-    # why a whole file is missing: superseded, rejected, or simply absent
-    missing_files = (wrong.filter(pl.col("got_printed").is_null()).select("file").unique()
-                     .join(status, on="file", how="left").join(rejected, on="file", how="left"))
-    return {"right": both.filter(pl.col("ok")).height, "total": expected.height, "wrong": wrong,
-            "extra": extra, "duplicate_keys": dupes, "missing_files": missing_files}
+    check = compare_cells(read_expected(expected_csv), got)
+    wrong = check["wrong"].join(status, on="file", how="left").join(rejected, on="file", how="left")
+    superseded = wrong.filter(pl.col("status") == "superseded")
+    check.update(
+        wrong=wrong,
+        # by design (README): one document per agency-year; a second generated report of the same
+        # agency and year is kept in dim_document as 'superseded', its cells are not in the view
+        superseded_cells=superseded.height,
+        superseded_files=superseded.select("file", "loaded_instead").unique().sort("file"),
+        loaded_right=check["right"],
+        loaded_total=check["total"] - superseded.height,
+    )
+    return check
 
 
 def print_cell_check(check: dict, label: str) -> None:
@@ -299,25 +369,29 @@ def print_cell_check(check: dict, label: str) -> None:
         + (f"   [{check['extra']} cells in the warehouse not in expected.csv]" if check["extra"] else "")
         + (f"   [{check['duplicate_keys']} duplicate keys in v_disclosure_facts]" if check["duplicate_keys"] else ""))
     wrong = check["wrong"]
-    if wrong.height:
-        say(f"  mismatches (first 10 of {wrong.height}):")
-        for r in wrong.head(10).iter_rows(named=True):
-            say(f"    {r['file']}  {r['category_code']}  {r['applicant_type'] or '-'}  {r['measure']}: "
-                f"expected {r['printed']!r} ({r['value']:g}), warehouse "
-                + ("nothing" if r["got_printed"] is None else f"{r['got_printed']!r} ({r['got_value']})"))
-        for r in check["missing_files"].head(10).iter_rows(named=True):
-            say(f"    file without cells: {r['file']} (dim_document status: {r['status']}; rejected: {r['reason']})")
+    if not wrong.height:
+        return
+    import polars as pl
+
+    real = wrong.filter(pl.col("status").fill_null("") != "superseded")
+    say(f"  mismatches (first 10 of {wrong.height}; those of superseded files last):")
+    for r in pl.concat([real, wrong.filter(pl.col("status") == "superseded")]).head(10).iter_rows(named=True):
+        say(f"    {r['file']}  {r['category_code']}  {r['applicant_type'] or '-'}  {r['measure']}: "
+            f"expected {r['printed']!r} ({r['value']:g}), warehouse "
+            + ("nothing" if r["got_printed"] is None else f"{r['got_printed']!r} ({r['got_value']})")
+            + f"  [file {r['status'] or 'not in dim_document'}{'; rejected: ' + r['reason'] if r['reason'] else ''}]")
+    if check["superseded_cells"]:
+        files = check["superseded_files"]
+        say(f"  {check['superseded_cells']} of the {wrong.height} are all the cells of {files.height} files that the pipeline "
+            f"keeps as 'superseded': the corpus has two reports of the same agency and year, the warehouse loads one")
+        say("    " + "; ".join(f"{r['file']} (loaded: {r['loaded_instead']})" for r in files.iter_rows(named=True)))
+        say(f"  cells right among the documents the warehouse loads: {check['loaded_right']} / {check['loaded_total']}")
 
 
 # --- 4. stages in process ------------------------------------------------------------------------
 
 
-def rss_now() -> int:
-    with open("/proc/self/statm", "rb") as fh:
-        return int(fh.read().split()[1]) * PAGE
-
-
-def stage_timings(pdfs: list[Path], ingest_workers_extra: int | None) -> dict:
+def stage_timings(pdfs: list[Path], ingest_workers_extra: int | None, expected_csv: Path) -> dict:
     import gc
 
     import polars as pl
@@ -332,21 +406,22 @@ def stage_timings(pdfs: list[Path], ingest_workers_extra: int | None) -> dict:
     t = time.perf_counter()
     normalise_all(ingest(pdfs[:1]).documents)
     warm = time.perf_counter() - t
-    gc.collect()
-    rss0 = rss_now()
     t = time.perf_counter()
     ingested = ingest(pdfs, workers=1)
     out["ingest (read_document, 1 worker)"] = time.perf_counter() - t
-    rss_raw = rss_now()
     t = time.perf_counter()
     documents, rejected = normalise_all(ingested.documents)
     out["normalise_all"] = time.perf_counter() - t
-    gc.collect()
-    rss_norm = rss_now()
     years = sorted({d.year for d in documents})
     t = time.perf_counter()
     tables = {y: extract_year(documents, y, ingested.duplicate_files) for y in years}
     out[f"extract_year ({len(years)} years)"] = time.perf_counter() - t
+    # untimed: the cells of *every* document, superseded versions too, against expected.csv
+    files = pl.concat([tables[y].documents.select("document_id", "source_file") for y in years])
+    got = pl.concat([tables[y].cells for y in years]).join(files, on="document_id").select(
+        pl.col("source_file").str.extract(r"([^/]*)$").alias("file"), "category_code",
+        pl.col("applicant_type").fill_null(""), "measure", "value", "printed")
+    all_cells = compare_cells(read_expected(expected_csv), got)
 
     t = time.perf_counter()
     from expectations import gates
@@ -412,8 +487,34 @@ def stage_timings(pdfs: list[Path], ingest_workers_extra: int | None) -> dict:
         extra[f"ingest alone, {ingest_workers_extra} workers"] = time.perf_counter() - t
     cells = sum(t.cells.height for t in tables.values())
     return {"stages": out, "warm": warm, "pages": pages_read(pdfs), "gx_import": gx_import, "gx_setup": gx_setup, "n": n, "documents": len(documents),
-            "rejected": rejected_count, "years": years, "cells": cells, "extra": extra,
-            "rss_raw_per_report": (rss_raw - rss0) / max(1, n), "rss_norm_per_report": (rss_norm - rss0) / max(1, n)}
+            "rejected": rejected_count, "all_cells": all_cells, "years": years, "cells": cells, "extra": extra,
+            "held": held_memory(pdfs[:50])}
+
+
+def held_memory(pdfs: list[Path]) -> dict:
+    """Python heap held by the raw and the normalised documents (tracemalloc), and their pickles
+    (what Dagster's default fs_io_manager writes, and every year job loads back whole)."""
+    import gc
+    import pickle
+    import tracemalloc
+
+    from xxgk.documents import ingest
+    from xxgk.normalise import normalise_all
+
+    normalise_all(ingest(pdfs[:1]).documents)  # caches first
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    ingested = ingest(pdfs, workers=1)
+    gc.collect()
+    raw = tracemalloc.get_traced_memory()[0] - base
+    documents, _ = normalise_all(ingested.documents)
+    gc.collect()
+    both = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    n = len(pdfs)
+    return {"n": n, "raw": raw / n, "normalised": (both - raw) / n,
+            "raw_pickle": len(pickle.dumps(ingested)) / n, "normalised_pickle": len(pickle.dumps(documents)) / n}
 
 
 def pages_read(pdfs: list[Path]) -> tuple[int, int]:
@@ -499,10 +600,15 @@ def profile(pdfs: list[Path], top: int = 15) -> None:
     wanted = {("documents.py", "pdf_rows"): "xxgk pdf_rows (one PDF, all of it)",
               ("textpage.py", "get_text_range"): "  pypdfium2 text of every page",
               ("documents.py", "_pdfplumber_rows"): "  pdfplumber on page 1 + table pages",
-              ("page.py", "parse_objects"): "    pdfminer parse of those pages",
-              ("page.py", "dedupe_chars"): "    dedupe_chars (incl. the parse)",
-              ("table.py", "find_tables"): "    find_tables",
+              ("page.py", "parse_objects"): "    page objects (parse + convert)",
+              ("pdfinterp.py", "process_page"): "      pdfminer interpreter",
+              ("page.py", "process_object"): "      pdfplumber object -> dict",
+              ("text.py", "dedupe_chars"): "    dedupe_chars (without the parse)",
+              ("page.py", "find_tables"): "    find_tables",
+              ("table.py", "extract"): "    Table.extract",
               ("page.py", "extract_text_lines"): "    extract_text_lines",
+              ("documents.py", "_gap_lines"): "    _gap_lines (words -> lines, outside tables)",
+              ("__init__.py", "debug"): "    logging.debug calls (pdfminer, disabled)",
               ("normalise.py", "normalise_document"): "normalise_document",
               ("normalise.py", "to_simplified"): "  OpenCC t2s",
               ("tables.py", "extract_report"): "extract_report (tables 二 三 四)"}
@@ -513,7 +619,7 @@ def profile(pdfs: list[Path], top: int = 15) -> None:
             found[name] = max(found.get(name, 0.0), cumtime)
     for name in wanted.values():
         if name in found:
-            say(f"    {name:<42} {found[name]:6.2f} s  {found[name] / total:5.1%}")
+            say(f"    {name:<48} {found[name]:6.2f} s  {found[name] / total:5.1%}")
     say("  (cProfile slows pure-Python code such as pdfminer more than C code: shares, not absolute times)")
 
 
@@ -550,6 +656,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the runs on the first N/2 reports (per-report cost and memory, for extrapolation)")
     parser.add_argument("--skip-stages", action="store_true")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--quiet-wait", type=float, default=60,
+                        help="before each measurement wait up to this many seconds for the shared machine to go quiet (default 60; 0: never)")
+    parser.add_argument("--max-other-load", type=float, default=0.5,
+                        help="redo a run during which the rest of the machine kept more cores than this busy (default 0.5)")
+    parser.add_argument("--retries", type=int, default=2, help="at most this many redos per run (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep each run's DAGSTER_HOME and warehouse")
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
@@ -559,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     say(f"xxgk throughput benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-        f"Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}")
+        f"Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}; code fingerprint {code_fingerprint()}")
     say(f"memory: psutil is {'' if _has_psutil() else 'not '}installed; peak of the run's process tree sampled from "
         f"/proc every {args.poll} s (sum of RSS, and of PSS), and per run the largest single process "
         f"(getrusage RUSAGE_CHILDREN in a fresh wrapper)")
@@ -579,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"\n== end to end: python -m pipelines.cli run, {args.repeat} x workers {workers} (order ABBA...) ==")
     runs: dict[int, list[dict]] = {w: [] for w in workers}
     checks = []
+    printed_checks: set[int] = set()
 
     def show(run: dict, label: str, count: int, check: dict | None) -> None:
         phases = ", ".join(f"{k.split(' (')[0]} {v:.1f}" for k, v in run["phases"].items())
@@ -586,19 +698,35 @@ def main(argv: list[str] | None = None) -> int:
             f"({run['cpu_s'] / run['wall_s']:.2f} cores busy), peak tree RSS {mb(run['tree_rss_peak'])} / PSS {mb(run['tree_pss_peak'])}, "
             f"largest process {mb(run['largest_process_maxrss'])}"
             + (f"; cells {check['right']}/{check['total']}" if check else ""))
-        say(f"        phases (s): {phases};  rest of the machine: {run['other_cores']:.2f} cores busy, steal {run['steal_cores']:.2f}")
+        flag = "  [STILL LOADED after retries]" if run["other_cores"] > args.max_other_load else ""
+        say(f"        phases (s): {phases};  rest of the machine: {run['other_cores']:.2f} cores busy, steal {run['steal_cores']:.2f}{flag}")
+        say("        peak tree RSS by phase: " + ", ".join(f"{k.split(' (')[0]} {mb(v)}" for k, v in run["phase_peak"].items()))
+
+    def measured(inbox: Path, w: int, label: str) -> dict:
+        """A run; redone (at most --retries times) when the rest of the machine kept more than
+        --max-other-load cores busy meanwhile (the machine is shared)."""
+        for attempt in range(args.retries + 1):
+            run = run_end_to_end(inbox, w, args.poll, args.keep, args.quiet_wait)
+            if run["other_cores"] <= args.max_other_load or attempt == args.retries:
+                run["attempts"] = attempt + 1
+                return run
+            say(f"  ({label}: discarded, the rest of the machine kept {run['other_cores']:.2f} cores busy; "
+                f"wall {run['wall_s']:.1f} s; measuring again)")
+            cleanup(run)
+        raise AssertionError("unreachable")
 
     for r in range(args.repeat):
         for w in (workers if r % 2 == 0 else list(reversed(workers))):
-            run = run_end_to_end(root / "inbox", w, args.poll, args.keep)
+            run = measured(root / "inbox", w, f"run {r + 1} workers={w}")
             check = check_cells(run["warehouse"], root / "expected.csv")
             checks.append(check)
             runs[w].append(run)
             show(run, f"run {r + 1} workers={w}", n, check)
             if r == 0 and w == workers[0]:
                 say(f"        {run['inbox_line']}")
-            if check["right"] != check["total"]:
+            if check["right"] != check["total"] and check["right"] not in printed_checks:
                 print_cell_check(check, f"run {r + 1}, workers={w}")
+                printed_checks.add(check["right"])
             cleanup(run)
     say(f"  cells right: {min(c['right'] for c in checks)} / {checks[0]['total']} (worst of {len(checks)} runs)")
     if checks[0]["extra"]:
@@ -614,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
             inbox = sub_inbox(half, tmp / "inbox")
             say(f"  scaling runs on the first {len(half)} reports (once per worker count):")
             for w in workers:
-                run = run_end_to_end(inbox, w, args.poll, args.keep)
+                run = measured(inbox, w, f"{len(half)} reports, workers={w}")
                 cleanup(run)
                 half_runs[w] = run
                 show(run, f"  {len(half)} reports, workers={w}", len(half), None)
@@ -626,10 +754,18 @@ def main(argv: list[str] | None = None) -> int:
     stages = None
     if not args.skip_stages:
         say(f"\n== stages, in process, the same {n} files ==")
-        stages = stage_timings(pdfs, 2 if 2 in workers else None)
+        if args.quiet_wait:
+            wait_for_quiet(args.quiet_wait)
+        stages = stage_timings(pdfs, 2 if 2 in workers else None, root / "expected.csv")
         wanted, total_pages = stages["pages"]
         say(f"  {stages['documents']} reports, {stages['rejected']} rejected, years {stages['years']}, {stages['cells']} cells extracted; "
             f"pdfplumber reads {wanted} of {total_pages} pages ({wanted / total_pages:.0%}): page 1 + table pages")
+        ac = stages["all_cells"]
+        say(f"  cells right, in process, every document (superseded versions too): {ac['right']} / {ac['total']}")
+        if ac["wrong"].height:
+            for r in ac["wrong"].head(10).iter_rows(named=True):
+                say(f"    {r['file']}  {r['category_code']}  {r['applicant_type'] or '-'}  {r['measure']}: expected {r['printed']!r}, got "
+                    + ("nothing" if r["got_printed"] is None else f"{r['got_printed']!r} ({r['got_value']})"))
         total = sum(stages["stages"].values())
         for name, secs in stages["stages"].items():
             say(f"  {name:<58} {secs:7.2f} s  {secs / n * 1000:7.1f} ms/report  {secs / total:5.1%}")
@@ -640,15 +776,22 @@ def main(argv: list[str] | None = None) -> int:
         for name, secs in stages["extra"].items():
             say(f"  {name:<58} {secs:7.2f} s  {secs / n * 1000:7.1f} ms/report  "
                 f"(speed-up {stages['stages']['ingest (read_document, 1 worker)'] / secs:.2f}x over 1 worker)")
-        say(f"  memory held in process (RSS growth): {stages['rss_raw_per_report'] / 1024:.0f} KB/report after ingest, "
-            f"{stages['rss_norm_per_report'] / 1024:.0f} KB/report with the normalised documents too")
+        h = stages["held"]
+        say(f"  memory held per report (tracemalloc, {h['n']} reports): raw document {h['raw'] / 1024:.0f} KB, normalised "
+            f"document {h['normalised'] / 1024:.0f} KB; pickled (Dagster fs_io_manager): {h['raw_pickle'] / 1024:.0f} KB + "
+            f"{h['normalised_pickle'] / 1024:.0f} KB")
 
     # --- 5. baseline
     base = None
     if not args.skip_baseline:
         say(f"\n== naive baseline: pdfplumber.open(path) + page.extract_tables() on every page, 1 process, the same {n} files ==")
+        if args.quiet_wait:
+            wait_for_quiet(args.quiet_wait)
+        busy0, _ = cpu_ticks()
         base = naive_baseline(pdfs)
-        say(f"  {base['seconds']:.1f} s = {base['seconds'] / n:.3f} s/report ({base['pages']} pages, {base['tables']} tables found)")
+        base["other_cores"] = max(0.0, (cpu_ticks()[0] - busy0) - base["seconds"]) / base["seconds"]
+        say(f"  {base['seconds']:.1f} s = {base['seconds'] / n:.3f} s/report ({base['pages']} pages, {base['tables']} tables found); "
+            f"rest of the machine ~{base['other_cores']:.2f} cores busy")
 
     # --- 6. summary
     keys = ("wall_s", "cpu_s", "tree_rss_peak", "tree_pss_peak", "largest_process_maxrss", "other_cores")
@@ -660,13 +803,17 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("wall time (s)", lambda w: f"{med[w]['wall_s']:.1f}"),
         ("  each run (s)", lambda w: " ".join(f"{r['wall_s']:.1f}" for r in runs[w])),
+        ("  fastest run (s) (least disturbed)", lambda w: f"{min(r['wall_s'] for r in runs[w]):.1f}"),
         *[(f"  {p.split(' (')[0]} (s)", (lambda p: lambda w: f"{median([r['phases'].get(p, float('nan')) for r in runs[w]]):.1f}")(p))
           for p in phase_names],
+        ("    first year job (GX import) (s)", lambda w: f"{median([r['year_times'][0] for r in runs[w] if r['year_times']]):.1f}"),
+        ("    each later year job (s)", lambda w: f"{median([t for r in runs[w] for t in r['year_times'][1:]]):.1f}"),
         ("s per report (wall / N)", lambda w: f"{med[w]['wall_s'] / n:.3f}"),
         ("core-s per report (wall x workers / N)", lambda w: f"{med[w]['wall_s'] * w / n:.3f}"),
         ("CPU s per report (all processes)", lambda w: f"{med[w]['cpu_s'] / n:.3f}"),
         ("reports/hour", lambda w: f"{n / med[w]['wall_s'] * 3600:,.0f}"),
         ("reports/hour per core", lambda w: f"{n / med[w]['wall_s'] * 3600 / w:,.0f}"),
+        ("reports per CPU-hour (N / CPU s)", lambda w: f"{n / med[w]['cpu_s'] * 3600:,.0f}"),
     ]
     if half_runs:
         rows += [
@@ -676,6 +823,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
     rows += [
         ("peak memory, tree RSS", lambda w: mb(med[w]["tree_rss_peak"])),
+        *[(f"  in {p.split(' (')[0]}", (lambda p: lambda w: mb(median([r['phase_peak'].get(p, 0) for r in runs[w]])))(p))
+          for p in phase_names],
         ("peak memory, tree PSS", lambda w: mb(med[w]["tree_pss_peak"])),
         ("peak memory, largest process", lambda w: mb(med[w]["largest_process_maxrss"])),
         ("rest of machine busy (cores)", lambda w: f"{med[w]['other_cores']:.2f}"),
@@ -734,14 +883,25 @@ def main(argv: list[str] | None = None) -> int:
         else:
             say(f"{head} tree RSS {mb(peak)} at {n} reports; no scaling run, cannot extrapolate -> n/a")
     if stages and n < TARGET_MEMORY_AT:
-        per = stages["rss_norm_per_report"]
-        say(f"      cross-check in process: the raw + normalised documents hold ~{per / 1024:.0f} KB/report "
-            f"-> ~{per * TARGET_MEMORY_AT / 2**30:.1f} GB for {TARGET_MEMORY_AT:,} reports before any fixed cost (extrapolation)")
+        h = stages["held"]
+        per = h["raw"] + h["normalised"]
+        say(f"      cross-check in process: one raw + one normalised copy of a report hold ~{per / 1024:.0f} KB (tracemalloc) "
+            f"-> ~{per * TARGET_MEMORY_AT / 2**30:.1f} GB per copy of the batch at {TARGET_MEMORY_AT:,} reports (extrapolation)")
     worst = min(checks, key=lambda c: c["right"])
-    say(f"  - 100% of generated cells right: {worst['right']} / {worst['total']} (worst of {len(checks)} runs) -> "
+    say(f"  - 100% of generated cells right, in v_disclosure_facts: {worst['right']} / {worst['total']} (worst of {len(checks)} runs) -> "
         f"{mark(all(c['right'] == c['total'] for c in checks))}")
+    if worst["superseded_cells"]:
+        say(f"      the {worst['superseded_cells']} missing cells are those of {worst['superseded_files'].height} superseded second reports of an "
+            f"agency-year (one document per agency-year, by design); of the documents loaded: "
+            f"{worst['loaded_right']} / {worst['loaded_total']} -> {mark(worst['loaded_right'] == worst['loaded_total'])}")
+    if stages:
+        ac = stages["all_cells"]
+        say(f"      extraction of every document, in process (superseded ones too): {ac['right']} / {ac['total']} -> "
+            f"{mark(ac['right'] == ac['total'])}")
 
     if args.profile:
+        if args.quiet_wait:
+            wait_for_quiet(args.quiet_wait)
         profile(pdfs[: min(args.profile_reports, n)])
     say(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
     return 0

@@ -18,8 +18,17 @@ order the engine returns them in):
 - the row labels are the text boxes left of the values, on the row whose band they overlap
   most (wrapped lines of one cell are joined; a label column's cells are ordered left to
   right, so a group heading such as （三）不予公开 comes before its item 1.属于国家秘密);
-- everything else is text lines in reading order, one cell per line (header lines of a
-  table keep one cell per header box).
+- a table none of whose numbers was found (a one-row table whose lone 0 the detector
+  missed) still gives its rows: the labels under a line of column headers, one value per
+  header, each read again from the ink or UNREAD;
+- everything else is text lines in reading order, one cell per line (a line of column
+  headers keeps one cell per header).
+
+Where the detector found nothing, the page's ink is looked at again: a box whose line goes
+on in ink next to it is recognised again, wider (the bold 三、 of a heading is easily lost,
+and with it the section); a grid cell with no box whose ink (other boxes and ruling lines
+left out) reads as a number with confidence gets that number. A cell with no ink stays
+UNREAD: a blank printed cell and a lost number cannot be told apart on a scan.
 
 Layout (:func:`layout_rows`) is pure geometry over :class:`Box` lists, testable without OCR.
 """
@@ -31,10 +40,10 @@ import re
 import statistics
 import time
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
-from typing import Callable, Iterable
 
 UNREAD = "\ufffd"  # the text of a value cell whose place was found but whose number was not read
 VALUE_MIN_SCORE = 0.5  # a numeric box scored lower than this is UNREAD, not a number
@@ -46,12 +55,15 @@ __all__ = [
     "Box",
     "OcrRow",
     "OcrUnavailable",
+    "as_rows",
+    "bundled_models",
+    "layout_rows",
+    "make_engine",
+    "normalise_number",
     "ocr_page",
     "ocr_pdf_pages",
-    "layout_rows",
-    "normalise_number",
-    "page_needs_ocr",
     "page_image_coverage",
+    "page_needs_ocr",
     "pages_needing_ocr",
     "render_page",
 ]
@@ -122,6 +134,8 @@ def normalise_number(text: str) -> str | None:
     """
     t = unicodedata.normalize("NFKC", text).strip()
     t = re.sub(r"\s*([,.])\s*", r"\1", t)
+    if len(t) > 1 and t[-1] in ".,、" and t[-2].isdigit():
+        t = t[:-1]  # a speck after a number reads as a full stop: no number ends in one
     if t in _NULL_MARKS:
         return t
     if " " in t:
@@ -157,30 +171,35 @@ def bundled_models() -> dict[str, Path]:
     return found
 
 
+_ENGINE = None  # this process's engine, made on first use
+_ENGINE_THREADS: int | None = None
+_ENGINES_MADE = 0  # engines made in this process (then workers are spawned, not forked)
+
+
 def make_engine(threads: int | None = None):
     """A RapidOCR engine on the bundled models, by explicit path (no download code path)."""
     try:
-        from rapidocr import RapidOCR
         import onnxruntime  # noqa: F401  (RapidOCR's default engine)
+        from rapidocr import RapidOCR
     except ImportError as exc:
         raise OcrUnavailable("OCR needs the packages rapidocr and onnxruntime (pip install rapidocr onnxruntime)") from exc
+    global _ENGINES_MADE
     models = bundled_models()
+    _ENGINES_MADE += 1
     params = {
         "Global.log_level": "error",
         "Global.use_cls": False,  # no 180° text in these reports; vertical text is rotated by the crop step
         "Global.text_score": 0.0,  # keep every box: low scores are judged here (VALUE_MIN_SCORE)
         "Det.model_path": str(models["Det"]),
         "Rec.model_path": str(models["Rec"]),
-        "Rec.rec_batch_num": 16,
+        # one crop per batch: a batch pads its crops to the widest, so with batches a box's
+        # reading would depend on what else is on the page (and it is no slower here)
+        "Rec.rec_batch_num": 1,
     }
     if threads:
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = int(threads)
         params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
     return RapidOCR(params=params)
-
-
-_ENGINE = None
-_ENGINE_THREADS: int | None = None
 
 
 def _engine():
@@ -190,17 +209,62 @@ def _engine():
     return _ENGINE
 
 
-def read_boxes(image, engine=None) -> list[Box]:
-    """Run OCR on an image (PIL image or numpy array); boxes as axis-aligned quads' bounds.
+@dataclass
+class _Page:
+    """A page image prepared for OCR: RGB for the engine, grayscale and ink, deskewed."""
 
-    Skew is removed from the coordinates (not the image): the median angle of the long
-    text boxes is rotated away, so rows stay rows on a scan fed in at a slight angle.
+    rgb: object  # numpy (h, w, 3) uint8
+    gray: object  # numpy (h, w) uint8, rotated by `angle` once it is known
+    dark: object  # numpy (h, w) bool: ink
+    angle: float = 0.0  # radians; the skew that was rotated away
+
+
+def _prepare(image) -> _Page:
+    import numpy as np
+
+    if isinstance(image, np.ndarray):
+        gray = image if image.ndim == 2 else np.asarray(_pil().fromarray(image).convert("L"))
+    else:
+        gray = np.asarray(image.convert("L"))
+    gray = np.ascontiguousarray(gray, dtype=np.uint8)
+    rgb = np.repeat(gray[:, :, None], 3, axis=2)
+    return _Page(rgb, gray, _ink(gray))
+
+
+def _pil():
+    from PIL import Image
+
+    return Image
+
+
+def _ink(gray):
+    """Dark pixels, at Otsu's threshold (clamped, so a blank page finds no ink)."""
+    import numpy as np
+
+    hist = np.bincount(gray.ravel(), minlength=256).astype(float)
+    total = hist.sum()
+    levels = np.arange(256)
+    w0 = np.cumsum(hist)
+    m0 = np.cumsum(hist * levels)
+    w1 = total - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = np.nan_to_num((m0[-1] * w0 / total - m0) ** 2 / (w0 * w1), nan=-1.0, posinf=-1.0)
+    threshold = int(np.argmax(between[:-1])) if total and between[:-1].max() > 0 else 128
+    return gray <= min(max(threshold, 80), 200)
+
+
+def read_boxes(image, engine=None, *, page: _Page | None = None) -> list[Box]:
+    """Run OCR on an image (PIL image or numpy array): axis-aligned boxes, skew removed.
+
+    The skew is the median angle of the long text boxes; boxes are rotated by it about the
+    page centre (and, when ``page`` is given, so is its grayscale image), so rows stay
+    rows on a scan fed in at a slight angle.
     """
     import numpy as np
 
-    if not isinstance(image, np.ndarray):
-        image = np.asarray(image.convert("RGB"))
-    result = (engine or _engine())(image)
+    page = page or _prepare(image)
+    # every call states its steps: RapidOCR keeps the flags of the last call
+    result = (engine or _engine())(page.rgb, use_det=True, use_cls=False, use_rec=True)
     if result is None or getattr(result, "boxes", None) is None or result.txts is None:
         return []
     quads = [np.asarray(q, dtype=float) for q in result.boxes]
@@ -211,25 +275,226 @@ def read_boxes(image, engine=None) -> list[Box]:
         if dx > 4 * max(height, 1):
             angles.append(math.atan2(dy, dx))
     angle = statistics.median(angles) if len(angles) >= 3 else 0.0
-    h, w = image.shape[:2]
+    if abs(angle) <= math.radians(0.1):
+        angle = 0.0
+    h, w = page.gray.shape
     cx, cy = w / 2, h / 2
     cos, sin = math.cos(-angle), math.sin(-angle)
     boxes = []
     for q, text, score in zip(quads, result.txts, result.scores):
-        if abs(angle) > math.radians(0.1):
-            xs = cx + (q[:, 0] - cx) * cos - (q[:, 1] - cy) * sin
-            ys = cy + (q[:, 0] - cx) * sin + (q[:, 1] - cy) * cos
-        else:
-            xs, ys = q[:, 0], q[:, 1]
+        xs = cx + (q[:, 0] - cx) * cos - (q[:, 1] - cy) * sin
+        ys = cy + (q[:, 0] - cx) * sin + (q[:, 1] - cy) * cos
         boxes.append(Box(float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()), str(text).strip(), float(score)))
+    if angle:
+        rotated = _pil().fromarray(page.gray).rotate(math.degrees(angle), resample=2, fillcolor=255)
+        page.gray = np.asarray(rotated)
+        page.dark = _ink(page.gray)
+        page.angle = angle
     return [b for b in boxes if b.text]
 
 
+def _recognise(engine, gray, x0: float, y0: float, x1: float, y1: float) -> tuple[str, float] | None:
+    """The recognition model alone on one crop of the (deskewed) page."""
+    import numpy as np
+
+    h, w = gray.shape
+    x0, y0, x1, y1 = max(0, int(x0)), max(0, int(y0)), min(w, math.ceil(x1)), min(h, math.ceil(y1))
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    crop = np.repeat(np.ascontiguousarray(gray[y0:y1, x0:x1])[:, :, None], 3, axis=2)
+    out = engine(crop, use_det=False, use_cls=False, use_rec=True)
+    texts, scores = getattr(out, "txts", None), getattr(out, "scores", None)
+    if not texts or not texts[0] or not str(texts[0]).strip():
+        return None
+    return str(texts[0]).strip(), float(scores[0])
+
+
+def _ink_bounds(dark, x0: float, y0: float, x1: float, y1: float, min_height: float, specks: bool = False):
+    """Bounds of the glyph ink in a rectangle, ruling lines and specks left out; None if none."""
+    import numpy as np
+
+    h, w = dark.shape
+    X0, Y0, X1, Y1 = max(0, int(x0)), max(0, int(y0)), min(w, math.ceil(x1)), min(h, math.ceil(y1))
+    if X1 - X0 < 2 or Y1 - Y0 < 2:
+        return None
+    region = dark[Y0:Y1, X0:X1].copy()
+    # ruling lines across the rectangle, with the pixel either side (a scan's rule is blurred)
+    for axis in (1, 0):
+        rule = _widen(region.mean(axis=axis) > 0.6)
+        if axis == 1:
+            region[rule, :] = False
+        else:
+            region[:, rule] = False
+    if specks:
+        region = _without_specks(region, min_height)
+    rows = np.flatnonzero(region.any(axis=1))
+    cols = np.flatnonzero(region.any(axis=0))
+    if len(rows) == 0 or rows[-1] - rows[0] + 1 < min_height or region.sum() < 0.5 * min_height:
+        return None
+    return X0 + cols[0], Y0 + rows[0], X0 + cols[-1] + 1, Y0 + rows[-1] + 1
+
+
+def _without_specks(region, min_height: float):
+    """Ink less the blobs too small to be a digit or part of one (dust, JPEG noise).
+
+    Only the bounds are taken from what is left: a decimal point between two digits
+    stays in the crop that is read.
+    """
+    import cv2
+    import numpy as np
+
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), connectivity=8)
+    speck = 0.75 * min_height  # of a glyph's least height: 0.3 of a line's height
+    small = (stats[:, cv2.CC_STAT_HEIGHT] < speck) & (stats[:, cv2.CC_STAT_WIDTH] < speck)
+    small[0] = False  # the background
+    if not small.any():
+        return region
+    return region & ~small[labels]
+
+
+def _widen(mask):
+    """A 1-d mask grown by one position each way."""
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    return out
+
+
+def _extend_clipped(boxes: list[Box], page: _Page, engine, h: float) -> list[Box]:
+    """Read again, wider, a box whose line goes on in ink the detector left out.
+
+    The detector can miss the first characters of a line (the bold 三、 of a heading reads
+    as three ruling strokes) or a digit at a number's edge. Ink next to a box on its line
+    (within half a line height of a number, a whole one of words; at least a third of the
+    line tall; not a ruling line; in no other box) is taken into a wider crop and read
+    again. Words keep the new reading where it contains the old one and adds no digit; a
+    number keeps it where it is a number containing the old one, and is UNREAD (score 0)
+    where the wider crop reads otherwise.
+    """
+    import numpy as np
+
+    dark = page.dark
+    H, W = dark.shape
+    out = []
+    for b in boxes:
+        bh = b.h
+        if bh > 2.5 * max(b.w, 1) or bh < 8:
+            out.append(b)
+            continue
+        others = [o for o in boxes if o is not b and _y_overlap(o.y0, o.y1, b.y0, b.y1) > 0.3 * bh]
+        number = normalise_number(b.text)
+        # a digit sits close to the next; words can be a full character apart (三、 收到…)
+        max_gap = (0.5 if number is not None else 1.0) * bh
+        new_x0, new_x1 = b.x0, b.x1
+        for side in (-1, 1):
+            reach = 4 * bh
+            lo = int(max(0, b.x0 - reach)) if side < 0 else int(min(W, b.x1))
+            hi = int(max(0, b.x0)) if side < 0 else int(min(W, b.x1 + reach))
+            if hi - lo < 2:
+                continue
+            y0, y1 = int(max(0, b.y0 + 0.1 * bh)), int(min(H, b.y1 - 0.1 * bh))
+            band = dark[y0:y1, lo:hi].copy()
+            band[band.mean(axis=1) > 0.7, :] = False
+            column = dark[int(max(0, b.y0 - 0.5 * bh)):int(min(H, b.y1 + 0.5 * bh)), lo:hi]
+            pair = column.copy()
+            pair[:, 1:] |= column[:, :-1]  # a rule blurred over two pixel columns
+            tall = _widen(pair.mean(axis=0) >= 0.75)
+            ink = band.any(axis=0)
+            blocked = np.zeros(hi - lo, dtype=bool)
+            for o in others:
+                a, z = int(max(lo, o.x0)) - lo, int(min(hi, o.x1)) - lo
+                if z > a:
+                    blocked[a:z] = True
+            order = range(hi - lo - 1, -1, -1) if side < 0 else range(hi - lo)
+            gap, last = 0, None
+            for i in order:
+                if tall[i] or blocked[i]:
+                    break
+                if ink[i]:
+                    gap, last = 0, i
+                else:
+                    gap += 1
+                    if gap > max_gap:
+                        break
+            if last is None:
+                continue
+            edge = lo + last + (0 if side < 0 else 1)
+            span = (b.x0 - edge) if side < 0 else (edge - b.x1)
+            if span < 0.3 * bh:
+                continue
+            a, z = sorted((edge, b.x0 if side < 0 else b.x1))
+            glyph = _ink_bounds(dark, a, b.y0, z, b.y1, 0.35 * bh)
+            if glyph is None:
+                continue
+            if side < 0:
+                new_x0 = edge
+            else:
+                new_x1 = edge
+        if (new_x0, new_x1) == (b.x0, b.x1):
+            out.append(b)
+            continue
+        pad = 0.15 * bh
+        read = _recognise(engine, page.gray, new_x0 - pad, b.y0 - 0.05 * bh, new_x1 + pad, b.y1 + 0.05 * bh)
+        if read is None or read[0] == b.text or (number is not None and normalise_number(read[0]) == number):
+            out.append(b)  # the ink adds nothing that reads
+        elif len(read[0]) > len(b.text) and b.text in read[0] and read[1] >= 0.8:
+            if number is None and re.search(r"\d", read[0].replace(b.text, "", 1)):
+                out.append(b)  # words do not take in a number printed beside them
+            elif number is not None and normalise_number(read[0]) is None:
+                out.append(replace(b, score=0.0))  # a number with ink beside it that is no number
+            else:
+                out.append(Box(new_x0, b.y0, new_x1, b.y1, read[0], read[1]))
+        elif number is not None:
+            out.append(replace(b, score=0.0))  # a number read two ways: not read
+        else:
+            out.append(b)
+    return out
+
+
 def ocr_page(image, page_number: int, *, engine=None) -> list[OcrRow]:
-    """OCR one rendered page. ``page_number`` is 1-based, as printed in ``where``."""
-    boxes = read_boxes(image, engine)
-    size = image.shape[1::-1] if hasattr(image, "shape") else image.size
-    return layout_rows(boxes, page_number, page_size=(float(size[0]), float(size[1])))
+    """OCR one rendered page. ``page_number`` is 1-based, as printed in ``where``.
+
+    After detection and recognition, two checks read again from the ink: boxes whose line
+    goes on past them (see :func:`_extend_clipped`), and every grid cell where no number
+    was found: if the cell holds glyph ink (ruling lines and other boxes left out), the
+    recognition model reads that ink alone, and a number read with confidence fills the
+    cell. A cell with no ink, or ink that reads as no number, stays UNREAD.
+    """
+    engine = engine or _engine()
+    page = _prepare(image)
+    boxes = read_boxes(None, engine, page=page)
+    if not boxes:
+        return []
+    h = _median_height(boxes)
+    boxes = _extend_clipped(boxes, page, engine, h)
+
+    def reread(x0: float, y0: float, x1: float, y1: float, keep: list[Box] = ()) -> tuple[str, float] | None:
+        """Read the glyph ink in a rectangle, blanking every box there but `keep`'s."""
+        import numpy as np
+
+        pad = 0.3 * h
+        H, W = page.gray.shape
+        X0, Y0 = max(0, int(min(x0, x1) - pad)), max(0, int(min(y0, y1) - pad))
+        X1, Y1 = min(W, math.ceil(max(x0, x1) + pad)), min(H, math.ceil(max(y0, y1) + pad))
+        gray = page.gray[Y0:Y1, X0:X1].copy()
+        dark = page.dark[Y0:Y1, X0:X1].copy()
+        kept = np.zeros_like(dark)
+        for b in keep:
+            kept[max(0, int(b.y0) - Y0):max(0, math.ceil(b.y1) - Y0), max(0, int(b.x0) - X0):max(0, math.ceil(b.x1) - X0)] = True
+        for b in boxes:
+            if b.x1 > X0 and b.x0 < X1 and b.y1 > Y0 and b.y0 < Y1:
+                sl = (slice(max(0, int(b.y0 - 1) - Y0), max(0, math.ceil(b.y1 + 1) - Y0)),
+                      slice(max(0, int(b.x0 - 1) - X0), max(0, math.ceil(b.x1 + 1) - X0)))
+                gray[sl] = np.where(kept[sl], gray[sl], 255)
+                dark[sl] &= kept[sl]
+        glyph = _ink_bounds(dark, x0 - X0, y0 - Y0, x1 - X0, y1 - Y0, 0.4 * h, specks=True)
+        if glyph is None:
+            return None
+        gx0, gy0, gx1, gy1 = glyph
+        return _recognise(engine, gray, gx0 - pad, gy0 - pad, gx1 + pad, gy1 + pad)
+
+    height, width = page.gray.shape
+    return layout_rows(boxes, page_number, page_size=(float(width), float(height)), reread=reread)
 
 
 # --- layout: boxes -> rows ---------------------------------------------------------------
@@ -246,11 +511,12 @@ _COLUMN_HEADERS = (
 
 
 def _is_column_header(text: str) -> bool:
+    """A header's text, or a piece of one (商业 of 商业企业); 法人或其他组织 is not 其他."""
     t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     t = re.sub(r"[(（][^)）]*[)）]", "", t)  # (单位：万元)
     if len(t) < 2:
         return False
-    return any(t in h or h in t for h in _COLUMN_HEADERS)
+    return any(t in h or (len(h) >= 4 and h in t) for h in _COLUMN_HEADERS)
 
 
 @dataclass
@@ -292,7 +558,8 @@ def _merge_vertical_stacks(boxes: list[Box], h: float) -> list[Box]:
     """Join one- and two-character boxes stacked in a narrow column into one box:
     vertical text (三/、/本/年/度/…) and header cells wrapped a word per line (商业/企业)."""
     short = sorted(
-        (b for b in boxes if len(b.text) <= 2 and normalise_number(b.text) is None and b.h <= 2.5 * max(b.w, 1)),
+        (b for b in boxes if len(b.text) <= 2 and _CJK.search(b.text) and not re.search(r"\d", b.text)
+         and b.h <= 2.5 * max(b.w, 1)),
         key=lambda b: b.y0,
     )
     used: set[int] = set()
@@ -320,28 +587,67 @@ def _merge_vertical_stacks(boxes: list[Box], h: float) -> list[Box]:
     return [b for b in boxes if id(b) not in used] + merged
 
 
-def layout_rows(boxes: list[Box], page_number: int, page_size: tuple[float, float] | None = None) -> list[OcrRow]:
-    """Rebuild table rows and text lines of one page from the positions of its boxes."""
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_UNITS = frozenset({"万元", "元", "件", "个", "条", "项", "次", "人"})
+
+
+def _join_units(boxes: list[Box], h: float) -> list[Box]:
+    """A unit the detector boxed apart from its number (7545 | 万元) joins it."""
+    units = [b for b in boxes if b.text.strip() in _UNITS]
+    if not units:
+        return boxes
+    joined: dict[int, Box] = {}
+    gone: set[int] = set()
+    for u in units:
+        for b in boxes:
+            if b is u or id(b) in gone or normalise_number(b.text) is None or " " in b.text:
+                continue
+            if _y_overlap(b.y0, b.y1, u.y0, u.y1) >= 0.5 * min(b.h, u.h) and -0.2 * h <= u.x0 - b.x1 < 0.6 * h:
+                base = joined.get(id(b), b)
+                joined[id(b)] = Box(base.x0, min(base.y0, u.y0), u.x1, max(base.y1, u.y1),
+                                    base.text + u.text.strip(), min(base.score, u.score))
+                gone.add(id(u))
+                break
+    return [joined.get(id(b), b) for b in boxes if id(b) not in gone]
+
+
+# reread(x0, y0, x1, y1, keep): (text, score) of the glyph ink in a rectangle, the ink of
+# every box there blanked out but the boxes in `keep`; None where there is no glyph ink.
+Reread = Callable[..., "tuple[str, float] | None"]
+
+
+def layout_rows(boxes: list[Box], page_number: int, page_size: tuple[float, float] | None = None,
+                reread: Reread | None = None) -> list[OcrRow]:
+    """Rebuild table rows and text lines of one page from the positions of its boxes.
+
+    ``reread(x0, y0, x1, y1, keep)``, if given, reads again the ink of a grid cell the
+    boxes did not settle (none found, a low score, text that is no number).
+    """
     where = f"page {page_number} (ocr)"
     if not boxes:
         return []
     h = _median_height(boxes)
     boxes = _merge_vertical_stacks(list(boxes), h)
+    boxes = _join_units(boxes, h)
     texts: list[Box] = []
     values: list[Box] = []
     for b in boxes:
         number = normalise_number(b.text)
+        parts = [normalise_number(p) for p in b.text.split()]
         if number is not None:
             values.append(replace(b, text=number))
+        elif len(parts) > 1 and all(parts):  # "0 0": two cells the detector took as one box
+            values.append(replace(b, text=" ".join(parts)))
         else:
             texts.append(b)
 
-    # A number glued to words on its line is part of a sentence, not a table cell.
+    # A number the words of its line go on from is part of a sentence, not a table cell.
+    # (Words just *before* a number are no sign: a long row label can run up to its value.)
     def in_sentence(v: Box) -> bool:
         return any(
             len(t.text) >= 2
             and _y_overlap(v.y0, v.y1, t.y0, t.y1) >= 0.5 * min(v.h, t.h)
-            and (0 <= v.x0 - t.x1 < 0.6 * h or 0 <= t.x0 - v.x1 < 0.6 * h)
+            and -0.2 * h <= t.x0 - v.x1 < 0.6 * h
             for t in texts
         )
 
@@ -349,7 +655,8 @@ def layout_rows(boxes: list[Box], page_number: int, page_size: tuple[float, floa
     if glued:
         values = [v for v in values if all(v is not g for g in glued)]
         texts += glued
-    # Page numbers in the top or bottom margin, alone on their line.
+    # Page numbers in the top or bottom margin, alone on their line, are no table cells:
+    # "- 3 -" stays a line of text, a bare "3" is dropped (it would read as a value).
     if page_size is not None:
         height = page_size[1]
         for v in list(values):
@@ -357,6 +664,8 @@ def layout_rows(boxes: list[Box], page_number: int, page_size: tuple[float, floa
             alone = not any(o is not v and _y_overlap(v.y0, v.y1, o.y0, o.y1) > 0 for o in values + texts)
             if in_margin and alone and _PAGE_NUMBER.match(v.text):
                 values.remove(v)
+                if not v.text.isdigit():
+                    texts.append(v)
 
     rows = _value_rows(values, h)
     tables = _tables(rows, texts, h)
@@ -364,9 +673,10 @@ def layout_rows(boxes: list[Box], page_number: int, page_size: tuple[float, floa
     out: list[tuple[float, OcrRow]] = []
     for index, table in enumerate(tables):
         above = tables[index - 1][-1].y1 if index else -math.inf
-        below = tables[index + 1][0].y0 if index + 1 < len(tables) else math.inf
-        for yc, row in _table_rows(table, texts, h, above, below, used, where):
+        for yc, row in _table_rows(table, texts, h, above, used, where, reread):
             out.append((yc, row))
+    table_spans = [(t[0].y0, t[-1].y1) for t in tables]
+    out.extend(_rows_under_headers(texts, values, table_spans, used, h, where, reread))
     rest = [t for t in texts if id(t) not in used]
     for yc, row in _text_lines(rest, h, where):
         out.append((yc, row))
@@ -418,11 +728,10 @@ def _columns(table: list[_ValueRow], texts: list[Box], h: float, top: float) -> 
         else:
             columns.append([x0, x1])
     first = table[0]
-    left = min(c[0] for c in columns)
     widths = [b.w for r in table for b in r.boxes]
     half = statistics.median(widths) / 2 if widths else h / 2
     for t in texts:
-        if not (top < t.yc < first.y0) or t.xc < left - h or first.y0 - t.y1 > 6 * h:
+        if not (top < t.yc < first.y0) or first.y0 - t.y1 > 6 * h:
             continue
         if not _is_column_header(t.text):
             continue
@@ -453,12 +762,22 @@ def _column_of(b: Box, columns: list[tuple[float, float]], h: float) -> int | No
     return best
 
 
-def _table_rows(table: list[_ValueRow], texts: list[Box], h: float, above: float, below: float,
-                used: set[int], where: str) -> Iterable[tuple[float, OcrRow]]:
+def _table_rows(table: list[_ValueRow], texts: list[Box], h: float, above: float, used: set[int],
+                where: str, reread: Reread | None = None) -> Iterable[tuple[float, OcrRow]]:
+    """The grid rows of one table; marks the boxes it takes (labels, strays) `used`."""
     columns = _columns(table, texts, h, above)
     values_left = columns[0][0]
     grid = [_GridRow(r.yc, r.y0, r.y1, list(r.boxes)) for r in table]
-    pitch = statistics.median([b.yc - a.yc for a, b in zip(grid, grid[1:])]) if len(grid) > 1 else 2 * h
+    # Only amounts (金额, 万元) have decimals; a point in a count is a speck read as one
+    # ("250" read "25.0"), so there the number is not taken as read. A column's header
+    # for a row is the nearest column header above the row (tables 二 come one under another).
+    heads = [t for t in texts if above < t.yc < table[-1].y0 and (_is_column_header(t.text) or _AMOUNT.search(t.text))]
+
+    def decimals_allowed(g: _GridRow, c: int) -> bool:
+        x0, x1 = columns[c]
+        over = [t for t in heads if t.yc < g.y0 and t.x0 < x1 and x0 < t.x1]
+        return bool(over) and bool(_AMOUNT.search(max(over, key=lambda t: t.yc).text))
+    pitch = statistics.median([b.yc - a.yc for a, b in pairwise(grid)]) if len(grid) > 1 else 2 * h
     top, bottom = grid[0].y0 - 0.5 * pitch, grid[-1].y1 + 0.5 * pitch
 
     def band_overlap(t: Box, g: _GridRow) -> float:
@@ -468,8 +787,10 @@ def _table_rows(table: list[_ValueRow], texts: list[Box], h: float, above: float
     for t in texts:
         if id(t) in used or t.x1 <= values_left or not (top < t.yc < bottom):
             continue
-        col = _column_of(t, columns, h)
-        if col is None:
+        # in a column: its centre there, or most of it (a long label running up to the
+        # first value is a label, not a misread value)
+        inside = [c for c in columns if c[0] <= t.xc <= c[1] or min(c[1], t.x1) - max(c[0], t.x0) >= 0.5 * t.w]
+        if not inside:
             continue
         g = max(grid, key=lambda g: band_overlap(t, g))
         if band_overlap(t, g) >= 0.5 * t.h and len(t.text) <= 8:
@@ -479,14 +800,15 @@ def _table_rows(table: list[_ValueRow], texts: list[Box], h: float, above: float
     # Row labels: text left of the values, on the row whose band it overlaps most.
     candidates = [
         t for t in texts
-        if id(t) not in used and t.x1 <= values_left + 0.25 * h and top - pitch < t.yc < bottom + pitch
+        if id(t) not in used and t.xc < values_left and t.x1 <= values_left + 2 * h and top - pitch < t.yc < bottom + pitch
     ]
-    label_x0s: list[float] = []
     orphans: list[Box] = []
+    row_of: dict[int, _GridRow] = {}
+    by_id = {id(t): t for t in candidates}
     for t in sorted(candidates, key=lambda t: t.yc):
         tall = t.h > 2.5 * max(t.w, 1) and t.h > 2 * h
         overlaps = [(band_overlap(t, g), i) for i, g in enumerate(grid)]
-        if tall:
+        if tall:  # vertical text in a cell that spans rows: on the first of them
             hit = [i for o, i in overlaps if o > 0]
             if hit:
                 grid[hit[0]].labels.append(t)
@@ -495,23 +817,36 @@ def _table_rows(table: list[_ValueRow], texts: list[Box], h: float, above: float
         best, i = max(overlaps)
         if best > 0:
             grid[i].labels.append(t)
-            used.add(id(t))
-            label_x0s.append(t.x0)
-        elif grid[0].y0 < t.yc < grid[-1].y1:
-            orphans.append(t)
-    # A label between two rows whose values were all lost: its own row, every value UNREAD.
-    # (A group heading printed between rows, or a cell's second line, sits nearer a row.)
-    for t in orphans:
-        nearest = min(abs(t.yc - g.yc) for g in grid)
-        aligned = any(abs(t.x0 - x) <= 0.75 * h for x in label_x0s)
-        if nearest >= 0.7 * pitch and aligned:
-            grid.append(_GridRow(t.yc, t.y0, t.y1, [], [t]))
+            row_of[id(t)] = grid[i]
             used.add(id(t))
         else:
-            # nearest row, as a wrapped line or a group heading of it
-            g = min(grid, key=lambda g: abs(t.yc - g.yc))
+            orphans.append(t)
+
+    # Label text on no row's band is, in this order: the next line of a label just above it
+    # (joined to that label's row); the label of a row whose values were all lost, between
+    # two rows labelled in the same column (its own row, every value UNREAD); else a line
+    # of text of its own (a group heading printed between rows), never a guess.
+    def stacked_on(t: Box, above: Box) -> bool:
+        return t.x0 < above.x1 and above.x0 < t.x1 and -0.3 * h < t.y0 - above.y1 < 0.5 * h
+
+    for t in orphans:
+        stacked = [key for key in row_of if stacked_on(t, by_id[key])]
+        if stacked:
+            g = row_of[stacked[0]]
             g.labels.append(t)
+            row_of[id(t)] = g
             used.add(id(t))
+            continue
+        before = [g for g in grid if g.y1 + 0.25 * h <= t.y0]
+        after = [g for g in grid if g.y0 >= t.y1 + 0.25 * h]
+        if before and after and before[-1].values and after[0].values:
+            same_column = all(any(t.x0 < l.x1 and l.x0 < t.x1 for l in g.labels) for g in (before[-1], after[0]))
+            if same_column:
+                g = _GridRow(t.yc, t.y0, t.y1, [], [t])
+                grid.append(g)
+                grid.sort(key=lambda g: g.yc)
+                row_of[id(t)] = g
+                used.add(id(t))
     grid.sort(key=lambda g: g.yc)
 
     for g in grid:
@@ -535,13 +870,18 @@ def _table_rows(table: list[_ValueRow], texts: list[Box], h: float, above: float
             c = _column_of(b, columns, h)
             if c is not None:
                 slots[c].append(b)
+        strays: list[list[Box]] = [[] for _ in columns]
         for t in g.strays:
             c = _column_of(t, columns, h)
             if c is not None:
-                unread.add(c)
+                strays[c].append(t)
         for c, found in enumerate(slots):
-            text, score = _cell_value(found, h)
-            if c in unread or text is None:
+            text, score = None, 0.0
+            if c not in unread:
+                text, score = _cell_value(found, strays[c], h)
+                if text is None and reread is not None:
+                    text, score = _reread_cell(reread, columns, c, g, h, found, strays[c])
+            if text is None or ("." in text and not decimals_allowed(g, c)):
                 cells.append(UNREAD)
                 confidences.append(0.0)
             else:
@@ -550,23 +890,95 @@ def _table_rows(table: list[_ValueRow], texts: list[Box], h: float, above: float
         yield g.yc, OcrRow(cells, confidences, where)
 
 
-def _cell_value(found: list[Box], h: float) -> tuple[str | None, float]:
-    if not found:
+def _cell_value(found: list[Box], strays: list[Box], h: float) -> tuple[str | None, float]:
+    """The number the boxes of one cell read as, if they read as one, confidently."""
+    if not found or strays:
         return None, 0.0
     found = sorted(found, key=lambda b: b.x0)
-    if len(found) > 1:
-        # one number cut in two by the detector, or two numbers: join only pieces that touch
-        if any(b.x0 - a.x1 > 0.3 * h for a, b in zip(found, found[1:])):
-            return None, 0.0
-        text = normalise_number("".join(b.text for b in found))
-        if text is None:
-            return None, 0.0
-    else:
-        text = found[0].text
+    if any(b.x0 - a.x1 > 0.3 * h for a, b in pairwise(found)):
+        return None, 0.0  # two things in one cell
+    text = normalise_number("".join(b.text for b in found)) if len(found) > 1 else found[0].text
     score = min(b.score for b in found)
-    if score < VALUE_MIN_SCORE:
+    if text is None or score < VALUE_MIN_SCORE:
         return None, 0.0
     return text, round(score, 4)
+
+
+_AMOUNT = re.compile(r"金额|元")
+_SECTION_HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]")
+
+
+def _rows_under_headers(texts: list[Box], values: list[Box], table_spans: list[tuple[float, float]], used: set[int],
+                        h: float, where: str, reread: Reread | None) -> Iterable[tuple[float, OcrRow]]:
+    """Rows of a table none of whose numbers was found: under a line of column headers
+    (本年处理决定数量, 本年收费金额…), the row labels on its left, up to the next line that
+    reaches under the headers. Every value is read again from the ink under its header, or
+    is UNREAD. (A one-row table such as 行政事业性收费 | 0 is lost whole if its lone 0 is.)"""
+    free = [t for t in texts if id(t) not in used]
+    heads = sorted((t for t in free if _is_column_header(t.text)), key=lambda t: t.yc)
+    done: set[int] = set()
+    for head in heads:
+        if id(head) in done:
+            continue
+        line = sorted((t for t in heads if _y_overlap(t.y0, t.y1, head.y0, head.y1) >= 0.5 * min(t.h, head.h)),
+                      key=lambda t: t.x0)
+        done.update(id(t) for t in line)
+        left = line[0].x0
+        bottom = max(t.y1 for t in line)
+        if any(y0 - 0.5 * h <= bottom <= y1 + 0.5 * h or y0 - 4 * h <= bottom <= y0 for y0, y1 in table_spans):
+            continue  # the header of a table that was found
+        columns = []
+        for i, t in enumerate(line):
+            x0 = (line[i - 1].x1 + t.x0) / 2 if i else t.x0
+            x1 = (t.x1 + line[i + 1].x0) / 2 if i + 1 < len(line) else t.x1
+            columns.append((x0, x1))
+        below = sorted((t for t in free if t.y0 >= bottom - 0.2 * h and id(t) not in done), key=lambda t: t.yc)
+        last, found = bottom, 0
+        for t in below:
+            if t.y0 - last > 3 * h or found == 3:
+                break
+            if t.x1 > left or _SECTION_HEADING.match(t.text):  # a title, the next header, a heading
+                break
+            if any(_y_overlap(v.y0, v.y1, t.y0, t.y1) > 0.3 * t.h for v in values) or id(t) in used:
+                break
+            used.add(id(t))
+            last, found = t.y1, found + 1
+            cells: list[str] = [t.text]
+            confidences: list[float | None] = [None]
+            for (x0, x1), header in zip(columns, line):
+                read = reread(x0, t.y0 - 0.1 * h, x1, t.y1 + 0.1 * h, []) if reread is not None else None
+                number = normalise_number(read[0]) if read else None
+                if number is None or read[1] < VALUE_MIN_SCORE or ("." in number and not _AMOUNT.search(header.text)):
+                    cells.append(UNREAD)
+                    confidences.append(0.0)
+                else:
+                    cells.append(number)
+                    confidences.append(round(read[1], 4))
+            yield t.yc, OcrRow(cells, confidences, where)
+
+
+def _reread_cell(reread: Reread, columns: list[tuple[float, float]], c: int, g: _GridRow, h: float,
+                 found: list[Box], strays: list[Box]) -> tuple[str | None, float]:
+    """A number read again from the ink of a cell the boxes did not settle.
+
+    The rectangle runs halfway to the neighbouring columns, over the row's band; the ink
+    of every other box is left out. A cell with a box read with a low score takes the
+    second reading only where both agree.
+    """
+    x0, x1 = columns[c]
+    width = statistics.median(b - a for a, b in columns)
+    left = (columns[c - 1][1] + x0) / 2 if c > 0 else x0 - 0.5 * width
+    right = (x1 + columns[c + 1][0]) / 2 if c + 1 < len(columns) else x1 + 0.5 * width
+    band = (g.y0, g.y1) if g.values else (min(t.y0 for t in g.labels), max(t.y1 for t in g.labels))
+    read = reread(left, band[0] - 0.1 * h, right, band[1] + 0.1 * h, [*found, *strays])
+    if read is None:
+        return None, 0.0
+    text = normalise_number(read[0])
+    if text is None or read[1] < VALUE_MIN_SCORE:
+        return None, 0.0
+    if len(found) == 1 and not strays and found[0].text != text:
+        return None, 0.0  # a doubtful reading, and a second that differs
+    return text, round(read[1], 4)
 
 
 def _label_cells(labels: list[Box], h: float) -> list[str]:
@@ -580,12 +992,25 @@ def _label_cells(labels: list[Box], h: float) -> list[str]:
         else:
             columns.append([t])
     columns.sort(key=lambda col: min(t.x0 for t in col))
-    return ["".join(t.text for t in sorted(col, key=lambda t: t.y0)) for col in columns]
+    return ["".join(t.text for t in _reading_order(col)) for col in columns]
+
+
+def _reading_order(boxes: list[Box]) -> list[Box]:
+    """Boxes line by line (a box on the line of the one before it if they overlap by half
+    the smaller height), left to right within a line."""
+    lines: list[list[Box]] = []
+    for b in sorted(boxes, key=lambda b: b.yc):
+        line = lines[-1] if lines else None
+        if line and _y_overlap(b.y0, b.y1, min(o.y0 for o in line), max(o.y1 for o in line)) >= 0.5 * min(b.h, line[0].h):
+            line.append(b)
+        else:
+            lines.append([b])
+    return [b for line in lines for b in sorted(line, key=lambda b: b.x0)]
 
 
 def _text_lines(boxes: list[Box], h: float, where: str) -> Iterable[tuple[float, OcrRow]]:
-    """Boxes not in a table as lines: one cell per line, or one per box where a line has wide
-    gaps (a table header printed across columns)."""
+    """Boxes not in a table as lines: one cell per line, cut where the line has a wide gap or
+    at a column header (自然人 | 商业企业 | …), so a heading cut in two boxes stays whole."""
     lines: list[list[Box]] = []
     for b in sorted(boxes, key=lambda b: b.yc):
         for line in reversed(lines[-3:]):
@@ -598,19 +1023,26 @@ def _text_lines(boxes: list[Box], h: float, where: str) -> Iterable[tuple[float,
     for line in lines:
         line.sort(key=lambda b: b.x0)
         groups: list[list[Box]] = [[line[0]]]
-        for a, b in zip(line, line[1:]):
-            if b.x0 - a.x1 > 1.5 * h:
+        for a, b in pairwise(line):
+            if b.x0 - a.x1 > 1.5 * h or _is_column_header(a.text) or _is_column_header(b.text):
                 groups.append([b])
             else:
                 groups[-1].append(b)
         cells = []
         for group in groups:
             text = group[0].text
-            for a, b in zip(group, group[1:]):
+            for a, b in pairwise(group):
                 text += (" " if b.x0 - a.x1 > 0.5 * h else "") + b.text
             cells.append(text)
         yc = statistics.median(b.yc for b in line)
         yield yc, OcrRow(cells, [None] * len(cells), where)
+
+
+def as_rows(rows: list[OcrRow]) -> list:
+    """OCR rows as :class:`xxgk.documents.Row` (provenance "ocr", confidences kept)."""
+    from xxgk.documents import Row
+
+    return [Row(list(r.cells), r.where, list(r.confidences), "ocr") for r in rows]
 
 
 # --- PDFs -------------------------------------------------------------------------------
@@ -664,7 +1096,6 @@ def ocr_pdf_pages(data: bytes, pages: list[int], *, dpi: int = DEFAULT_DPI, work
     workers = max(1, min(workers, total))
     threads = max(1, (os.cpu_count() or 1) // workers)
     if workers == 1:
-        global _ENGINE_THREADS
         import pypdfium2 as pdfium
 
         pdf = pdfium.PdfDocument(data)
@@ -682,8 +1113,9 @@ def ocr_pdf_pages(data: bytes, pages: list[int], *, dpi: int = DEFAULT_DPI, work
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        # spawn: pdfium and onnxruntime are not fork-safe once a parent has used them
-        context = multiprocessing.get_context("spawn")
+        # A process that has run the engine has onnxruntime's thread pools: fork no copy of
+        # them (spawn); otherwise the platform's default start method, as ingest() uses.
+        context = multiprocessing.get_context("spawn" if _ENGINES_MADE else None)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                                  initargs=(data, dpi, threads)) as pool:
             futures = [pool.submit(_ocr_worker_page, index) for index in pages]
@@ -725,24 +1157,43 @@ def page_needs_ocr(page_text: str, image_area_ratio: float) -> bool:
 
 
 def page_image_coverage(page, grid: int = 64) -> float:
-    """The share (0..1) of a pypdfium2 page covered by image objects, overlaps counted once."""
+    """The share (0..1) of a pypdfium2 page covered by images, overlaps counted once.
+
+    Images drawn on the page count by their bounds; a form XObject that holds an image
+    (some scanners wrap the scan in one) counts by the form's bounds.
+    """
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
     if width <= 0 or height <= 0:
         return 0.0
-    try:
-        left0, bottom0, _, _ = page.get_bbox()
-    except Exception:
-        left0, bottom0 = 0.0, 0.0
+    left0, bottom0, _, _ = page.get_bbox()
+
+    def bounds(obj):
+        getter = getattr(obj, "get_bounds", None) or obj.get_pos  # pypdfium2 5 / 4
+        return getter()
+
+    def holds_image(form) -> bool:
+        count = pdfium_c.FPDFFormObj_CountObjects(form.raw)
+        for i in range(max(count, 0)):
+            child = pdfium_c.FPDFFormObj_GetObject(form.raw, i)
+            kind = pdfium_c.FPDFPageObj_GetType(child)
+            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                return True
+        return False
+
     covered = [[False] * grid for _ in range(grid)]
-    any_image = False
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1):
-        try:
-            left, bottom, right, top = obj.get_pos()
-        except Exception:
+    found = False
+    for obj in page.get_objects(max_depth=1):
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM and not holds_image(obj):
             continue
-        any_image = True
+        if obj.type not in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM):
+            continue
+        try:
+            left, bottom, right, top = bounds(obj)
+        except (AttributeError, RuntimeError):  # pypdfium2's PdfiumError is a RuntimeError
+            continue
+        found = True
         c0 = max(0, int((left - left0) / width * grid))
         c1 = min(grid, math.ceil((right - left0) / width * grid))
         r0 = max(0, int((bottom - bottom0) / height * grid))
@@ -751,7 +1202,7 @@ def page_image_coverage(page, grid: int = 64) -> float:
             row = covered[r]
             for c in range(c0, c1):
                 row[c] = True
-    if not any_image:
+    if not found:
         return 0.0
     return sum(map(sum, covered)) / (grid * grid)
 
