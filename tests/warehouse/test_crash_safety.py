@@ -1,4 +1,5 @@
 """A load killed half-way leaves the warehouse as it was before that load."""
+import gc
 import os
 import signal
 import subprocess
@@ -36,7 +37,14 @@ KILLED_LOADER = textwrap.dedent(
                 time.sleep(60)
             return out
 
-    con = connect(sys.argv[1])
+    for attempt in range(60):  # the test's own connection may take a moment to let go of the file
+        try:
+            con = connect(sys.argv[1])
+            break
+        except Exception as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            time.sleep(0.5)
     load_years(SlowConnection(con), batch)
     """
 )
@@ -56,12 +64,18 @@ def test_killing_a_load_midway_leaves_the_warehouse_unchanged(tmp_path):
         load_years(con, batch_for(docs, 2023))
         load_years(con, batch_for(docs, 2024))
         before = snapshot(con)
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_LOADER, str(path)], stdout=subprocess.PIPE, text=True,
-                            cwd=os.getcwd(), env={**os.environ, "PYTHONPATH": os.getcwd()})
+    gc.collect()  # no relation of ours keeps the database open in this process
+    err = tmp_path / "loader.err"
+    with open(err, "w") as stderr:
+        proc = subprocess.Popen([sys.executable, "-c", KILLED_LOADER, str(path)], stdout=subprocess.PIPE, stderr=stderr,
+                                text=True, cwd=os.getcwd(), env={**os.environ, "PYTHONPATH": os.getcwd()})
     try:
-        assert proc.stdout.readline().strip() == "MIDWAY"  # facts of 2023 deleted, half re-inserted
-        proc.send_signal(signal.SIGKILL)
+        line = proc.stdout.readline().strip()  # blocks until the loader is midway (or dies)
+        assert line == "MIDWAY", f"the loader did not get midway: {err.read_text()[-2000:]}"
+        proc.send_signal(signal.SIGKILL)  # facts of 2023 deleted, half re-inserted
     finally:
+        if proc.poll() is None:
+            proc.kill()
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     with connect(path, read_only=True) as con:
