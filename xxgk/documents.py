@@ -43,6 +43,9 @@ class RawDocument:
     size_bytes: int
     rows: list[Row] = field(default_factory=list)
     pages: int | None = None
+    reader: str | None = None  # txt | html | pdfium | pdfplumber, "+ocr" when pages were read by OCR
+    reader_check: str | None = None  # why that reader (PDFs): kept with the document in the warehouse
+    ocr_pages: list[int] = field(default_factory=list)  # 0-based pages whose content is an image
 
 
 def document_id(data: bytes) -> str:
@@ -60,8 +63,12 @@ def list_inbox(inbox: Path) -> list[Path]:
     )
 
 
-def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
-    """Read one file into rows. Raises DocumentRejected with a clear reason."""
+def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                  verify_share: float = 0.0) -> RawDocument:
+    """Read one file into rows. Raises DocumentRejected with a clear reason.
+
+    A PDF page whose content is an image is listed in ``ocr_pages``, its rows left to OCR.
+    """
     size = path.stat().st_size if data is None else len(data)
     if size == 0:
         raise DocumentRejected("empty file (0 bytes)")
@@ -74,11 +81,17 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
     suffix = path.suffix.lower()
     doc = RawDocument(document_id(data), str(path), _FORMATS.get(suffix, suffix.lstrip(".")), size)
     if suffix == ".txt":
-        doc.rows = text_rows(decode_text(data))
+        doc.rows, doc.reader = text_rows(decode_text(data)), "txt"
     elif suffix == ".pdf":
-        doc.rows, doc.pages = pdf_rows(data)
+        from xxgk.pdf import read_pdf
+
+        reading = read_pdf(data, verify=verified(doc.document_id, verify_share))
+        doc.rows, doc.pages, doc.ocr_pages = reading.rows, reading.pages, reading.ocr_pages
+        doc.reader, doc.reader_check = reading.reader, reading.check
+        if doc.ocr_pages:
+            return doc
     elif suffix in (".html", ".htm"):
-        doc.rows = html_rows(data)
+        doc.rows, doc.reader = html_rows(data), "html"
     else:
         raise DocumentRejected(
             f"unsupported file type '{suffix or '(none)'}' (supported: {' '.join(SUPPORTED_SUFFIXES)})"
@@ -120,131 +133,10 @@ def text_rows(text: str) -> list[Row]:
 
 # --- PDF --------------------------------------------------------------------
 
-# Words found only on the pages that hold tables 二, 三 and 四.
-_TABLE_PAGE = re.compile(
-    r"第二十条|信息内容|申请人情况|本年新收|上年结转|予以公开|无法提供|不予处理|其他处理|结转下年|"
-    r"行政复议|行政诉讼|结果维持|尚未审结|处理决定数量|收费金额|采购项目|"
-    r"(?m:^\s*\d+(?:\s+\d+){4,}\s*$)"  # a line of five or more numbers: a table row cut off from its labels
-)
-
-
-def pdf_rows(data: bytes) -> tuple[list[Row], int]:
-    """Rows of a text-layer PDF.
-
-    pdfplumber (the reference extractor) reads the first page and every page that holds a
-    table; the other pages are narrative, read ~25x faster by pdfium's own text layer.
-    """
-    try:
-        import pypdfium2 as pdfium
-
-        pdf = pdfium.PdfDocument(data)
-        texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
-        pdf.close()
-    except Exception:  # let pdfplumber give the reason (encrypted, corrupt...)
-        return _pdfplumber_rows(data, None)
-    if not any(t.strip() for t in texts):
-        raise DocumentRejected(
-            f"PDF has no text layer ({len(texts)} page(s) of images, probably a scan); OCR is not supported yet"
-        )
-    wanted = {0} | {i for i, text in enumerate(texts) if _TABLE_PAGE.search(text)}
-    rows, n_pages = _pdfplumber_rows(data, wanted)
-    by_page: dict[int, list[Row]] = {}
-    for row in rows:
-        by_page.setdefault(int(row.where.split()[1]) - 1, []).append(row)
-    out: list[Row] = []
-    for i, text in enumerate(texts):
-        if i in wanted:
-            out.extend(by_page.get(i, []))
-        else:
-            out.extend(Row([line.strip()], f"page {i + 1}") for line in text.splitlines() if line.strip())
-    return out, n_pages
-
-
-def _pdfplumber_rows(data: bytes, pages: set[int] | None) -> tuple[list[Row], int]:
-    import io
-
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-
-    rows: list[Row] = []
-    try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            n_pages = len(pdf.pages)
-            chars_seen = 0
-            for number, page in enumerate(pdf.pages, start=1):
-                if pages is not None and number - 1 not in pages:
-                    continue
-                page = page.dedupe_chars()  # fake-bold text is drawn twice
-                chars_seen += len(page.chars)
-                rows.extend(_page_rows(page, number))
-    except Exception as exc:  # pdfminer raises many kinds on damaged files, pdfplumber wraps them
-        causes = [exc, *exc.args, exc.__cause__, exc.__context__]
-        if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes) or "password" in str(exc).lower():
-            raise DocumentRejected("encrypted PDF: cannot be read without its password") from None
-        inner = next((c for c in causes[1:] if isinstance(c, BaseException)), exc)
-        raise DocumentRejected(f"corrupt or truncated PDF: {str(inner) or type(inner).__name__}") from None
-    if pages is None and chars_seen == 0:
-        raise DocumentRejected(
-            f"PDF has no text layer ({n_pages} page(s) of images, probably a scan); OCR is not supported yet"
-        )
-    return rows, n_pages
-
-
-def _page_rows(page, number: int) -> list[Row]:
-    where = f"page {number}"
-    blocks: list[tuple[float, list[Row]]] = []
-    table_boxes = []
-    for table in page.find_tables():
-        cells = table.extract()
-        # WPS draws a ruled frame around body text: a one-column "table" is text, not a table.
-        if max((len(r) for r in cells), default=0) < 2:
-            continue
-        table_boxes.append(table.bbox)
-        blocks.append((table.bbox[1], [Row([c if c is not None else "" for c in r], where) for r in cells]))
-
-    def outside(obj) -> bool:
-        x = (obj["x0"] + obj["x1"]) / 2
-        y = (obj["top"] + obj["bottom"]) / 2
-        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in table_boxes)
-
-    text_page = page.filter(outside) if table_boxes else page
-    for top, cells in _gap_lines(text_page):
-        blocks.append((top, [Row(cells, where)]))
-    blocks.sort(key=lambda b: b[0])
-    return [row for _, block in blocks for row in block]
-
-
-def _gap_lines(page) -> list[tuple[float, list[str]]]:
-    """Lines of words, cut into cells where the gap between two words is wider than a character.
-
-    Outside ruled tables this gives one cell per narrative line; for a table printed without
-    ruling lines it gives the cells of each row from the words' positions.
-    """
-    from pdfplumber.utils import cluster_objects
-
-    words = page.extract_words(extra_attrs=["size"])
-    lines = []
-    for line in cluster_objects(words, "top", 3):
-        line.sort(key=lambda w: w["x0"])
-        cells = [[line[0]]]
-        for prev, word in zip(line, line[1:]):
-            if word["x0"] - prev["x1"] > 1.0 * max(prev["size"], word["size"]):
-                cells.append([word])
-            else:
-                cells[-1].append(word)
-        texts = [_join_words(c) for c in cells]
-        lines.append((min(w["top"] for w in line), texts))
-    lines.sort(key=lambda x: x[0])
-    return lines
-
-
-def _join_words(words: list[dict]) -> str:
-    """Words of one cell; a space only where the source had one between Latin words or digits."""
-    out = words[0]["text"]
-    for prev, word in zip(words, words[1:]):
-        gap = word["x0"] - prev["x1"]
-        out += (" " if gap > 0.15 * word["size"] else "") + word["text"]
-    return out
+def verified(document: str, share: float) -> bool:
+    """Whether this document is one of the share read by both PDF readers (by its hash, so
+    the same documents every run)."""
+    return share > 0 and int(document[:8], 16) < share * 16**8
 
 
 # --- HTML -------------------------------------------------------------------
@@ -331,30 +223,39 @@ class Ingested:
     files_seen: int
 
 
-def _read_one(path: Path, max_bytes: int) -> RawDocument | dict:
+def _read_one(path: Path, max_bytes: int, verify_share: float = 0.0) -> RawDocument | dict:
     """Read one file, or say why not (a rejection record). Runs in worker processes."""
     try:
         size = path.stat().st_size
         data = path.read_bytes() if 0 < size <= max_bytes else None
         doc_id = document_id(data) if data is not None else document_id(f"{path}:{size}".encode())
-        return read_document(path, b"" if size == 0 else data, max_bytes=max_bytes)
+        return read_document(path, b"" if size == 0 else data, max_bytes=max_bytes, verify_share=verify_share)
     except DocumentRejected as exc:
-        return {"document_id": doc_id, "source_file": str(path), "stage": "ingestion", "year": None, "reason": exc.reason}
+        return _rejection(doc_id, str(path), exc.reason)
     except OSError as exc:
-        return {"document_id": document_id(str(path).encode()), "source_file": str(path), "stage": "ingestion",
-                "year": None, "reason": f"cannot read file: {exc.strerror or exc}"}
+        return _rejection(document_id(str(path).encode()), str(path), f"cannot read file: {exc.strerror or exc}")
 
 
-def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1, progress=None) -> Ingested:
+def _rejection(doc_id: str, source_file: str, reason: str) -> dict:
+    return {"document_id": doc_id, "source_file": source_file, "stage": "ingestion", "year": None, "reason": reason}
+
+
+def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1, verify_share: float = 0.0,
+           progress=None, ocr_progress=None) -> Ingested:
     """Read every file, in `workers` processes; the same bytes twice are one document; bad files
-    are rejected with their reason, never fatal. Results come back in the order of `paths`."""
-    if workers > 1 and len(paths) > 1:
+    are rejected with their reason, never fatal. Results come back in the order of `paths`.
+
+    Pages that are images are then read by OCR (xxgk.pdf.ocr_documents), all documents' pages
+    in one pool of `workers` processes; ``ocr_progress(done, total, task)`` follows it.
+    """
+    n = len(paths)
+    if workers > 1 and n > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = _collect(pool.map(_read_one, paths, [max_bytes] * len(paths), chunksize=4), len(paths), progress)
+            results = _collect(pool.map(_read_one, paths, [max_bytes] * n, [verify_share] * n, chunksize=4), n, progress)
     else:
-        results = _collect((_read_one(p, max_bytes) for p in paths), len(paths), progress)
+        results = _collect((_read_one(p, max_bytes, verify_share) for p in paths), n, progress)
     documents: dict[str, RawDocument] = {}
     duplicates: dict[str, list[str]] = {}
     rejected: list[dict] = []
@@ -365,6 +266,14 @@ def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, workers: in
             duplicates.setdefault(result.document_id, []).append(result.source_file)
         else:
             documents[result.document_id] = result
+    scanned = [d for d in documents.values() if d.ocr_pages]
+    if scanned:
+        from xxgk.pdf import ocr_documents
+
+        read, failed = ocr_documents(scanned, workers=workers, progress=ocr_progress)
+        for record in failed:
+            del documents[record["document_id"]]
+            rejected.append(_rejection(record["document_id"], record["source_file"], record["reason"]))
     return Ingested(list(documents.values()), rejected, duplicates, len(paths))
 
 

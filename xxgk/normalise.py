@@ -80,6 +80,8 @@ class NormalisedDocument:
 
 
 def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> NormalisedDocument:
+    if not raw.rows:
+        raise DocumentRejected("no text in the document")
     # Convert the whole document at once: per-cell calls would cost an OpenCC call per cell
     # and break phrases that OpenCC converts as a unit.
     joined = "\n".join("\t".join(c.replace("\n", " ").replace("\t", " ") for c in r.cells) for r in raw.rows)

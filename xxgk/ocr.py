@@ -1056,77 +1056,102 @@ def render_page(pdf, index: int, dpi: int = DEFAULT_DPI):
         page.close()
 
 
-_WORKER_PDF = None
+_WORKER_PDFS: dict = {}  # this worker's open documents, by source
 _WORKER_DPI = DEFAULT_DPI
 
+Progress = Callable[[int, int, tuple], None]
 
-def _init_worker(data: bytes, dpi: int, threads: int) -> None:
-    global _WORKER_PDF, _WORKER_DPI, _ENGINE_THREADS
-    import pypdfium2 as pdfium
 
-    _WORKER_PDF = pdfium.PdfDocument(data)
+def _init_worker(dpi: int, threads: int) -> None:
+    global _WORKER_DPI, _ENGINE_THREADS
     _WORKER_DPI = dpi
     _ENGINE_THREADS = threads
     _engine()  # once per worker process, before the first page
 
 
-def _ocr_worker_page(index: int) -> tuple[int, list[OcrRow], float]:
+def _open(source):
+    import hashlib
+
+    import pypdfium2 as pdfium
+
+    key = source if isinstance(source, str) else hashlib.sha256(source).digest()
+    if key not in _WORKER_PDFS:
+        while len(_WORKER_PDFS) >= 4:  # the pages of a document arrive together: keep a few open
+            _WORKER_PDFS.pop(next(iter(_WORKER_PDFS))).close()
+        _WORKER_PDFS[key] = pdfium.PdfDocument(source)
+    return _WORKER_PDFS[key]
+
+
+def _ocr_task(source, index: int) -> tuple[list[OcrRow], float]:
     start = time.perf_counter()
-    image = render_page(_WORKER_PDF, index, _WORKER_DPI)
-    rows = ocr_page(image, index + 1)
-    return index, rows, time.perf_counter() - start
+    rows = ocr_page(render_page(_open(source), index, _WORKER_DPI), index + 1)
+    return rows, time.perf_counter() - start
 
 
-Progress = Callable[[int, int, int], None]
+def ocr_pages(tasks: list[tuple[object, int]], *, dpi: int = DEFAULT_DPI, workers: int = 1,
+              progress: Progress | None = None, timings: dict[tuple, float] | None = None) -> dict[tuple, list[OcrRow]]:
+    """OCR pages of one or many PDFs: tasks are (source, 0-based page), source a path or bytes.
 
-
-def ocr_pdf_pages(data: bytes, pages: list[int], *, dpi: int = DEFAULT_DPI, workers: int = 1,
-                  progress: Progress | None = None, timings: dict[int, float] | None = None) -> dict[int, list[OcrRow]]:
-    """OCR the given 0-based pages of a PDF; {page index: rows}, in page order.
-
-    With ``workers`` > 1 the pages are spread over that many processes, each rendering
-    its own pages and holding one engine. ``progress(done, total, page_index)`` is called
-    as pages finish; ``timings`` (if given) receives the seconds each page took.
+    Returns {(task index, page): rows}. With ``workers`` > 1 the pages are spread over that
+    many processes, each holding one engine (onnxruntime threads split between them).
+    ``progress(done, total, task)`` is called as pages finish; ``timings`` (if given)
+    receives the seconds each page took.
     """
-    pages = sorted(set(pages))
-    total = len(pages)
-    results: dict[int, list[OcrRow]] = {}
-    if not pages:
+    results: dict[tuple, list[OcrRow]] = {}
+    total = len(tasks)
+    if not tasks:
         return results
     workers = max(1, min(workers, total))
     threads = max(1, (os.cpu_count() or 1) // workers)
+
+    def done(n: int, key: tuple, rows: list[OcrRow], seconds: float) -> None:
+        results[key] = rows
+        if timings is not None:
+            timings[key] = seconds
+        if progress:
+            progress(n, total, key)
+
     if workers == 1:
-        import pypdfium2 as pdfium
-
-        pdf = pdfium.PdfDocument(data)
+        global _WORKER_DPI
+        _WORKER_DPI = dpi
         try:
-            for done, index in enumerate(pages, start=1):
-                start = time.perf_counter()
-                results[index] = ocr_page(render_page(pdf, index, dpi), index + 1)
-                if timings is not None:
-                    timings[index] = time.perf_counter() - start
-                if progress:
-                    progress(done, total, index)
+            for n, (i, (source, index)) in enumerate(enumerate(tasks), start=1):
+                rows, seconds = _ocr_task(source, index)
+                done(n, (i, index), rows, seconds)
         finally:
-            pdf.close()
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+            while _WORKER_PDFS:
+                _WORKER_PDFS.popitem()[1].close()
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        # A process that has run the engine has onnxruntime's thread pools: fork no copy of
-        # them (spawn); otherwise the platform's default start method, as ingest() uses.
-        context = multiprocessing.get_context("spawn" if _ENGINES_MADE else None)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(data, dpi, threads)) as pool:
-            futures = [pool.submit(_ocr_worker_page, index) for index in pages]
-            for done, future in enumerate(as_completed(futures), start=1):
-                index, rows, seconds = future.result()
-                results[index] = rows
-                if timings is not None:
-                    timings[index] = seconds
-                if progress:
-                    progress(done, total, index)
-    return {index: results[index] for index in pages}
+    # A process that has run the engine has onnxruntime's thread pools: fork no copy of
+    # them (spawn); otherwise the platform's default start method, as ingest() uses.
+    context = multiprocessing.get_context("spawn" if _ENGINES_MADE else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                             initargs=(dpi, threads)) as pool:
+        futures = {pool.submit(_ocr_task, source, index): (i, index) for i, (source, index) in enumerate(tasks)}
+        for n, future in enumerate(as_completed(futures), start=1):
+            rows, seconds = future.result()
+            done(n, futures[future], rows, seconds)
+    return results
+
+
+def ocr_pdf_pages(data: bytes, pages: list[int], *, dpi: int = DEFAULT_DPI, workers: int = 1,
+                  progress: Callable[[int, int, int], None] | None = None,
+                  timings: dict[int, float] | None = None) -> dict[int, list[OcrRow]]:
+    """OCR the given 0-based pages of one PDF; {page index: rows}, in page order.
+
+    ``progress(done, total, page_index)`` is called as pages finish; ``timings`` (if given)
+    receives the seconds each page took.
+    """
+    pages = sorted(set(pages))
+    per_task: dict[tuple, float] = {}
+    results = ocr_pages([(data, index) for index in pages], dpi=dpi, workers=workers, timings=per_task,
+                        progress=(lambda n, total, key: progress(n, total, key[1])) if progress else None)
+    if timings is not None:
+        timings.update({index: seconds for (_, index), seconds in per_task.items()})
+    return {index: results[(i, index)] for i, index in enumerate(pages)}
 
 
 # --- which pages need OCR -----------------------------------------------------------------
@@ -1160,44 +1185,38 @@ def page_image_coverage(page, grid: int = 64) -> float:
     """The share (0..1) of a pypdfium2 page covered by images, overlaps counted once.
 
     Images drawn on the page count by their bounds; a form XObject that holds an image
-    (some scanners wrap the scan in one) counts by the form's bounds.
+    (some scanners wrap the scan in one) counts by the form's bounds. Raw pdfium calls:
+    a page of a text PDF can hold thousands of objects (one per character).
     """
+    import ctypes
+
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
     if width <= 0 or height <= 0:
         return 0.0
     left0, bottom0, _, _ = page.get_bbox()
+    image, form = pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM
 
-    def bounds(obj):
-        getter = getattr(obj, "get_bounds", None) or obj.get_pos  # pypdfium2 5 / 4
-        return getter()
-
-    def holds_image(form) -> bool:
-        count = pdfium_c.FPDFFormObj_CountObjects(form.raw)
-        for i in range(max(count, 0)):
-            child = pdfium_c.FPDFFormObj_GetObject(form.raw, i)
-            kind = pdfium_c.FPDFPageObj_GetType(child)
-            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-                return True
-        return False
+    def holds_image(obj) -> bool:
+        return any(pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFFormObj_GetObject(obj, i)) == image
+                   for i in range(max(pdfium_c.FPDFFormObj_CountObjects(obj), 0)))
 
     covered = [[False] * grid for _ in range(grid)]
     found = False
-    for obj in page.get_objects(max_depth=1):
-        if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM and not holds_image(obj):
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind != image and not (kind == form and holds_image(obj)):
             continue
-        if obj.type not in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM):
-            continue
-        try:
-            left, bottom, right, top = bounds(obj)
-        except (AttributeError, RuntimeError):  # pypdfium2's PdfiumError is a RuntimeError
+        if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
             continue
         found = True
-        c0 = max(0, int((left - left0) / width * grid))
-        c1 = min(grid, math.ceil((right - left0) / width * grid))
-        r0 = max(0, int((bottom - bottom0) / height * grid))
-        r1 = min(grid, math.ceil((top - bottom0) / height * grid))
+        c0 = max(0, int((left.value - left0) / width * grid))
+        c1 = min(grid, math.ceil((right.value - left0) / width * grid))
+        r0 = max(0, int((bottom.value - bottom0) / height * grid))
+        r1 = min(grid, math.ceil((top.value - bottom0) / height * grid))
         for r in range(r0, r1):
             row = covered[r]
             for c in range(c0, c1):
@@ -1205,6 +1224,45 @@ def page_image_coverage(page, grid: int = 64) -> float:
     if not found:
         return 0.0
     return sum(map(sum, covered)) / (grid * grid)
+
+
+GRID_DPI = 50
+
+
+def has_table_grid(gray, min_lines: int = 3) -> bool:
+    """Whether a page image shows a ruled table: several long horizontal and vertical lines.
+
+    Cheap (a page at 50 dpi, ~20 ms): it chooses which image pages are worth the seconds of OCR.
+    """
+    import numpy as np
+
+    dark = np.asarray(gray) < 160
+    if dark.ndim == 3:
+        dark = dark[:, :, 0]
+    h, w = dark.shape
+
+    def lines(mask, length: float) -> int:
+        """Rows of `mask` holding a run of ink at least `length` long."""
+        edges = np.diff(np.pad(mask.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+        count = 0
+        for row in edges:
+            starts = np.flatnonzero(row == 1)
+            if len(starts) and (np.flatnonzero(row == -1) - starts).max() >= length:
+                count += 1
+        return count
+
+    return lines(dark, 0.4 * w) >= min_lines and lines(dark.T, 0.08 * h) >= min_lines
+
+
+def pages_with_table_grid(source, pages: list[int]) -> list[int]:
+    """Those of `pages` (0-based) of a PDF whose image shows a ruled table."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(source)
+    try:
+        return [i for i in pages if has_table_grid(render_page(pdf, i, GRID_DPI))]
+    finally:
+        pdf.close()
 
 
 def pages_needing_ocr(data: bytes) -> list[int]:

@@ -117,7 +117,7 @@ def test_encrypted_pdf_is_rejected(tmp_path: Path):
         read_document(path)
 
 
-def test_scanned_pdf_without_text_layer_is_rejected(tmp_path: Path):
+def _scan_of_one_page(tmp_path: Path) -> Path:
     import pypdfium2 as pdfium
     from reportlab.pdfgen import canvas
 
@@ -128,5 +128,26 @@ def test_scanned_pdf_without_text_layer_is_rejected(tmp_path: Path):
     c = canvas.Canvas(str(path))
     c.drawImage(str(image), 0, 0, width=595, height=842)
     c.save()
-    with pytest.raises(DocumentRejected, match="no text layer .*OCR is not supported yet"):
-        read_document(path)
+    return path
+
+
+def test_a_scanned_page_is_left_for_ocr(tmp_path: Path):
+    doc = read_document(_scan_of_one_page(tmp_path))
+    assert doc.ocr_pages == [0] and doc.rows == []
+    assert doc.reader_check == "1 of 1 page(s) are images"
+
+
+def test_a_scan_is_rejected_with_the_reason_when_ocr_is_not_installed(tmp_path: Path, monkeypatch):
+    import xxgk.ocr
+
+    def missing():
+        raise xxgk.ocr.OcrUnavailable("OCR needs the packages rapidocr and onnxruntime")
+
+    monkeypatch.setattr(xxgk.ocr, "bundled_models", missing)
+    path = _scan_of_one_page(tmp_path)
+    ingested = ingest([path])
+    assert ingested.documents == []
+    [rejected] = ingested.rejected
+    assert rejected["source_file"] == str(path) and rejected["stage"] == "ingestion"
+    assert rejected["reason"] == ("the tables are on image pages (a scan) and OCR is not available: "
+                                  "OCR needs the packages rapidocr and onnxruntime")
