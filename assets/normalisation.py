@@ -1,33 +1,22 @@
-from dataclasses import dataclass
+from pathlib import Path
 
 from dagster import AssetExecutionContext, asset
 
 from assets.ingestion import progress_logger
-from xxgk.documents import Ingested
-from xxgk.normalise import NormalisedDocument, normalise_all
-
-
-@dataclass
-class NormalisedBatch:
-    documents: list[NormalisedDocument]
-    rejected: list[dict]  # ingestion and normalisation rejects
-    duplicate_files: dict[str, list[str]]
-    files_seen: int
-
-    @property
-    def years(self) -> list[int]:
-        return sorted({d.year for d in self.documents})
+from pipelines.resources import ProcessingResource
+from xxgk.inbox import RawStore
+from xxgk.normalise import NormalisedStore, normalise_store
 
 
 @asset(group_name="xxgk", description="Simplified script, pinyin removed, widths folded; agency, year and template detected.")
-def normalised_documents(context: AssetExecutionContext, raw_documents: Ingested) -> NormalisedBatch:
-    documents, rejected = normalise_all(raw_documents.documents, progress=progress_logger(context, "normalised"))
-    batch = NormalisedBatch(documents, raw_documents.rejected + rejected, raw_documents.duplicate_files, raw_documents.files_seen)
+def normalised_documents(context: AssetExecutionContext, raw_documents: RawStore, processing: ProcessingResource) -> NormalisedStore:
+    store = normalise_store(raw_documents, Path(raw_documents.folder).parent / "normalised",
+                            workers=processing.worker_count, progress=progress_logger(context, "normalised"))
     context.add_output_metadata(
         {
-            "reports": len(documents),
-            "years": ", ".join(map(str, batch.years)) or "none",
-            "rejected": len(rejected),
+            "reports": store.documents.height,
+            "years": ", ".join(map(str, store.years)) or "none",
+            "rejected": len(store.rejected) - len(raw_documents.rejected),
         }
     )
-    return batch
+    return store

@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -12,7 +13,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.normalisation import NormalisedBatch
+from xxgk.normalise import NormalisedStore
 from assets.partitions import year_partitions
 from assets.quality import CheckedFacts, table_md
 from warehouse.loader import (
@@ -21,6 +22,7 @@ from warehouse.loader import (
     ensure_schema,
     load_rejections,
     load_years,
+    quiet,
     replace_carry_violations,
 )
 from xxgk.extract.year import REJECTED_SCHEMA
@@ -30,9 +32,11 @@ from xxgk.extract.year import REJECTED_SCHEMA
 WRITER_POOL = "duckdb_writer"
 
 
+@contextmanager
 def _writer(duckdb: DuckDBResource):
     Path(duckdb.database).parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.get_connection()
+    with duckdb.get_connection() as con:
+        yield quiet(con)
 
 
 @asset(
@@ -46,6 +50,12 @@ def _writer(duckdb: DuckDBResource):
 def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts, duckdb: DuckDBResource) -> MaterializeResult:
     tables = checked_facts.tables
     year = int(context.partition_key)
+    if tables.documents.is_empty() and tables.rejected.is_empty():
+        # an inbox without reports of this year says nothing about them: keep what the warehouse has
+        context.log.warning(f"no reports of {year} in the inbox: the warehouse keeps its rows for {year} as they are")
+        return MaterializeResult(metadata={"loaded": False, "reason": f"no reports of {year} in the inbox"},
+                                 check_results=[AssetCheckResult(check_name="XY_CARRY", passed=True,
+                                                                 metadata={"pairs checked": 0})])
     versions = tables.documents.group_by("agency", "year").len("versions")
     reports = (
         tables.chosen()
@@ -56,9 +66,9 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
     batch = YearBatch(
         years=[year],
         documents=tables.documents.select("document_id", "source_file", "duplicate_files", "format", "size_bytes", "pages",
-                                          "agency", "year", "format_version", "status"),
+                                          "agency", "year", "format_version", "status", "reader", "reader_check"),
         reports=reports,
-        cells=tables.chosen_cells(),
+        cells=tables.cells_source,  # the loader keeps the chosen documents' cells
         warnings=tables.warnings,
         violations=checked_facts.violations,
         rejected=tables.rejected,
@@ -98,7 +108,7 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
     pool=WRITER_POOL,
     description="Files that could not be read or are not reports, with the reason (table rejected_document).",
 )
-def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedBatch, duckdb: DuckDBResource) -> MaterializeResult:
+def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedStore, duckdb: DuckDBResource) -> MaterializeResult:
     rejected = pl.DataFrame(normalised_documents.rejected, schema=REJECTED_SCHEMA)
     with _writer(duckdb) as con:
         ensure_schema(con)

@@ -34,16 +34,19 @@ import polars as pl
 from expectations.identities import IDENTITY_TEXT
 
 
-def write_data_docs(context, suite, result, gate, out_dir: Path) -> Path:
-    """Render `result` (a GX suite validation result) and `gate` into out_dir; return index.html."""
+def write_data_docs(context, suite, results: list, gate, out_dir: Path) -> Path:
+    """Render `results` (GX validation results of one suite, one per batch of documents) and
+    `gate` (their findings together) into out_dir; return index.html."""
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     run_time = dt.datetime.now(dt.timezone.utc)
-    gx_pages = _gx_site(context, suite, result, run_time, out_dir)
-    for page in gx_pages:
-        _make_offline(page, out_dir)
-    gx_page = gx_pages[0].relative_to(out_dir).as_posix()
-    (out_dir / f"{gate.suite}.html").write_text(_summary_page(gate, result, run_time, gx_page), encoding="utf-8")
+    gx_links = []
+    for n, result in enumerate(results, start=1):
+        gx_pages = _gx_site(context, suite, result, run_time + dt.timedelta(microseconds=n), out_dir)
+        for page in gx_pages:
+            _make_offline(page, out_dir)
+        gx_links.append(gx_pages[0].relative_to(out_dir).as_posix())
+    (out_dir / f"{gate.suite}.html").write_text(_summary_page(gate, results, run_time, gx_links), encoding="utf-8")
     headline = {
         "suite": gate.suite,
         "run_time": run_time.isoformat(timespec="seconds"),
@@ -216,7 +219,7 @@ def _table(frame: pl.DataFrame, numeric=(), badge=(), mono=()) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _summary_page(gate, result, run_time: dt.datetime, gx_page: str) -> str:
+def _summary_page(gate, results: list, run_time: dt.datetime, gx_links: list[str]) -> str:
     blank = gate.incomplete.filter(pl.col("kind") == "printed_blank").height
     cards = [
         ("documents", gate.per_document.height, ""),
@@ -234,17 +237,24 @@ def _summary_page(gate, result, run_time: dt.datetime, gx_page: str) -> str:
                 "GX expectation": r.expectation_config.type,
                 "evaluated": r.result.get("element_count", 0),
                 "unexpected": r.result.get("unexpected_count", 0),
-                "result": "passed" if r.success else "violations",
+                "passed": bool(r.success),
             }
-            for r in result.results
+            for result in results for r in result.results
         ]
-    )
+    ).group_by("identity", "what it says", "GX expectation", maintain_order=True).agg(
+        pl.col("evaluated").sum(), pl.col("unexpected").sum(), pl.col("passed").all()
+    ).with_columns(result=pl.when(pl.col("passed")).then(pl.lit("passed")).otherwise(pl.lit("violations"))).drop("passed")
+    if len(gx_links) == 1:
+        gx_page = f'<a href="{html.escape(gx_links[0])}">GX validation page</a>'
+    else:
+        gx_page = "GX validation pages, one per batch of documents: " + " ".join(
+            f'<a href="{html.escape(link)}">{n}</a>' for n, link in enumerate(gx_links, start=1))
     body = f"""
 <h1>Accounting identities: {html.escape(gate.suite)}</h1>
 <p class="muted">Run {run_time:%Y-%m-%d %H:%M:%S} UTC. Great Expectations suite
 <span class="status {'passed' if gate.success else 'violations'}">{'passed' if gate.success else 'failed'}</span>.
 Identities as in <code>xxgk/spec/identities.md</code>; an incomplete instance could not be checked and is not a violation.
-<a href="index.html">All suites</a> · <a href="{html.escape(gx_page)}">GX validation page</a></p>
+<a href="index.html">All suites</a> · {gx_page}</p>
 <div class="headline">{headline}</div>
 <h2>Documents</h2>
 {_table(gate.per_document, numeric={"identities_checked", "violations", "incomplete", "incomplete_extraction", "incomplete_printed_blank"}, badge={"quality_status"})}

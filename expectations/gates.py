@@ -79,6 +79,33 @@ def validate_reports(cells: pl.DataFrame, data_docs_dir: Path | None = None) -> 
     return _gate("report_identities", report_instances(cells), data_docs_dir)
 
 
+def validate_report_batches(batches, data_docs_dir: Path | None = None) -> GateResult:
+    """validate_reports over frames of whole documents, one GX validation each, so memory holds
+    one batch of identity instances at a time; the findings of all batches, together.
+
+    The combined result keeps no instances (they are what would not fit in memory).
+    """
+    gates, results = [], []
+    for cells in batches:
+        gate, result = _validate("report_identities", report_instances(cells))
+        gates.append(replace(gate, instances=gate.instances.clear()))
+        results.append(result)
+    if not gates:
+        gate, result = _validate("report_identities", report_instances(pl.DataFrame()))
+        gates, results = [gate], [result]
+    gate = GateResult(
+        suite="report_identities",
+        success=all(g.success for g in gates),
+        expectation_success={i: all(g.expectation_success.get(i, True) for g in gates) for i in REPORT_IDENTITIES},
+        checked=sum(g.checked for g in gates),
+        violations=pl.concat([g.violations for g in gates]),
+        incomplete=pl.concat([g.incomplete for g in gates]),
+        per_document=pl.concat([g.per_document for g in gates]),
+        instances=gates[0].instances.clear(),
+    )
+    return _with_data_docs(gate, results, data_docs_dir)
+
+
 def validate_year_carry(cells: pl.DataFrame, data_docs_dir: Path | None = None) -> GateResult:
     """Check XY_CARRY (suite year_carry) between reports of one agency in consecutive years."""
     return _gate("year_carry", carry_instances(cells), data_docs_dir)
@@ -142,6 +169,12 @@ _INDEX_COLUMNS = ["instance_id", "document_id", "identity", "scope", "expected",
 
 
 def _gate(suite_name: str, instances: pl.DataFrame, data_docs_dir: Path | None) -> GateResult:
+    gate, result = _validate(suite_name, instances)
+    return _with_data_docs(gate, [result], data_docs_dir)
+
+
+def _validate(suite_name: str, instances: pl.DataFrame):
+    """(GateResult, GX's validation result) of one suite over a frame of identity instances."""
     instances = instances.with_row_index("instance_id").with_columns(pl.col("instance_id").cast(pl.Int64))
     frame = instances.select(*_INDEX_COLUMNS, "complete").to_pandas()
     with _LOCK:
@@ -176,12 +209,17 @@ def _gate(suite_name: str, instances: pl.DataFrame, data_docs_dir: Path | None) 
         per_document=_per_document(instances, set(failed_ids)),
         instances=instances.drop("instance_id"),
     )
+    return gate, result
+
+
+def _with_data_docs(gate: GateResult, results: list, data_docs_dir: Path | None) -> GateResult:
     if data_docs_dir is None:
         return gate
     from expectations.datadocs import write_data_docs
 
     with _LOCK:
-        index = write_data_docs(_context(), suite, result, gate, Path(data_docs_dir))
+        suite, _ = _suite_and_batch(gate.suite)
+        index = write_data_docs(_context(), suite, results, gate, Path(data_docs_dir))
     return replace(gate, data_docs_index=index)
 
 

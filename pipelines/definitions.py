@@ -13,7 +13,12 @@ from dagster import (  # noqa: E402
 
 from assets import extraction, ingestion, normalisation, quality, warehouse  # noqa: E402
 from pipelines.jobs import annual_job, inbox_job, year_job  # noqa: E402
-from pipelines.resources import data_docs_from_env, inbox_from_env, warehouse_from_env  # noqa: E402
+from pipelines.resources import (  # noqa: E402
+    data_docs_from_env,
+    inbox_from_env,
+    processing_from_env,
+    warehouse_from_env,
+)
 from pipelines.schedules import annual_load  # noqa: E402
 from pipelines.sensors import inbox_sensor, years_after_inbox  # noqa: E402
 
@@ -30,6 +35,7 @@ def build_definitions() -> Definitions:
         sensors=[inbox_sensor, years_after_inbox],
         resources={
             "inbox": inbox_from_env(),
+            "processing": processing_from_env(),
             "duckdb": warehouse_from_env(),
             "data_docs": data_docs_from_env(),
         },

@@ -18,15 +18,10 @@ class InboxResource(ConfigurableResource):
 
     path: str
     max_file_mb: int = 50
-    workers: int = 0  # processes that read files; 0 = one per core
 
     @property
     def folder(self) -> Path:
         return Path(self.path).expanduser()
-
-    @property
-    def worker_count(self) -> int:
-        return self.workers or os.cpu_count() or 1
 
     @property
     def max_bytes(self) -> int:
@@ -37,7 +32,34 @@ def inbox_from_env() -> InboxResource:
     return InboxResource(
         path=os.environ.get("XXGK_INBOX") or str(SAMPLES_DIR),
         max_file_mb=int(os.environ.get("XXGK_MAX_FILE_MB") or 50),
+    )
+
+
+class ProcessingResource(ConfigurableResource):
+    """How documents are processed: where the stages keep their stores, in how many processes,
+    and which share of the PDFs is read by both readers to verify the fast one."""
+
+    staging: str
+    workers: int = 0  # worker processes per stage; 0 = one per core
+    verify_share: float = 0.02
+    keep_stores: int = 3  # inbox stores kept on disk (older ones are removed)
+
+    @property
+    def worker_count(self) -> int:
+        from xxgk.parallel import worker_count
+
+        return worker_count(self.workers)
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.staging).expanduser()
+
+
+def processing_from_env() -> ProcessingResource:
+    return ProcessingResource(
+        staging=os.environ.get("XXGK_STAGING") or str(warehouse_path_from_env().parent / "staging"),
         workers=int(os.environ.get("XXGK_WORKERS") or 0),
+        verify_share=float(os.environ.get("XXGK_VERIFY_SHARE") or 0.02),
     )
 
 

@@ -25,9 +25,12 @@ class YearBatch:
     """Everything the warehouse holds about the reports of some statistics years."""
 
     years: list[int]
-    documents: pl.DataFrame  # document_id, source_file, duplicate_files, format, size_bytes, pages, agency, year, format_version, status
+    documents: pl.DataFrame  # document_id, source_file, duplicate_files, format, size_bytes, pages, agency, year,
+    # format_version, status, reader, reader_check
     reports: pl.DataFrame  # agency, year, document_id, format_version, cells, cells_read, warnings, versions, quality_status
-    cells: pl.DataFrame  # document_id, agency, year, table_name, category_code, applicant_type, measure, value, printed, cell_status, location
+    # document_id, agency, year, table_name, category_code, applicant_type, measure, value, printed, cell_status,
+    # location, provenance, confidence: a frame, or the Parquet part files that hold them (DuckDB reads those itself)
+    cells: pl.DataFrame | list[str]
     warnings: pl.DataFrame  # document_id, agency, year, table_name, category_code, kind, message, printed, location
     violations: pl.DataFrame  # agency, year, identity, scope, expected, printed, cells, document_id
     rejected: pl.DataFrame  # document_id, source_file, stage, year, reason
@@ -38,7 +41,13 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    return quiet(duckdb.connect(str(path), read_only=read_only))
+
+
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """DuckDB draws a progress bar on stdout for queries over 2 s, whatever stdout is: not here."""
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -84,12 +93,17 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
     warnings, violations, rejected = batch.warnings, batch.violations, batch.rejected
     differences = batch.differences if batch.differences is not None else pl.DataFrame(schema=DIFFERENCE_SCHEMA)
     # Frames are registered by name, not found by DuckDB's scan of the caller's variables.
-    frames = {"years": years, "documents": documents, "reports": reports, "cells": cells,
+    frames = {"years": years, "documents": documents, "reports": reports,
               "warnings": warnings, "violations": violations, "rejected": rejected, "differences": differences}
+    if isinstance(cells, pl.DataFrame):
+        frames["cells"] = cells
     for name, frame in frames.items():
         con.register(name, frame)
     con.execute("BEGIN TRANSACTION")
     try:
+        if not isinstance(cells, pl.DataFrame):
+            # DuckDB's own Parquet reader, streaming: the year's cells are never all in memory
+            con.execute(f"CREATE OR REPLACE TEMP VIEW cells AS SELECT * FROM {_parquet_source(cells)}")
         for table in (
             "fact_report",
             "fact_active_disclosure",
@@ -118,9 +132,10 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
                   AND {AGENCY_ID.format(col='agency')} NOT IN (SELECT agency_id FROM dim_agency)"""
         )
         con.execute(
-            f"""INSERT INTO dim_document
+            f"""INSERT INTO dim_document (document_id, source_file, duplicate_files, format, size_bytes, pages,
+                                          agency_id, year, format_version, status, reader, reader_check)
                 SELECT document_id, source_file, duplicate_files, format, size_bytes, pages,
-                       {AGENCY_ID.format(col='agency')}, year, format_version, status
+                       {AGENCY_ID.format(col='agency')}, year, format_version, status, reader, reader_check
                 FROM documents ORDER BY document_id"""
         )
         con.execute(
@@ -155,6 +170,8 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
                FROM chosen_cells WHERE table_name = 'review_litigation' ORDER BY agency_id, year, category_code"""
         )
         con.execute("DROP TABLE chosen_cells")
+        if not isinstance(cells, pl.DataFrame):
+            con.execute("DROP VIEW cells")
         con.execute(
             f"""INSERT INTO fact_extraction_warning
                 SELECT document_id, {AGENCY_ID.format(col='agency')}, year, table_name, category_code,
@@ -195,6 +212,18 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
         for name in frames:
             con.unregister(name)
     return counts
+
+
+def _parquet_source(paths: list[str]) -> str:
+    from xxgk.extract.year import CELLS_SCHEMA
+
+    if not paths:
+        columns = ", ".join(f"CAST(NULL AS {_DUCKDB_TYPES[t]}) AS {c}" for c, t in CELLS_SCHEMA.items())
+        return f"(SELECT {columns} WHERE false)"
+    return "read_parquet([" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "])"
+
+
+_DUCKDB_TYPES = {pl.String: "VARCHAR", pl.Float64: "DOUBLE", pl.Int32: "INTEGER"}
 
 
 def load_rejections(con: duckdb.DuckDBPyConnection, rejected: pl.DataFrame, stages: list[str]) -> int:

@@ -41,8 +41,13 @@ CREATE TABLE IF NOT EXISTS dim_document (
     agency_id       VARCHAR,
     year            INTEGER,
     format_version  VARCHAR,
-    status          VARCHAR NOT NULL      -- loaded | superseded (another document of the same agency-year was chosen)
+    status          VARCHAR NOT NULL,     -- loaded | superseded (another document of the same agency-year was chosen)
+    reader          VARCHAR,              -- txt | html | pdfium | pdfplumber, "+ocr" when pages were read by OCR
+    reader_check    VARCHAR               -- PDFs: why that reader (e.g. "pdfium reading not trusted: a font is not embedded")
 );
+-- warehouses made before these columns existed
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS reader VARCHAR;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS reader_check VARCHAR;
 
 CREATE TABLE IF NOT EXISTS fact_report (
     agency_id       VARCHAR NOT NULL,

@@ -14,6 +14,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
+
+import polars as pl
 
 from xxgk.documents import DocumentRejected, RawDocument
 from xxgk.vocabulary import FORMAT_2019, FORMAT_2021
@@ -77,6 +80,8 @@ class NormalisedDocument:
     format_version: str
     rows: list[NormalisedRow] = field(default_factory=list)
     pages: int | None = None
+    reader: str | None = None
+    reader_check: str | None = None
 
 
 def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> NormalisedDocument:
@@ -117,6 +122,8 @@ def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> No
         format_version=detect_format_version(rows, year),
         rows=rows,
         pages=raw.pages,
+        reader=raw.reader,
+        reader_check=raw.reader_check,
     )
 
 
@@ -230,7 +237,67 @@ def normalise_all(documents: list[RawDocument], *, today: _dt.date | None = None
         try:
             done.append(normalise_document(raw, today=today))
         except DocumentRejected as exc:
-            rejected.append({"document_id": raw.document_id, "source_file": raw.source_file, "stage": "normalisation", "year": None, "reason": exc.reason})
+            rejected.append(_rejection(raw, exc.reason))
         if progress:
             progress(n, len(documents), raw.source_file)
     return done, rejected
+
+
+def _rejection(raw: RawDocument, reason: str) -> dict:
+    return {"document_id": raw.document_id, "source_file": raw.source_file, "stage": "normalisation", "year": None, "reason": reason}
+
+
+# --- a whole raw store, in worker processes ------------------------------------------------
+
+@dataclass
+class NormalisedStore:
+    """Normalised documents; their rows are in part files, one folder per statistics year."""
+
+    folder: str
+    documents: pl.DataFrame  # the raw manifest + agency, year, format_version; part = the normalised part
+    rejected: list[dict]  # ingestion and normalisation rejects
+    duplicate_files: dict[str, list[str]]
+    files_seen: int
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.documents["year"].unique().to_list())
+
+
+def _normalise_part(raw_part: str, manifest: list[dict], folder: str, today: _dt.date | None):
+    """Normalise the documents of one raw part; write them by year. Runs in a worker process."""
+    from xxgk.staging import raw_documents, write_normalised_rows
+
+    done, rejected = normalise_all(raw_documents(Path(raw_part), manifest), today=today)
+    by_year: dict[int, list[NormalisedDocument]] = {}
+    for doc in done:
+        by_year.setdefault(doc.year, []).append(doc)
+    rows = []
+    for year, docs in by_year.items():
+        part = write_normalised_rows(docs, Path(folder) / f"year={year}" / f"norm-{Path(raw_part).stem}.parquet")
+        meta = {m["document_id"]: m for m in manifest}
+        rows += [{**meta[d.document_id], "agency": d.agency, "year": d.year, "format_version": d.format_version,
+                  "part": str(part)} for d in docs]
+    return rows, rejected
+
+
+def normalise_store(raw, folder: Path, *, workers: int = 1, today: _dt.date | None = None, progress=None) -> NormalisedStore:
+    """Normalise every document of a raw store (xxgk.inbox.RawStore), one raw part per task."""
+    from xxgk.parallel import run_tasks
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = raw.documents.partition_by("part", as_dict=True, maintain_order=True)
+    tasks = [(key[0], frame.to_dicts(), str(folder), today) for key, frame in parts.items()]
+    rows, rejected, done = [], list(raw.rejected), 0
+    for task, (part_rows, part_rejected) in run_tasks(_normalise_part, tasks, workers, documents=raw.documents.height):
+        rows += part_rows
+        rejected += part_rejected
+        done += len(task[1])
+        if progress:
+            progress(done, raw.documents.height, task[1][-1]["source_file"])
+    order = {d: i for i, d in enumerate(raw.documents["document_id"])}
+    schema = {**raw.documents.schema, "agency": pl.String, "year": pl.Int32, "format_version": pl.String}
+    documents = pl.DataFrame(sorted(rows, key=lambda r: order[r["document_id"]]), schema=schema)
+    rejected.sort(key=lambda r: (r["stage"] != "ingestion", r["source_file"]))
+    return NormalisedStore(str(folder), documents, rejected, raw.duplicate_files, raw.files_seen)

@@ -71,7 +71,10 @@ def test_killing_a_load_midway_leaves_the_warehouse_unchanged(tmp_path):
                                 text=True, cwd=os.getcwd(), env={**os.environ, "PYTHONPATH": os.getcwd()})
     try:
         line = proc.stdout.readline().strip()  # blocks until the loader is midway (or dies)
-        assert line == "MIDWAY", f"the loader did not get midway: {err.read_text()[-2000:]}"
+        if line != "MIDWAY":
+            proc.kill()
+            proc.wait(timeout=30)
+            raise AssertionError(f"the loader did not get midway: it printed {line!r}; {err.read_text()[-2000:]}")
         proc.send_signal(signal.SIGKILL)  # facts of 2023 deleted, half re-inserted
     finally:
         if proc.poll() is None:

@@ -21,7 +21,7 @@ def test_the_version_that_adds_up_is_loaded_and_differences_are_listed(tmp_path)
     docs, _ = normalise_all(ingest(list_inbox(tmp_path)).documents)
     tables = extract_year(docs, 2023)
     assert tables.documents.height == 2
-    gate = validate_reports(tables.cells)
+    gate = validate_reports(tables.cells.collect())
     tables = tables.rechoose(gate.per_document)
     status = dict(tables.documents.select(pl.col("source_file").str.split("/").list.last(), "status").rows())
     assert status == {"web-page.txt": "loaded", "re-published.txt": "superseded"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -16,6 +17,8 @@ DOCUMENT_SCHEMA = {
     "format": pl.String,
     "size_bytes": pl.Int64,
     "pages": pl.Int32,
+    "reader": pl.String,
+    "reader_check": pl.String,
     **REPORT_COLUMNS,
     "cells": pl.Int32,
     "cells_read": pl.Int32,
@@ -27,19 +30,52 @@ DIFFERENCE_SCHEMA = {
     "category_code": pl.String, "applicant_type": pl.String, "measure": pl.String,
     "value": pl.Float64, "printed": pl.String, "loaded_value": pl.Float64, "loaded_printed": pl.String,
 }
+CELLS_SCHEMA = {**CELL_SCHEMA, **REPORT_COLUMNS}
+WARNINGS_SCHEMA = {**WARNING_SCHEMA, "agency": pl.String, "year": pl.Int32}
 REJECTED_SCHEMA = {"document_id": pl.String, "source_file": pl.String, "stage": pl.String, "year": pl.Int32, "reason": pl.String}
 
 
 @dataclass
 class YearTables:
-    """The extracted tables of one statistics year."""
+    """The extracted tables of one statistics year.
+
+    The cells are in memory (a frame) or, at scale, in part files that are read a batch
+    of documents at a time; :attr:`cells` is a lazy view of either.
+    """
 
     year: int
     documents: pl.DataFrame  # every usable document of the year, chosen or superseded (DOCUMENT_SCHEMA)
-    cells: pl.DataFrame  # one row per cell, of every document (CELL_SCHEMA + agency, year, format_version)
+    cells_source: pl.DataFrame | list[str]  # one row per cell, of every document (CELL_SCHEMA + REPORT_COLUMNS)
     warnings: pl.DataFrame  # WARNING_SCHEMA + agency, year
     rejected: pl.DataFrame  # documents with none of the three tables (REJECTED_SCHEMA)
     differences: pl.DataFrame  # cells where a superseded version disagrees with the loaded one (DIFFERENCE_SCHEMA)
+
+    @property
+    def cells(self) -> pl.LazyFrame:
+        if isinstance(self.cells_source, pl.DataFrame):
+            return self.cells_source.lazy()
+        if not self.cells_source:
+            return pl.DataFrame(schema=CELLS_SCHEMA).lazy()
+        return pl.scan_parquet(self.cells_source, schema=CELLS_SCHEMA)
+
+    def cell_batches(self, max_documents: int = 1000):
+        """The cells in frames of at most about `max_documents` documents (whole documents)."""
+        if isinstance(self.cells_source, pl.DataFrame):
+            ids = self.cells_source["document_id"].unique(maintain_order=True).to_list()
+            for i in range(0, len(ids), max_documents):
+                yield self.cells_source.filter(pl.col("document_id").is_in(ids[i : i + max_documents]))
+            return
+        per_part = self.documents.group_by("part").len() if "part" in self.documents.columns else None
+        sizes = dict(per_part.iter_rows()) if per_part is not None else {}
+        group, count = [], 0
+        for part in self.cells_source:
+            group.append(part)
+            count += sizes.get(part, 1)
+            if count >= max_documents:
+                yield pl.read_parquet(group, schema=CELLS_SCHEMA)
+                group, count = [], 0
+        if group:
+            yield pl.read_parquet(group, schema=CELLS_SCHEMA)
 
     def rechoose(self, violations_per_document: pl.DataFrame) -> "YearTables":
         """Choose again, now that the identity gates know which versions add up."""
@@ -47,31 +83,32 @@ class YearTables:
             violations_per_document.select("document_id", pl.col("violations").cast(pl.Int32)), on="document_id", how="left"
         )
         documents = choose_documents(ranked.with_columns(pl.col("violations").fill_null(0)))
-        return YearTables(self.year, documents, self.cells, self.warnings, self.rejected,
+        return YearTables(self.year, documents, self.cells_source, self.warnings, self.rejected,
                           version_differences(documents, self.cells))
 
     def chosen(self) -> pl.DataFrame:
         return self.documents.filter(pl.col("status") == "loaded")
 
-    def chosen_cells(self) -> pl.DataFrame:
-        return self.cells.join(self.chosen().select("document_id"), on="document_id", how="semi")
+    def chosen_cells(self) -> pl.LazyFrame:
+        return self.cells.join(self.chosen().select("document_id").lazy(), on="document_id", how="semi")
 
 
-def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files: dict[str, list[str]] | None = None, progress=None) -> YearTables:
+def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str, list[str]] | None = None,
+                      progress=None) -> tuple[pl.DataFrame, pl.DataFrame, list[dict], list[dict]]:
+    """(cells, warnings, document rows, rejections) of the documents, all of one year."""
     duplicate_files = duplicate_files or {}
-    docs = [d for d in documents if d.year == year]
     cell_frames, warning_frames, rows, rejected = [], [], [], []
     for n, doc in enumerate(docs, start=1):
         extraction = extract_report(doc)
         meta = {"agency": doc.agency, "year": doc.year, "format_version": doc.format_version}
         cells = extraction.cells_frame()
         if cells.is_empty():
-            rejected.append({"document_id": doc.document_id, "source_file": doc.source_file, "stage": "extraction", "year": year,
+            rejected.append({"document_id": doc.document_id, "source_file": doc.source_file, "stage": "extraction", "year": doc.year,
                              "reason": "a report with no tables: none of the tables of sections 二, 三, 四 was found"})
             continue
         cell_frames.append(cells.with_columns(*(pl.lit(v, dtype=REPORT_COLUMNS[k]).alias(k) for k, v in meta.items())))
         warning_frames.append(extraction.warnings_frame().with_columns(
-            pl.lit(doc.agency, dtype=pl.String).alias("agency"), pl.lit(year, dtype=pl.Int32).alias("year")))
+            pl.lit(doc.agency, dtype=pl.String).alias("agency"), pl.lit(doc.year, dtype=pl.Int32).alias("year")))
         rows.append({
             "document_id": doc.document_id,
             "source_file": doc.source_file,
@@ -79,6 +116,8 @@ def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files
             "format": doc.format,
             "size_bytes": doc.size_bytes,
             "pages": doc.pages,
+            "reader": doc.reader,
+            "reader_check": doc.reader_check,
             **meta,
             "cells": cells.height,
             "cells_read": cells.filter(pl.col("cell_status").is_in(["read", "converted"])).height,
@@ -87,18 +126,59 @@ def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files
         })
         if progress:
             progress(n, len(docs), doc.source_file)
-    cell_schema = {**CELL_SCHEMA, **REPORT_COLUMNS}
+    cells = pl.concat(cell_frames) if cell_frames else pl.DataFrame(schema=CELLS_SCHEMA)
+    warnings = pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=WARNINGS_SCHEMA)
+    return cells, warnings, rows, rejected
+
+
+def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files: dict[str, list[str]] | None = None, progress=None) -> YearTables:
+    """The tables of the documents of `year`, in memory."""
+    cells, warnings, rows, rejected = extract_documents([d for d in documents if d.year == year], duplicate_files, progress)
     documents = choose_documents(pl.DataFrame(rows, schema=DOCUMENT_SCHEMA))
-    cells = pl.concat(cell_frames) if cell_frames else pl.DataFrame(schema=cell_schema)
-    warning_schema = {**WARNING_SCHEMA, "agency": pl.String, "year": pl.Int32}
-    return YearTables(
-        year=year,
-        documents=documents,
-        cells=cells,
-        warnings=pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=warning_schema),
-        rejected=pl.DataFrame(rejected, schema=REJECTED_SCHEMA),
-        differences=version_differences(documents, cells),
-    )
+    return YearTables(year, documents, cells, warnings, pl.DataFrame(rejected, schema=REJECTED_SCHEMA),
+                      version_differences(documents, cells.lazy()))
+
+
+def _extract_part(part: str, manifest: list[dict], folder: str, duplicate_files: dict[str, list[str]]):
+    """Extract the documents of one normalised part; write their cells. Runs in a worker process."""
+    from xxgk.staging import normalised_documents, write_frame
+
+    cells, warnings, rows, rejected = extract_documents(normalised_documents(Path(part), manifest), duplicate_files)
+    out = None
+    if cells.height:
+        out = str(write_frame(cells, Path(folder) / f"cells-{Path(part).stem}.parquet"))
+    return out, warnings, [{**r, "part": out} for r in rows], rejected
+
+
+def extract_store(store, year: int, folder: Path, *, workers: int = 1, progress=None) -> YearTables:
+    """The tables of `year` of a normalised store (xxgk.normalise.NormalisedStore), one part per task;
+    the cells stay in part files under `folder`."""
+    from xxgk.parallel import run_tasks
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    mine = store.documents.filter(pl.col("year") == year)
+    tasks = []
+    for (part,), frame in mine.partition_by("part", as_dict=True, maintain_order=True).items():
+        ids = frame["document_id"].to_list()
+        tasks.append((part, frame.to_dicts(), str(folder), {i: store.duplicate_files[i] for i in ids if i in store.duplicate_files}))
+    parts, warning_frames, rows, rejected, done = [], [], [], [], 0
+    for task, (cells_part, warnings, part_rows, part_rejected) in run_tasks(_extract_part, tasks, workers, documents=mine.height):
+        if cells_part:
+            parts.append(cells_part)
+        warning_frames.append(warnings)
+        rows += part_rows
+        rejected += part_rejected
+        done += len(task[1])
+        if progress:
+            progress(done, mine.height, task[1][-1]["source_file"])
+    documents = choose_documents(pl.DataFrame(rows, schema={**DOCUMENT_SCHEMA, "part": pl.String}))
+    warnings = pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=WARNINGS_SCHEMA)
+    parts.sort()
+    cells = pl.scan_parquet(parts, schema=CELLS_SCHEMA) if parts else pl.DataFrame(schema=CELLS_SCHEMA).lazy()
+    return YearTables(year, documents, parts, warnings.sort("document_id", "location", maintain_order=True),
+                      pl.DataFrame(rejected, schema=REJECTED_SCHEMA).sort("source_file"),
+                      version_differences(documents, cells))
 
 
 def choose_documents(documents: pl.DataFrame) -> pl.DataFrame:
@@ -118,10 +198,11 @@ def choose_documents(documents: pl.DataFrame) -> pl.DataFrame:
     return ranked.with_columns(pl.when(first).then(pl.lit("loaded")).otherwise(pl.lit("superseded")).alias("status"))
 
 
-def version_differences(documents: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
+def version_differences(documents: pl.DataFrame, cells: pl.LazyFrame) -> pl.DataFrame:
     """Every cell where a superseded version of a report disagrees with the loaded version.
 
     A cell printed in one version and absent from the other counts as a difference too.
+    Only the cells of reports that arrived as several documents are read.
     """
     key = ["category_code", "applicant_type", "measure"]
     loaded = documents.filter(pl.col("status") == "loaded").select("agency", "year", pl.col("document_id").alias("loaded_document_id"))
@@ -129,7 +210,9 @@ def version_differences(documents: pl.DataFrame, cells: pl.DataFrame) -> pl.Data
     if others.is_empty():
         return pl.DataFrame(schema=DIFFERENCE_SCHEMA)
     pairs = others.join(loaded, on=["agency", "year"])
-    mine = pairs.join(cells.select("document_id", *key, "value", "printed"), on="document_id")
+    involved = pl.concat([pairs["document_id"], pairs["loaded_document_id"]]).unique().to_list()
+    cells = cells.filter(pl.col("document_id").is_in(involved)).select("document_id", *key, "value", "printed").collect()
+    mine = pairs.join(cells, on="document_id")
     theirs = cells.select(pl.col("document_id").alias("loaded_document_id"), *key,
                           pl.col("value").alias("loaded_value"), pl.col("printed").alias("loaded_printed"))
     both = mine.join(theirs, on=["loaded_document_id", *key], how="full", nulls_equal=True, coalesce=True)

@@ -1,0 +1,125 @@
+"""Stage 1 at scale: every file of the inbox read into a raw store, in worker processes.
+
+Files go to the workers in chunks; each worker reads its files (xxgk.documents) and writes
+their rows to one part file of the store, returning only a manifest row per document. The
+caller never holds more than the manifest, so memory does not grow with the inbox. Pages
+that are images come back whole and are OCR'd together at the end, every page of every
+scanned document in one pool (xxgk.pdf.ocr_documents).
+
+The same bytes under two names are one document: the first path (in inbox order) is the
+document, the others are listed as its duplicate files.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, _rejection
+from xxgk.parallel import run_tasks
+from xxgk.staging import write_raw_rows
+
+MANIFEST = {
+    "document_id": pl.String,
+    "source_file": pl.String,
+    "format": pl.String,
+    "size_bytes": pl.Int64,
+    "pages": pl.Int32,
+    "reader": pl.String,
+    "reader_check": pl.String,
+    "part": pl.String,  # the part file that holds the document's rows
+}
+
+
+@dataclass
+class RawStore:
+    """Documents read from the inbox; their rows are in the part files under `folder`."""
+
+    folder: str
+    documents: pl.DataFrame  # MANIFEST, one row per document, in inbox order
+    rejected: list[dict]  # document_id, source_file, stage, year, reason
+    duplicate_files: dict[str, list[str]]  # document_id -> other paths with the same bytes
+    files_seen: int
+
+
+def _manifest_row(doc: RawDocument, part: Path) -> dict:
+    return {"document_id": doc.document_id, "source_file": doc.source_file, "format": doc.format,
+            "size_bytes": doc.size_bytes, "pages": doc.pages, "reader": doc.reader, "reader_check": doc.reader_check,
+            "part": str(part)}
+
+
+def _read_chunk(chunk: int, items: list[tuple[int, Path]], folder: str, max_bytes: int, verify_share: float):
+    """Read a chunk of files; write their rows to one part. Runs in a worker process.
+
+    Returns (manifest rows with the file's inbox index, documents left for OCR, rejections).
+    """
+    part = Path(folder) / f"raw-{chunk:06d}.parquet"
+    written: list[RawDocument] = []
+    manifest, scanned, rejected = [], [], []
+    ids: set[str] = set()
+    for index, path in items:
+        result = _read_one(path, max_bytes, verify_share)
+        if isinstance(result, dict):
+            rejected.append((index, result))
+        elif result.document_id in ids:  # the same bytes twice in this chunk: noted as a duplicate by the caller
+            manifest.append((index, _manifest_row(result, part)))
+        elif result.ocr_pages:
+            scanned.append((index, result))
+        else:
+            ids.add(result.document_id)
+            written.append(result)
+            manifest.append((index, _manifest_row(result, part)))
+    if written:
+        write_raw_rows(written, part)
+    return manifest, scanned, rejected
+
+
+def read_inbox(paths: list[Path], folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1,
+               verify_share: float = 0.0, chunk_size: int = 16,
+               progress: Callable[[int, int, str], None] | None = None,
+               ocr_progress: Callable[[int, int, tuple], None] | None = None) -> RawStore:
+    """Read every file into a raw store under `folder`; bad files are rejected with their reason."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    items = list(enumerate(paths))
+    size = max(1, min(chunk_size, -(-len(items) // (4 * max(workers, 1)))))
+    tasks = [(n, items[i : i + size], str(folder), max_bytes, verify_share) for n, i in enumerate(range(0, len(items), size))]
+    manifest, scanned, rejected = [], [], []
+    done = 0
+    for task, (rows, ocr, bad) in run_tasks(_read_chunk, tasks, workers, documents=len(items)):
+        manifest += rows
+        scanned += ocr
+        rejected += bad
+        done += len(task[1])
+        if progress:
+            progress(done, len(items), str(task[1][-1][1]))
+    if scanned:
+        from xxgk.pdf import ocr_documents
+
+        docs, failed = ocr_documents([doc for _, doc in scanned], workers=workers, progress=ocr_progress)
+        index_of = {doc.document_id: index for index, doc in scanned}
+        failed_ids = {f["document_id"] for f in failed}
+        rejected += [(index_of[f["document_id"]], _rejection(f["document_id"], f["source_file"], f["reason"])) for f in failed]
+        # the same scan twice: one document, read once
+        by_id = {doc.document_id: doc for doc in docs}
+        part = folder / "raw-ocr.parquet"
+        if by_id:
+            write_raw_rows(list(by_id.values()), part)
+        manifest += [(index, _manifest_row(by_id[doc.document_id], part)) for index, doc in scanned
+                     if doc.document_id not in failed_ids]
+    documents: dict[str, dict] = {}
+    duplicates: dict[str, list[str]] = {}
+    for _, row in sorted(manifest, key=lambda x: x[0]):
+        if row["document_id"] in documents:
+            duplicates.setdefault(row["document_id"], []).append(row["source_file"])
+        else:
+            documents[row["document_id"]] = row
+    return RawStore(
+        folder=str(folder),
+        documents=pl.DataFrame(list(documents.values()), schema=MANIFEST),
+        rejected=[r for _, r in sorted(rejected, key=lambda x: x[0])],
+        duplicate_files=duplicates,
+        files_seen=len(paths),
+    )

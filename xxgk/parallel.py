@@ -1,0 +1,63 @@
+"""Run one function over many tasks in worker processes, results as they finish.
+
+Workers come from a fork server (started once per process, with the readers imported),
+not from a fork of the caller: the caller may hold threads (Dagster, DuckDB, Polars), and a
+forked copy of a lock held by one of them deadlocks the child. At most ``2 x workers``
+tasks are in flight, so a long task list never sits in memory as futures.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from functools import cache
+
+# Imported once by the fork server, so every worker starts with them loaded.
+PRELOAD = ["xxgk.pdf", "xxgk.normalise", "xxgk.extract.tables", "xxgk.staging", "polars", "pdfplumber", "pypdfium2"]
+
+
+def worker_count(requested: int = 0) -> int:
+    """`requested` workers, or one per core when 0."""
+    return requested if requested > 0 else (os.cpu_count() or 1)
+
+
+@cache
+def _context():
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+# Below this many documents a stage runs in the calling process: starting workers costs more.
+MIN_PARALLEL_DOCUMENTS = 16
+
+
+def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents: int | None = None) -> Iterator[tuple[tuple, object]]:
+    """Yield (task, fn(*task)) for every task, in the order they finish.
+
+    With one worker, or fewer than MIN_PARALLEL_DOCUMENTS `documents` in all, the tasks run
+    here, in order (no processes; easy to debug and profile). An exception in a task is
+    raised here, at its turn.
+    """
+    if documents is not None and documents < MIN_PARALLEL_DOCUMENTS:
+        workers = 1
+    if workers <= 1:
+        for task in tasks:
+            yield task, fn(*task)
+        return
+    pending: dict = {}
+    todo = iter(tasks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        for task in todo:
+            pending[pool.submit(fn, *task)] = task
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                yield task, future.result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending[pool.submit(fn, *nxt)] = nxt
