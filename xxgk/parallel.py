@@ -2,11 +2,13 @@
 
 Workers come from a fork server (started once per process, with the readers imported),
 not from a fork of the caller: the caller may hold threads (Dagster, DuckDB, Polars), and a
-forked copy of a lock held by one of them deadlocks the child. At most ``2 x workers``
-tasks are in flight, so a long task list never sits in memory as futures.
+forked copy of a lock held by one of them deadlocks the child. The pool lives as long as
+the process, shared by every stage. At most ``2 x workers`` tasks are in flight, so a long
+task list never sits in memory as futures.
 """
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -48,7 +50,8 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
         return
     pending: dict = {}
     todo = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    pool = _pool(workers)
+    try:
         for task in todo:
             pending[pool.submit(fn, *task)] = task
             if len(pending) >= 2 * workers:
@@ -61,3 +64,33 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
                 nxt = next(todo, None)
                 if nxt is not None:
                     pending[pool.submit(fn, *nxt)] = nxt
+    except BaseException as exc:
+        for future in pending:
+            future.cancel()
+        if pool._broken or not isinstance(exc, Exception):  # a dead or abandoned pool is not reused
+            _close(workers)
+        raise
+
+
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """One pool per worker count, kept for the life of the process: every stage of every run in
+    it uses the same workers (starting them costs more than most stages of a small inbox)."""
+    pool = _POOLS.get(workers)
+    if pool is None or pool._broken:
+        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    return pool
+
+
+def _close(workers: int) -> None:
+    pool = _POOLS.pop(workers, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@atexit.register
+def _close_all() -> None:
+    for workers in list(_POOLS):
+        _close(workers)

@@ -79,12 +79,15 @@ def words_from_chars(chars: list[dict]) -> list[dict]:
 
 
 def _flush(chars: list[dict], words: list[dict]) -> None:
-    if chars:
+    if len(chars) == 1:
+        c = chars[0]
+        words.append({"text": c["text"], "x0": c["x0"], "x1": c["x1"], "top": c["top"], "size": c["size"]})
+    elif chars:
         words.append({
-            "text": "".join(c["text"] for c in chars),
-            "x0": min(c["x0"] for c in chars),
-            "x1": max(c["x1"] for c in chars),
-            "top": min(c["top"] for c in chars),
+            "text": "".join([c["text"] for c in chars]),
+            "x0": chars[0]["x0"],  # chars of a word are in x order
+            "x1": max([c["x1"] for c in chars]),
+            "top": min([c["top"] for c in chars]),
             "size": chars[0]["size"],
         })
 
@@ -125,10 +128,14 @@ def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
         kx, ky = int(x0), int(bottom)
         # a char within 1 pt of this one lies in one of the four grid cells around it
         nx, ny = (kx - 1 if x0 - kx < 0.5 else kx + 1), (ky - 1 if bottom - ky < 0.5 else ky + 1)
-        if any(abs(x - x0) <= 1 and abs(y - bottom) <= 1
-               for key in ((ch, kx, ky), (ch, nx, ky), (ch, kx, ny), (ch, nx, ny)) for x, y in seen.get(key, ())):
+        key = (ch, kx, ky)
+        near = [seen.get(k) for k in (key, (ch, nx, ky), (ch, kx, ny), (ch, nx, ny))]
+        if any(near) and any(abs(x - x0) <= 1 and abs(y - bottom) <= 1 for places in near if places for x, y in places):
             continue
-        seen.setdefault((ch, kx, ky), []).append((x0, bottom))
+        if near[0]:
+            near[0].append((x0, bottom))
+        else:
+            seen[key] = [(x0, bottom)]
         size = round(size, 3)
         chars.append({"text": ch, "x0": x0, "x1": box.right, "top": bottom - size, "size": size})
     return chars
