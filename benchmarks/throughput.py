@@ -1,26 +1,51 @@
 """Throughput of the real pipeline on synthetic text-layer report PDFs, against the targets.
 
-    .venv/bin/python -m benchmarks.throughput [--reports N] [--repeat R] [--workers 1,2] [--profile]
+    .venv/bin/python -m benchmarks.throughput [--reports N] [--repeat R] [--workers 1,2] [--no-embed]
+                                              [--memory-run M] [--memory-only] [--profile]
 
 Prints figures; asserts nothing about time (this is a benchmark, not a test). In order:
 
-1. a corpus of N synthetic PDFs (tests/fixtures/synthetic.write_corpus), cached in
-   $TMPDIR/xxgk-bench/ under a key of N, seed and the generator's source hash;
+1. a corpus of N synthetic PDFs of both templates (tests/fixtures/synthetic.write_corpus via
+   `python -m tests.fixtures.synthetic OUT N SEED`), cached in $TMPDIR/xxgk-bench/ under a
+   key of N, seed, whether a CJK font is embedded (fonts-wqy-microhei when installed, as
+   published PDFs do; `--no-embed`: reportlab's non-embedded STSong-Light, which makes
+   the pipeline fall back to pdfplumber for every file) and the generator's source hash;
 2. end to end: `python -m pipelines.cli run` as a subprocess, per worker count
-   (XXGK_WORKERS), each run with a fresh DAGSTER_HOME (dagster.yaml copied, instance
-   created before the clock starts), a fresh warehouse and Data Docs off; wall time,
-   CPU time and peak memory; R repeats, worker counts alternated (ABBA), medians;
-3. every generated cell checked against v_disclosure_facts (value and printed text);
-4. time per stage, in process, on the same files;
+   (XXGK_WORKERS; XXGK_VERIFY_SHARE as in production unless --verify-share; XXGK_STAGING
+   in the run's temporary folder), each run with a fresh DAGSTER_HOME (dagster.yaml
+   copied, instance created before the clock starts), a fresh warehouse and Data Docs
+   off; wall time, CPU time, peak memory, the time of each Dagster step (from the run's
+   event log); R repeats, worker counts alternated (ABBA), medians;
+3. every generated cell checked against v_disclosure_facts (value and printed text), and
+   from dim_document (reader, reader_check) how many documents each PDF reader read;
+4. time per stage, in process, on the same files, through the streaming stage functions
+   the assets call (xxgk.inbox.read_inbox -> xxgk.normalise.normalise_store ->
+   xxgk.extract.year.extract_store -> expectations.gates.validate_report_batches ->
+   warehouse.loader.load_years + validate_year_carry), 1 worker, then reading, normalising
+   and extracting again with 2 workers; the cells of *every* document (superseded
+   versions too) checked against expected.csv;
 5. the naive baseline: pdfplumber.open + page.extract_tables() on every page, 1 process;
 6. a summary against the targets;
-7. with --profile: cProfile of ingest + normalise + extract on ~50 reports, 1 process.
+7. with --memory-run M: one end-to-end run with workers=2 on a corpus of M reports, its
+   peak memory printed as MEASURED next to the linear extrapolation from N/2 and N
+   (--memory-only: that run and nothing else);
+8. with --profile: cProfile of read + normalise + extract on ~50 reports, 1 process.
+
+How long it takes here (2 cores, quiet machine): the default (N = 500, 3 repeats) takes
+about 12-14 minutes, of which the naive baseline is ~4.5 min and the 6 + 2 end-to-end runs
+~5 min, plus ~45 s to generate the corpus the first time (cached after). Time grows
+linearly with N: N = 1000 takes ~25 min. The baseline alone costs ~0.5 s a report.
+`--memory-run 10000` adds ~15 min to generate the corpus once (~80 KB a PDF, ~0.8 GB
+on disk, cached) and one run of ~8 min. On a shared machine each measurement first waits
+up to --quiet-wait s for the others to go quiet and is redone (at most --retries times)
+when they kept more than --max-other-load cores busy.
 
 Peak memory is measured without psutil (not installed in the venv), two ways:
-- "tree RSS" (used for the target): the sum of RSS over the run's process tree, sampled
-  from /proc/<pid>/smaps_rollup every --poll seconds; it can miss a spike shorter than the
-  interval, and counts the pages the forked workers share with their parent once per
-  process (an over-statement); "tree PSS" is the same sum with shared pages split;
+- "tree RSS" (used for the target): the sum of RSS over the run's process tree (the CLI,
+  the forkserver and its worker processes), sampled from /proc/<pid>/smaps_rollup every
+  --poll seconds; it can miss a spike shorter than the interval, and counts the pages the
+  workers share with the forkserver once per process (an over-statement); "tree PSS" is
+  the same sum with shared pages split;
 - "largest process": getrusage(RUSAGE_CHILDREN).ru_maxrss in a fresh wrapper process per
   run (benchmarks/_rusage_wrapper.py): exact, but the peak of the largest single process.
 
@@ -61,6 +86,7 @@ TARGET_BASELINE_RATIO = 2.5
 TARGET_SPEEDUP = 1.7
 TARGET_MEMORY_BYTES = 1 << 30  # 1 GB ...
 TARGET_MEMORY_AT = 10_000  # ... for this many reports
+DEFAULT_REPORTS = 500  # see the module docstring: ~13 min here
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 if str(PROJECT_ROOT) not in sys.path:  # `python benchmarks/throughput.py` as well as `-m`
@@ -94,26 +120,43 @@ def median(xs):
 # --- 1. the corpus -------------------------------------------------------------------------------
 
 
-def corpus(n: int, seed: int, cache_root: Path) -> Path:
-    """cache_root/n{N}-seed{S}-{hash}/ with inbox/*.pdf, expected.csv, reports.csv (made once)."""
+# The CJK font the generator embeds when it is installed (tests/fixtures/synthetic.EMBEDDABLE_FONT;
+# Debian package fonts-wqy-microhei). Read from the generator so the two never disagree.
+def embeddable_font() -> Path:
+    m = re.search(r'EMBEDDABLE_FONT = Path\("([^"]+)"\)', SYNTHETIC.read_text(encoding="utf-8"))
+    return Path(m.group(1)) if m else Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def corpus(n: int, seed: int, cache_root: Path, embed: bool = True) -> tuple[Path, str]:
+    """cache_root/n{N}-seed{S}-{font}-{hash}/ with inbox/*.pdf, expected.csv, reports.csv, corpus.json
+    (made once). Returns (folder, font description). `embed`: embed the CJK font when installed."""
+    font = embeddable_font()
+    embedded = embed and font.is_file()
+    tag = f"embed-{re.sub(r'[^A-Za-z0-9]+', '', font.stem)}" if embedded else "noembed"
+    font_text = (f"CJK font embedded ({font.name}, subset)" if embedded else
+                 "CJK font NOT embedded (reportlab STSong-Light)" + ("" if not embed else f"; {font} is not installed"))
     digest = hashlib.sha256(SYNTHETIC.read_bytes()).hexdigest()[:10]
-    final = cache_root / f"n{n}-seed{seed}-{digest}"
-    if (final / "expected.csv").is_file() and len(list((final / "inbox").glob("*.pdf"))) == n:
-        say(f"corpus: {n} PDFs (seed {seed}) reused from {final}")
-        return final
+    final = cache_root / f"n{n}-seed{seed}-{tag}-{digest}"
+    if (final / "corpus.json").is_file() and len(list((final / "inbox").glob("*.pdf"))) == n:
+        say(f"corpus: {n} PDFs (seed {seed}), {font_text}; reused from {final}")
+        return final, font_text
     cache_root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{final.name}.", dir=cache_root))
     t0 = time.perf_counter()
+    say(f"corpus: generating {n} PDFs (seed {seed}), {font_text} (~0.09 s a PDF) ...")
     # in a subprocess: keeps reportlab and the generator out of this process's memory
-    subprocess.run([PY, "-m", "tests.fixtures.synthetic", str(work / "inbox"), str(n), str(seed)],
-                   cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run([PY, "-m", "tests.fixtures.synthetic", str(work / "inbox"), str(n), str(seed),
+                          *([] if embedded else ["--no-embed"])],
+                         cwd=PROJECT_ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
     for name in ("expected.csv", "reports.csv"):  # the inbox holds the PDFs only
         (work / "inbox" / name).rename(work / name)
+    (work / "corpus.json").write_text(json.dumps({"n": n, "seed": seed, "embedded_font": str(font) if embedded else None,
+                                                  "generator": digest, "generator_said": out}, indent=1))
     if final.exists():
         shutil.rmtree(final)
     work.rename(final)
-    say(f"corpus: {n} PDFs (seed {seed}) generated in {time.perf_counter() - t0:.1f} s -> {final}")
-    return final
+    say(f"corpus: {n} PDFs generated in {time.perf_counter() - t0:.1f} s -> {final}  [{out.splitlines()[-1] if out else ''}]")
+    return final, font_text
 
 
 def sub_inbox(pdfs: list[Path], where: Path) -> Path:
@@ -228,16 +271,59 @@ def _phases(lines: list[list]) -> dict[str, float]:
     return out
 
 
-def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: float = 0) -> dict:
-    """One `python -m pipelines.cli run` on `inbox`, fresh instance and warehouse."""
+def dagster_steps(home: Path) -> dict[str, float]:
+    """Seconds of each Dagster step (STEP_START -> STEP_SUCCESS/FAILURE), summed over the runs of
+    the instance in `home` (sqlite event logs, one file per run): the time per stage, end to end.
+    A partitioned step (one per year job) is summed over the years."""
+    import sqlite3
+    from datetime import datetime
+
+    out: dict[str, float] = defaultdict(float)
+    for db in sorted((home / "history" / "runs").glob("*.db")):
+        if db.name == "index.db":
+            continue
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            rows = con.execute("SELECT dagster_event_type, step_key, timestamp FROM event_logs WHERE dagster_event_type "
+                               "IN ('STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE') ORDER BY id").fetchall()
+        except sqlite3.Error:
+            rows = []
+        finally:
+            con.close()
+        started: dict[str, datetime] = {}
+        for kind, step, ts in rows:
+            when = datetime.fromisoformat(str(ts))
+            if kind == "STEP_START":
+                started[step] = when
+            elif step in started:
+                out[step] += (when - started.pop(step)).total_seconds()
+    return dict(out)
+
+
+def io_manager_bytes(storage: Path) -> dict[str, int]:
+    """Bytes Dagster's fs_io_manager wrote per asset (what passes between the steps: the stores'
+    manifests, pickled), under DAGSTER_HOME/storage."""
+    out: dict[str, int] = defaultdict(int)
+    for entry in sorted(storage.glob("*")) if storage.is_dir() else []:
+        name = "(op outputs of runs)" if re.fullmatch(r"[0-9a-f-]{36}", entry.name) else entry.name
+        files = [entry] if entry.is_file() else [f for f in entry.rglob("*") if f.is_file()]
+        out[name] += sum(f.stat().st_size for f in files)
+    return dict(out)
+
+
+def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: float = 0,
+                   verify_share: float | None = None) -> dict:
+    """One `python -m pipelines.cli run` on `inbox`, fresh instance, warehouse and staging folder."""
     tmp = Path(tempfile.mkdtemp(prefix=f"xxgk-bench-run-w{workers}-"))
     home = tmp / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     warehouse = tmp / "xxgk.duckdb"
     env = {**os.environ, "DAGSTER_HOME": str(home), "XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(warehouse),
-           "XXGK_WORKERS": str(workers), "XXGK_DATA_DOCS_ENABLED": "0", "XXGK_DATA_DOCS": str(tmp / "data_docs"),
-           "PYTHONUNBUFFERED": "1"}
+           "XXGK_WORKERS": str(workers), "XXGK_STAGING": str(tmp / "staging"),
+           "XXGK_DATA_DOCS_ENABLED": "0", "XXGK_DATA_DOCS": str(tmp / "data_docs"), "PYTHONUNBUFFERED": "1"}
+    if verify_share is not None:
+        env["XXGK_VERIFY_SHARE"] = str(verify_share)
     # the instance (sqlite run/event storage) is created before the clock starts
     subprocess.run([PY, "-c", "from dagster import DagsterInstance; DagsterInstance.get()"],
                    env=env, cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -289,6 +375,9 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: fl
         "year_times": year_times,
         "phase_peak": phase_peak,
         "inbox_line": sorted_line,
+        "steps": dagster_steps(home),
+        "staging_bytes": sum(f.stat().st_size for f in (tmp / "staging").rglob("*") if f.is_file()),
+        "io_manager_bytes": io_manager_bytes(home / "storage"),
         "warehouse": warehouse,
         "tmp": tmp,
         "keep": keep,
@@ -347,6 +436,12 @@ def check_cells(warehouse: Path, expected_csv: Path) -> dict:
                FROM dim_document d""").pl()
         rejected = con.execute(
             "SELECT regexp_extract(source_file, '[^/]*$') AS file, stage || ': ' || reason AS reason FROM rejected_document").pl()
+        # which PDF reader read each document (xxgk.pdf.read_pdf), and why
+        readers = con.execute(
+            "SELECT coalesce(reader, '(none)') AS reader, count(*) AS documents FROM dim_document GROUP BY ALL ORDER BY 2 DESC, 1").fetchall()
+        reader_checks = con.execute(
+            """SELECT coalesce(reader, '(none)') AS reader, coalesce(reader_check, '(none)') AS reader_check, count(*) AS documents
+               FROM dim_document GROUP BY ALL ORDER BY 3 DESC, 1, 2""").fetchall()
     finally:
         con.close()
     check = compare_cells(read_expected(expected_csv), got)
@@ -360,8 +455,24 @@ def check_cells(warehouse: Path, expected_csv: Path) -> dict:
         superseded_files=superseded.select("file", "loaded_instead").unique().sort("file"),
         loaded_right=check["right"],
         loaded_total=check["total"] - superseded.height,
+        readers=readers,
+        reader_checks=reader_checks,
+        rejected_count=rejected.height,
     )
     return check
+
+
+def readers_text(readers: list[tuple]) -> str:
+    return ", ".join(f"{r}: {n}" for r, n in readers) or "none"
+
+
+def print_readers(check: dict, indent: str = "        ") -> None:
+    total = sum(n for _, n in check["readers"])
+    say(f"{indent}documents by reader (dim_document, {total} documents): {readers_text(check['readers'])}")
+    for reader, why, n in check["reader_checks"][:8]:
+        say(f"{indent}  {n:6d}  {reader:<16} {why[:110]}")
+    if len(check["reader_checks"]) > 8:
+        say(f"{indent}  ... and {len(check['reader_checks']) - 8} more (reader, reader_check) pairs")
 
 
 def print_cell_check(check: dict, label: str) -> None:
@@ -390,147 +501,183 @@ def print_cell_check(check: dict, label: str) -> None:
 
 # --- 4. stages in process ------------------------------------------------------------------------
 
+# assets/quality.py GATE_BATCH_DOCUMENTS (not imported: that module imports Dagster)
+GATE_BATCH_DOCUMENTS = 1000
+READ1 = "read_inbox (1 worker)"
+STAGE_KEYS = {"read": READ1, "normalise": "normalise_store (1 worker)", "extract": "extract_store (1 worker)"}
 
-def stage_timings(pdfs: list[Path], ingest_workers_extra: int | None, expected_csv: Path) -> dict:
+
+def _year_batch(tables, result):
+    """The YearBatch of one year, built as assets/quality.py (rechoose) + assets/warehouse.py do."""
+    import polars as pl
+
+    from warehouse.loader import YearBatch
+
+    yt = tables.rechoose(result.per_document)
+    chosen = yt.chosen()
+    versions = yt.documents.group_by("agency", "year").len("versions")
+    reports = (chosen.join(versions, on=["agency", "year"])
+               .join(result.per_document.select("document_id", "quality_status"), on="document_id", how="left")
+               .select("agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings", "versions",
+                       "quality_status"))
+    return YearBatch(
+        years=[tables.year],
+        documents=yt.documents.select("document_id", "source_file", "duplicate_files", "format", "size_bytes", "pages",
+                                      "agency", "year", "format_version", "status", "reader", "reader_check"),
+        reports=reports, cells=yt.cells_source, warnings=yt.warnings,
+        violations=result.violations.join(chosen.select("document_id"), on="document_id", how="semi"),
+        rejected=yt.rejected, differences=yt.differences,
+    )
+
+
+def _du(folder: Path) -> int:
+    return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
+
+
+def stage_timings(pdfs: list[Path], extra_workers: int | None, expected_csv: Path, verify_share: float) -> dict:
+    """The stage functions the assets call, in this process, on the same files: 1 worker
+    (tasks run here, in order), then read/normalise/extract again with `extra_workers`."""
     import gc
+    import pickle
 
     import polars as pl
 
-    from xxgk.documents import ingest
-    from xxgk.extract.year import extract_year
-    from xxgk.normalise import normalise_all
+    from expectations import gates
+    from warehouse.loader import carry_cells, connect, ensure_schema, load_years, replace_carry_violations
+    from xxgk.extract.year import extract_store
+    from xxgk.inbox import read_inbox
+    from xxgk.normalise import normalise_store
 
     out: dict[str, float] = {}
     n = len(pdfs)
-    # imports and first-use caches (pdfminer's CMaps, OpenCC's dictionaries) before the clock
-    t = time.perf_counter()
-    normalise_all(ingest(pdfs[:1]).documents)
-    warm = time.perf_counter() - t
-    t = time.perf_counter()
-    ingested = ingest(pdfs, workers=1)
-    out["ingest (read_document, 1 worker)"] = time.perf_counter() - t
-    t = time.perf_counter()
-    documents, rejected = normalise_all(ingested.documents)
-    out["normalise_all"] = time.perf_counter() - t
-    years = sorted({d.year for d in documents})
-    t = time.perf_counter()
-    tables = {y: extract_year(documents, y, ingested.duplicate_files) for y in years}
-    out[f"extract_year ({len(years)} years)"] = time.perf_counter() - t
-    # untimed: the cells of *every* document, superseded versions too, against expected.csv
-    files = pl.concat([tables[y].documents.select("document_id", "source_file") for y in years])
-    got = pl.concat([tables[y].cells for y in years]).join(files, on="document_id").select(
-        pl.col("source_file").str.extract(r"([^/]*)$").alias("file"), "category_code",
-        pl.col("applicant_type").fill_null(""), "measure", "value", "printed")
-    all_cells = compare_cells(read_expected(expected_csv), got)
-
-    t = time.perf_counter()
-    from expectations import gates
-
-    gates._gx()  # the import of great_expectations itself (gates imports it lazily)
-    gx_import = time.perf_counter() - t
-    t = time.perf_counter()
-    gates._suite_and_batch("report_identities")  # ephemeral context + suite, once per process
-    gates._suite_and_batch("year_carry")
-    gx_setup = time.perf_counter() - t
-    t = time.perf_counter()
-    quality = {y: gates.validate_reports(tables[y].cells) for y in years}
-    out[f"validate_reports (GX, {len(years)} years)"] = time.perf_counter() - t
-
-    from warehouse.loader import YearBatch, carry_cells, connect, ensure_schema, load_years, replace_carry_violations
-
-    db_dir = Path(tempfile.mkdtemp(prefix="xxgk-bench-stages-"))
-    load_s = carry_s = 0.0
+    work = Path(tempfile.mkdtemp(prefix="xxgk-bench-stages-"))
     try:
-        con = connect(db_dir / "w.duckdb")
+        # imports and first-use caches (pdfium, pdfminer's CMaps, OpenCC's dictionaries) before the
+        # clock: two files read both ways, normalised, extracted
         t = time.perf_counter()
-        ensure_schema(con)
-        load_s += time.perf_counter() - t
-        for y in years:  # as assets/quality.py + assets/warehouse.py build the batch
-            result = quality[y]
-            yt = tables[y].rechoose(result.per_document)
-            chosen = yt.chosen()
-            versions = yt.documents.group_by("agency", "year").len("versions")
-            reports = chosen.select("agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings").join(
-                result.per_document.select("document_id", "quality_status"), on="document_id", how="left").join(
-                versions, on=["agency", "year"]).select(
-                "agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings", "versions", "quality_status")
-            batch = YearBatch(
-                years=[y],
-                documents=yt.documents.select("document_id", "source_file", "duplicate_files", "format", "size_bytes", "pages",
-                                              "agency", "year", "format_version", "status"),
-                reports=reports, cells=yt.chosen_cells(), warnings=yt.warnings,
-                violations=result.violations.join(chosen.select("document_id"), on="document_id", how="semi"),
-                rejected=yt.rejected, differences=yt.differences,
-            )
+        warm = read_inbox(pdfs[:2], work / "warm" / "raw", workers=1, verify_share=1.0)
+        warm_norm = normalise_store(warm, work / "warm" / "normalised", workers=1)
+        for y in warm_norm.years:
+            extract_store(warm_norm, y, work / "warm" / f"tables-{y}", workers=1)
+        warm_s = time.perf_counter() - t
+
+        t = time.perf_counter()
+        raw = read_inbox(pdfs, work / "raw", workers=1, verify_share=verify_share)
+        out[STAGE_KEYS["read"]] = time.perf_counter() - t
+        t = time.perf_counter()
+        norm = normalise_store(raw, work / "normalised", workers=1)
+        out[STAGE_KEYS["normalise"]] = time.perf_counter() - t
+        years = norm.years
+        t = time.perf_counter()
+        tables = {y: extract_store(norm, y, work / f"tables-{y}", workers=1) for y in years}
+        out[STAGE_KEYS["extract"]] = time.perf_counter() - t
+        stage_of = {STAGE_KEYS["read"]: "read", STAGE_KEYS["normalise"]: "normalise", STAGE_KEYS["extract"]: "extract"}
+
+        # untimed: the cells of *every* document, superseded versions too, against expected.csv
+        files = pl.concat([tables[y].documents.select("document_id", "source_file") for y in years])
+        got = pl.concat([tables[y].cells.collect() for y in years]).join(files, on="document_id").select(
+            pl.col("source_file").str.extract(r"([^/]*)$").alias("file"), "category_code",
+            pl.col("applicant_type").fill_null(""), "measure", "value", "printed")
+        all_cells = compare_cells(read_expected(expected_csv), got)
+        cells = got.height
+        del got
+        readers = raw.documents.group_by("reader").len().sort("len", descending=True).rows()
+        reader_checks = raw.documents.group_by("reader", "reader_check").len().sort("len", descending=True).rows()
+        plumber_pages = pdfplumber_pages(raw.documents)
+
+        t = time.perf_counter()
+        gates._gx()  # the import of great_expectations itself (gates imports it lazily)
+        gx_import = time.perf_counter() - t
+        t = time.perf_counter()
+        gates._suite_and_batch("report_identities")  # ephemeral context + suite, once per process
+        gates._suite_and_batch("year_carry")
+        gx_setup = time.perf_counter() - t
+        t = time.perf_counter()
+        quality = {y: gates.validate_report_batches(tables[y].cell_batches(GATE_BATCH_DOCUMENTS)) for y in years}
+        batches = {y: _year_batch(tables[y], quality[y]) for y in years}
+        out[f"validate_report_batches + rechoose (GX, {len(years)} years)"] = time.perf_counter() - t
+        stage_of[f"validate_report_batches + rechoose (GX, {len(years)} years)"] = "gates"
+
+        load_s = carry_s = 0.0
+        con = connect(work / "w.duckdb")
+        for y in years:  # as assets/warehouse.py: ensure_schema + load_years, then XY_CARRY
             t = time.perf_counter()
-            if y != years[0]:
-                ensure_schema(con)  # the asset calls it on every load
-            load_years(con, batch)
+            ensure_schema(con)
+            load_years(con, batches[y])
             load_s += time.perf_counter() - t
             t = time.perf_counter()
             carry = gates.validate_year_carry(carry_cells(con, y))
             replace_carry_violations(con, [y, y + 1], carry.violations)
             carry_s += time.perf_counter() - t
         con.close()
+        out[f"DuckDB load (ensure_schema + load_years, {len(years)} years)"] = load_s
+        out[f"validate_year_carry + replace (GX, {len(years)} years)"] = carry_s
+
+        # what the stages keep on disk, and what passes between the Dagster steps (pickled manifests)
+        store = {"raw rows (Parquet)": _du(work / "raw"), "normalised rows (Parquet)": _du(work / "normalised"),
+                 "cells (Parquet)": sum(_du(work / f"tables-{y}") for y in years)}
+        pickled = {"RawStore": len(pickle.dumps(raw)), "NormalisedStore": len(pickle.dumps(norm)),
+                   "YearTables (all years)": sum(len(pickle.dumps(t)) for t in tables.values())}
+        rejected_count = len(norm.rejected) + sum(t.rejected.height for t in tables.values())
+        documents = norm.documents.height
+
+        extra: dict[str, tuple[str, float]] = {}
+        if extra_workers:
+            del raw, norm, tables, batches, quality
+            gc.collect()
+            from xxgk import parallel
+
+            t = time.perf_counter()  # the forkserver and its workers (paid once per process, in every run)
+            pool = parallel._pool(extra_workers)
+            for f in [pool.submit(os.getpid) for _ in range(extra_workers)]:
+                f.result()
+            extra[f"worker pool start (forkserver + {extra_workers} workers)"] = ("pool", time.perf_counter() - t)
+            w = extra_workers
+            t = time.perf_counter()
+            raw2 = read_inbox(pdfs, work / "raw2", workers=w, verify_share=verify_share)
+            extra[f"read_inbox ({w} workers)"] = ("read", time.perf_counter() - t)
+            t = time.perf_counter()
+            norm2 = normalise_store(raw2, work / "normalised2", workers=w)
+            extra[f"normalise_store ({w} workers)"] = ("normalise", time.perf_counter() - t)
+            t = time.perf_counter()
+            for y in norm2.years:
+                extract_store(norm2, y, work / f"tables2-{y}", workers=w)
+            extra[f"extract_store ({w} workers)"] = ("extract", time.perf_counter() - t)
+            parallel._close(w)
     finally:
-        shutil.rmtree(db_dir, ignore_errors=True)
-    out[f"DuckDB load (ensure_schema + load_years, {len(years)} years)"] = load_s
-    out[f"validate_year_carry + replace (GX, {len(years)} years)"] = carry_s
-
-    extra = {}
-    rejected_count = len(ingested.rejected) + len(rejected)
-    if ingest_workers_extra:
-        del ingested
-        gc.collect()
-        t = time.perf_counter()
-        ingest(pdfs, workers=ingest_workers_extra)
-        extra[f"ingest alone, {ingest_workers_extra} workers"] = time.perf_counter() - t
-    cells = sum(t.cells.height for t in tables.values())
-    return {"stages": out, "warm": warm, "pages": pages_read(pdfs), "gx_import": gx_import, "gx_setup": gx_setup, "n": n, "documents": len(documents),
-            "rejected": rejected_count, "all_cells": all_cells, "years": years, "cells": cells, "extra": extra,
-            "held": held_memory(pdfs[:50])}
+        shutil.rmtree(work, ignore_errors=True)
+    return {"stages": out, "stage_of": stage_of, "warm": warm_s, "gx_import": gx_import, "gx_setup": gx_setup, "n": n,
+            "documents": documents, "rejected": rejected_count, "all_cells": all_cells, "years": years, "cells": cells,
+            "extra": extra, "readers": readers, "reader_checks": reader_checks, "pdfplumber_pages": plumber_pages,
+            "store_bytes": store, "pickled_bytes": pickled}
 
 
-def held_memory(pdfs: list[Path]) -> dict:
-    """Python heap held by the raw and the normalised documents (tracemalloc), and their pickles
-    (what Dagster's default fs_io_manager writes, and every year job loads back whole)."""
-    import gc
-    import pickle
-    import tracemalloc
-
-    from xxgk.documents import ingest
-    from xxgk.normalise import normalise_all
-
-    normalise_all(ingest(pdfs[:1]).documents)  # caches first
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    ingested = ingest(pdfs, workers=1)
-    gc.collect()
-    raw = tracemalloc.get_traced_memory()[0] - base
-    documents, _ = normalise_all(ingested.documents)
-    gc.collect()
-    both = tracemalloc.get_traced_memory()[0] - base
-    tracemalloc.stop()
-    n = len(pdfs)
-    return {"n": n, "raw": raw / n, "normalised": (both - raw) / n,
-            "raw_pickle": len(pickle.dumps(ingested)) / n, "normalised_pickle": len(pickle.dumps(documents)) / n}
-
-
-def pages_read(pdfs: list[Path]) -> tuple[int, int]:
-    """(pages pdfplumber reads, pages) as read_document chooses them: page 1 + table pages."""
+def pdfplumber_pages(manifest) -> tuple[int, int, int]:
+    """(documents pdfplumber read, the pages it read, their pages) for the documents of a raw store's
+    manifest whose reading used pdfplumber: read by it, or verified by it (verify_share). It reads
+    page 1 and the table pages (xxgk.pdf.TABLE_PAGE on pdfium's text lines, as read_pdf does)."""
     import pypdfium2 as pdfium
 
-    from xxgk.documents import _TABLE_PAGE
+    from xxgk.pdf import TABLE_PAGE
+    from xxgk.pdf_layout import gap_lines, pdfium_page_words
 
-    wanted = total = 0
-    for path in pdfs:
-        pdf = pdfium.PdfDocument(path.read_bytes())
-        texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
-        pdf.close()
-        total += len(texts)
-        wanted += len({0} | {i for i, text in enumerate(texts) if _TABLE_PAGE.search(text)})
-    return wanted, total
+    docs = pages = wanted = 0
+    for row in manifest.iter_rows(named=True):
+        reader, why = row["reader"] or "", row["reader_check"] or ""
+        if not (reader.startswith("pdfplumber") or "verified" in why or "verification" in why):
+            continue
+        docs += 1
+        pdf = pdfium.PdfDocument(row["source_file"])
+        try:
+            for i in range(len(pdf)):
+                page = pdf[i]
+                text = "\n".join(" ".join(cells) for _, cells in gap_lines(pdfium_page_words(page)))
+                page.close()
+                pages += 1
+                wanted += i == 0 or bool(TABLE_PAGE.search(text))
+        finally:
+            pdf.close()
+    return docs, wanted, pages
 
 
 # --- 5. the naive baseline ------------------------------------------------------------------------
@@ -552,31 +699,37 @@ def naive_baseline(pdfs: list[Path]) -> dict:
 # --- 7. the profile ---------------------------------------------------------------------------------
 
 
-def profile(pdfs: list[Path], top: int = 15) -> None:
-    from xxgk.documents import ingest
-    from xxgk.extract.year import extract_year
-    from xxgk.normalise import normalise_all
+def profile(pdfs: list[Path], verify_share: float, top: int = 15) -> None:
+    from xxgk.extract.year import extract_store
+    from xxgk.inbox import read_inbox
+    from xxgk.normalise import normalise_store
 
-    # warm the imports so the profile shows the work, not module loading
-    import opencc, pdfplumber, pypdfium2, polars  # noqa: E401,F401
-    normalise_all(ingest(pdfs[:1]).documents)
+    work = Path(tempfile.mkdtemp(prefix="xxgk-bench-profile-"))
+    try:
+        # warm the imports and caches so the profile shows the work, not module loading
+        warm = normalise_store(read_inbox(pdfs[:2], work / "w" / "raw", verify_share=1.0), work / "w" / "norm")
+        for y in warm.years:
+            extract_store(warm, y, work / "w" / f"t{y}")
 
-    prof = cProfile.Profile()
-    timings = {}
-    prof.enable()
-    t = time.perf_counter()
-    ingested = ingest(pdfs, workers=1)
-    timings["ingest"] = time.perf_counter() - t
-    t = time.perf_counter()
-    documents, _ = normalise_all(ingested.documents)
-    timings["normalise"] = time.perf_counter() - t
-    t = time.perf_counter()
-    for y in sorted({d.year for d in documents}):
-        extract_year(documents, y, ingested.duplicate_files)
-    timings["extract"] = time.perf_counter() - t
-    prof.disable()
+        prof = cProfile.Profile()
+        timings = {}
+        prof.enable()
+        t = time.perf_counter()
+        raw = read_inbox(pdfs, work / "raw", workers=1, verify_share=verify_share)
+        timings["read"] = time.perf_counter() - t
+        t = time.perf_counter()
+        norm = normalise_store(raw, work / "normalised", workers=1)
+        timings["normalise"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for y in norm.years:
+            extract_store(norm, y, work / f"tables-{y}", workers=1)
+        timings["extract"] = time.perf_counter() - t
+        prof.disable()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     total = sum(timings.values())
-    say(f"\n== profile: ingest + normalise + extract, 1 process, {len(pdfs)} reports (under cProfile) ==")
+    say(f"\n== profile: read_inbox + normalise_store + extract_store, 1 process, {len(pdfs)} reports (under cProfile) ==")
+    say("  readers: " + ", ".join(f"{r}: {k}" for r, k in raw.documents.group_by("reader").len().sort("reader").rows()))
     say("  " + ", ".join(f"{k} {v:.2f} s ({v / len(pdfs) * 1000:.0f} ms/report)" for k, v in timings.items())
         + f"; total {total:.2f} s = {total / len(pdfs) * 1000:.0f} ms/report")
     buf = io.StringIO()
@@ -587,39 +740,46 @@ def profile(pdfs: list[Path], top: int = 15) -> None:
 
     # self time by library: where the seconds actually burn
     by_lib: dict[str, float] = defaultdict(float)
-    raw = pstats.Stats(prof).stats  # (file, line, func) -> (cc, nc, tottime, cumtime, callers)
-    for (filename, _, func), (_, _, tottime, _, _) in raw.items():
+    raw_stats = pstats.Stats(prof).stats  # (file, line, func) -> (cc, nc, tottime, cumtime, callers)
+    for (filename, _, func), (_, _, tottime, _, _) in raw_stats.items():
         by_lib[_library(filename, func)] += tottime
     grand = sum(by_lib.values())
     say("  self time by library (sum of tottime):")
-    for lib, secs in sorted(by_lib.items(), key=lambda kv: -kv[1])[:10]:
-        say(f"    {lib:<28} {secs:6.2f} s  {secs / grand:5.1%}   {secs / len(pdfs) * 1000:5.0f} ms/report")
+    for lib, secs in sorted(by_lib.items(), key=lambda kv: -kv[1])[:12]:
+        say(f"    {lib:<34} {secs:6.2f} s  {secs / grand:5.1%}   {secs / len(pdfs) * 1000:5.0f} ms/report")
 
     # the calls that matter, inclusive time (max over same-named functions)
     say("  inclusive time of the key calls:")
-    wanted = {("documents.py", "pdf_rows"): "xxgk pdf_rows (one PDF, all of it)",
-              ("textpage.py", "get_text_range"): "  pypdfium2 text of every page",
-              ("documents.py", "_pdfplumber_rows"): "  pdfplumber on page 1 + table pages",
-              ("page.py", "parse_objects"): "    page objects (parse + convert)",
-              ("pdfinterp.py", "process_page"): "      pdfminer interpreter",
-              ("page.py", "process_object"): "      pdfplumber object -> dict",
-              ("text.py", "dedupe_chars"): "    dedupe_chars (without the parse)",
-              ("page.py", "find_tables"): "    find_tables",
-              ("table.py", "extract"): "    Table.extract",
-              ("page.py", "extract_text_lines"): "    extract_text_lines",
-              ("documents.py", "_gap_lines"): "    _gap_lines (words -> lines, outside tables)",
-              ("__init__.py", "debug"): "    logging.debug calls (pdfminer, disabled)",
-              ("normalise.py", "normalise_document"): "normalise_document",
+    wanted = {("documents.py", "read_document"): "read_document (one file, all of it)",
+              ("pdf.py", "read_pdf"): "  read_pdf",
+              ("pdf_layout.py", "pdfium_page_words"): "    pdfium words of every page",
+              ("pdf_layout.py", "pdfium_page_chars"): "      pdfium_page_chars",
+              ("pdf_layout.py", "words_from_chars"): "      words_from_chars",
+              ("pdf_layout.py", "gap_lines"): "    gap_lines (words -> cells)",
+              ("pdf.py", "_page_objects"): "    _page_objects (fonts embedded? images?)",
+              ("ocr.py", "page_needs_ocr"): "    page_needs_ocr",
+              ("pdf.py", "incomplete_tables"): "    incomplete_tables (normalise + extract the reading)",
+              ("pdf.py", "reading_differences"): "    reading_differences (verify_share)",
+              ("pdf.py", "_reference_rows"): "    pdfplumber (reference reader)",
+              ("page.py", "find_tables"): "      find_tables",
+              ("staging.py", "write_raw_rows"): "  write_raw_rows (Parquet)",
+              ("staging.py", "read_rows"): "read_rows (Parquet -> dicts, normalise + extract)",
+              ("normalise.py", "normalise_document"): "normalise_document (all calls, incomplete_tables' too)",
               ("normalise.py", "to_simplified"): "  OpenCC t2s",
-              ("tables.py", "extract_report"): "extract_report (tables 二 三 四)"}
+              ("staging.py", "write_normalised_rows"): "write_normalised_rows (Parquet)",
+              ("tables.py", "extract_report"): "extract_report (all calls, incomplete_tables' too)",
+              ("year.py", "extract_documents"): "extract_documents (the extraction stage)",
+              ("year.py", "version_differences"): "version_differences"}
     found: dict[str, float] = {}
-    for (filename, _, func), (_, _, _, cumtime, _) in raw.items():
+    calls: dict[str, int] = {}
+    for (filename, _, func), (_, nc, _, cumtime, _) in raw_stats.items():
         name = wanted.get((Path(filename).name, func))
         if name:
             found[name] = max(found.get(name, 0.0), cumtime)
+            calls[name] = max(calls.get(name, 0), nc)
     for name in wanted.values():
         if name in found:
-            say(f"    {name:<48} {found[name]:6.2f} s  {found[name] / total:5.1%}")
+            say(f"    {name:<56} {found[name]:6.2f} s  {found[name] / total:5.1%}  ({calls[name]} calls)")
     say("  (cProfile slows pure-Python code such as pdfminer more than C code: shares, not absolute times)")
 
 
@@ -644,11 +804,19 @@ def mark(ok: bool | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__.splitlines()[0])
-    parser.add_argument("--reports", type=int, default=200, help="synthetic PDFs in the corpus (default 200)")
+    parser.add_argument("--reports", type=int, default=DEFAULT_REPORTS, help=f"synthetic PDFs in the corpus (default {DEFAULT_REPORTS})")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3, help="end-to-end runs per worker count (default 3); medians")
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated (default 1,2)")
-    parser.add_argument("--profile", action="store_true", help="also cProfile ingest+normalise+extract on ~50 reports")
+    parser.add_argument("--no-embed", action="store_true",
+                        help="generate the corpus without embedding the CJK font (every PDF then goes to pdfplumber)")
+    parser.add_argument("--verify-share", type=float, default=None,
+                        help="XXGK_VERIFY_SHARE for the runs (default: the pipeline's, 0.02 unless set in the environment)")
+    parser.add_argument("--memory-run", type=int, default=None, metavar="M",
+                        help=f"also one end-to-end run with workers=2 on a corpus of M reports (e.g. {TARGET_MEMORY_AT}): peak memory MEASURED")
+    parser.add_argument("--memory-only", action="store_true", help="with --memory-run: that run only, nothing else")
+    parser.add_argument("--memory-workers", type=int, default=2, help="workers of the --memory-run (default 2)")
+    parser.add_argument("--profile", action="store_true", help="also cProfile read+normalise+extract on ~50 reports")
     parser.add_argument("--profile-reports", type=int, default=50)
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "xxgk-bench")
     parser.add_argument("--poll", type=float, default=0.1, help="seconds between /proc samples of the tree's memory")
@@ -661,52 +829,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-other-load", type=float, default=0.5,
                         help="redo a run during which the rest of the machine kept more cores than this busy (default 0.5)")
     parser.add_argument("--retries", type=int, default=2, help="at most this many redos per run (default 2)")
-    parser.add_argument("--keep", action="store_true", help="keep each run's DAGSTER_HOME and warehouse")
+    parser.add_argument("--keep", action="store_true", help="keep each run's DAGSTER_HOME, staging folder and warehouse")
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
     if args.repeat < 1 or not workers:
         parser.error("need --repeat >= 1 and at least one worker count")
+    if args.memory_only and not args.memory_run:
+        parser.error("--memory-only needs --memory-run M")
     os.chdir(PROJECT_ROOT)
     started = time.perf_counter()
+    # the share the pipeline verifies both ways (pipelines/resources.processing_from_env; not imported: Dagster)
+    verify_share = args.verify_share if args.verify_share is not None else float(os.environ.get("XXGK_VERIFY_SHARE") or 0.02)
 
     say(f"xxgk throughput benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
         f"Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}; code fingerprint {code_fingerprint()}")
     say(f"memory: psutil is {'' if _has_psutil() else 'not '}installed; peak of the run's process tree sampled from "
         f"/proc every {args.poll} s (sum of RSS, and of PSS), and per run the largest single process "
         f"(getrusage RUSAGE_CHILDREN in a fresh wrapper)")
-    root = corpus(args.reports, args.seed, args.cache_dir)
-    pdfs = sorted((root / "inbox").glob("*.pdf"))
-    n = len(pdfs)
-    with open(root / "reports.csv", encoding="utf-8") as fh:
-        meta = list(csv.DictReader(fh))
-    pages = sum(int(r["pages"]) for r in meta)
-    templates = defaultdict(int)
-    for r in meta:
-        templates[r["template"]] += 1
-    say(f"        {n} reports ({', '.join(f'{v} x {k} template' for k, v in sorted(templates.items()))}), {pages} pages "
-        f"({pages / n:.1f} a report), {sum(p.stat().st_size for p in pdfs) / n / 1024:.0f} KB a report")
-
-    # --- 2 + 3. end to end, and the cells
-    say(f"\n== end to end: python -m pipelines.cli run, {args.repeat} x workers {workers} (order ABBA...) ==")
-    runs: dict[int, list[dict]] = {w: [] for w in workers}
-    checks = []
-    printed_checks: set[int] = set()
+    say(f"PDF readers: pdfium kept when every font is embedded and the tables are complete, else pdfplumber; "
+        f"XXGK_VERIFY_SHARE = {verify_share:g} of the PDFs read by both")
 
     def show(run: dict, label: str, count: int, check: dict | None) -> None:
         phases = ", ".join(f"{k.split(' (')[0]} {v:.1f}" for k, v in run["phases"].items())
         say(f"  {label}: wall {run['wall_s']:6.1f} s ({run['wall_s'] / count:.3f} s/report), CPU {run['cpu_s']:6.1f} s "
             f"({run['cpu_s'] / run['wall_s']:.2f} cores busy), peak tree RSS {mb(run['tree_rss_peak'])} / PSS {mb(run['tree_pss_peak'])}, "
-            f"largest process {mb(run['largest_process_maxrss'])}"
+            f"largest process {mb(run['largest_process_maxrss'])}, {run['max_procs']} processes"
             + (f"; cells {check['right']}/{check['total']}" if check else ""))
         flag = "  [STILL LOADED after retries]" if run["other_cores"] > args.max_other_load else ""
         say(f"        phases (s): {phases};  rest of the machine: {run['other_cores']:.2f} cores busy, steal {run['steal_cores']:.2f}{flag}")
+        say("        Dagster steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in run["steps"].items()))
         say("        peak tree RSS by phase: " + ", ".join(f"{k.split(' (')[0]} {mb(v)}" for k, v in run["phase_peak"].items()))
 
     def measured(inbox: Path, w: int, label: str) -> dict:
         """A run; redone (at most --retries times) when the rest of the machine kept more than
         --max-other-load cores busy meanwhile (the machine is shared)."""
         for attempt in range(args.retries + 1):
-            run = run_end_to_end(inbox, w, args.poll, args.keep, args.quiet_wait)
+            run = run_end_to_end(inbox, w, args.poll, args.keep, args.quiet_wait, args.verify_share)
             if run["other_cores"] <= args.max_other_load or attempt == args.retries:
                 run["attempts"] = attempt + 1
                 return run
@@ -714,6 +872,55 @@ def main(argv: list[str] | None = None) -> int:
                 f"wall {run['wall_s']:.1f} s; measuring again)")
             cleanup(run)
         raise AssertionError("unreachable")
+
+    def describe(root: Path, pdfs: list[Path]) -> None:
+        with open(root / "reports.csv", encoding="utf-8") as fh:
+            meta = list(csv.DictReader(fh))
+        pages = sum(int(r["pages"]) for r in meta)
+        templates = defaultdict(int)
+        for r in meta:
+            templates[r["template"]] += 1
+        say(f"        {len(pdfs)} reports ({', '.join(f'{v} x {k} template' for k, v in sorted(templates.items()))}), {pages} pages "
+            f"({pages / len(pdfs):.1f} a report), {sum(p.stat().st_size for p in pdfs) / len(pdfs) / 1024:.0f} KB a report")
+
+    def memory_run() -> dict:
+        m, w = args.memory_run, args.memory_workers
+        say(f"\n== memory: one end-to-end run on {m} reports, workers={w} ==")
+        mroot, _ = corpus(m, args.seed, args.cache_dir, not args.no_embed)
+        mpdfs = sorted((mroot / "inbox").glob("*.pdf"))
+        describe(mroot, mpdfs)
+        run = measured(mroot / "inbox", w, f"{m} reports, workers={w}")
+        check = check_cells(run["warehouse"], mroot / "expected.csv")
+        show(run, f"{m} reports, workers={w}", m, check)
+        print_readers(check)
+        if check["right"] != check["total"]:
+            print_cell_check(check, f"{m} reports")
+        cleanup(run)
+        run.update(n=m, check=check)
+        return run
+
+    if args.memory_only:
+        mrun = memory_run()
+        say(f"\n  - peak memory < 1 GB for {TARGET_MEMORY_AT:,} reports, workers={mrun['workers']}: MEASURED at {mrun['n']:,} reports: "
+            f"tree RSS {mb(mrun['tree_rss_peak'])} (PSS {mb(mrun['tree_pss_peak'])}, largest process "
+            f"{mb(mrun['largest_process_maxrss'])}) -> {mark(mrun['tree_rss_peak'] < TARGET_MEMORY_BYTES)}"
+            + ("" if mrun["n"] >= TARGET_MEMORY_AT else f" (at {mrun['n']:,}, fewer than {TARGET_MEMORY_AT:,})"))
+        say(f"    wall {mrun['wall_s']:.1f} s = {mrun['n'] / mrun['wall_s'] * 3600 / mrun['workers']:,.0f} reports/hour/core; "
+            f"cells right {mrun['check']['right']} / {mrun['check']['total']}")
+        say(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
+        return 0
+
+    root, font_text = corpus(args.reports, args.seed, args.cache_dir, not args.no_embed)
+    pdfs = sorted((root / "inbox").glob("*.pdf"))
+    n = len(pdfs)
+    describe(root, pdfs)
+
+    # --- 2 + 3. end to end, and the cells
+    say(f"\n== end to end: python -m pipelines.cli run, {args.repeat} x workers {workers} (order ABBA...) ==")
+    runs: dict[int, list[dict]] = {w: [] for w in workers}
+    checks = []
+    printed_checks: set[int] = set()
+    readers_seen: set[str] = set()
 
     for r in range(args.repeat):
         for w in (workers if r % 2 == 0 else list(reversed(workers))):
@@ -724,6 +931,9 @@ def main(argv: list[str] | None = None) -> int:
             show(run, f"run {r + 1} workers={w}", n, check)
             if r == 0 and w == workers[0]:
                 say(f"        {run['inbox_line']}")
+            if readers_text(check["readers"]) not in readers_seen:  # printed once, and again if a run differs
+                print_readers(check)
+                readers_seen.add(readers_text(check["readers"]))
             if check["right"] != check["total"] and check["right"] not in printed_checks:
                 print_cell_check(check, f"run {r + 1}, workers={w}")
                 printed_checks.add(check["right"])
@@ -753,13 +963,18 @@ def main(argv: list[str] | None = None) -> int:
     # --- 4. stages
     stages = None
     if not args.skip_stages:
-        say(f"\n== stages, in process, the same {n} files ==")
+        extra_w = max(workers) if max(workers) > 1 else None
+        say(f"\n== stages, in process, the same {n} files: the stage functions of the assets, 1 worker"
+            + (f", then read/normalise/extract with {extra_w} workers ==" if extra_w else " =="))
         if args.quiet_wait:
             wait_for_quiet(args.quiet_wait)
-        stages = stage_timings(pdfs, 2 if 2 in workers else None, root / "expected.csv")
-        wanted, total_pages = stages["pages"]
-        say(f"  {stages['documents']} reports, {stages['rejected']} rejected, years {stages['years']}, {stages['cells']} cells extracted; "
-            f"pdfplumber reads {wanted} of {total_pages} pages ({wanted / total_pages:.0%}): page 1 + table pages")
+        stages = stage_timings(pdfs, extra_w, root / "expected.csv", verify_share)
+        say(f"  {stages['documents']} reports, {stages['rejected']} rejected, years {stages['years']}, {stages['cells']} cells extracted")
+        say("  readers (raw store): " + ", ".join(f"{r}: {k}" for r, k in stages["readers"]))
+        for reader, why, k in stages["reader_checks"][:6]:
+            say(f"    {k:6d}  {reader:<16} {why[:110]}")
+        pd, pw, pt = stages["pdfplumber_pages"]
+        say(f"  pdfplumber read {pd} of {n} documents (fallback or verification): {pw} of their {pt} pages (page 1 + table pages)")
         ac = stages["all_cells"]
         say(f"  cells right, in process, every document (superseded versions too): {ac['right']} / {ac['total']}")
         if ac["wrong"].height:
@@ -768,18 +983,17 @@ def main(argv: list[str] | None = None) -> int:
                     + ("nothing" if r["got_printed"] is None else f"{r['got_printed']!r} ({r['got_value']})"))
         total = sum(stages["stages"].values())
         for name, secs in stages["stages"].items():
-            say(f"  {name:<58} {secs:7.2f} s  {secs / n * 1000:7.1f} ms/report  {secs / total:5.1%}")
-        say(f"  {'sum':<58} {total:7.2f} s  {total / n * 1000:7.1f} ms/report")
-        say(f"  GX import (import great_expectations, once per process)   {stages['gx_import']:7.2f} s")
-        say(f"  GX ephemeral context + 2 suites (once per process)         {stages['gx_setup']:7.2f} s")
-        say(f"  warm-up before the clock (imports, first report)           {stages['warm']:7.2f} s")
-        for name, secs in stages["extra"].items():
-            say(f"  {name:<58} {secs:7.2f} s  {secs / n * 1000:7.1f} ms/report  "
-                f"(speed-up {stages['stages']['ingest (read_document, 1 worker)'] / secs:.2f}x over 1 worker)")
-        h = stages["held"]
-        say(f"  memory held per report (tracemalloc, {h['n']} reports): raw document {h['raw'] / 1024:.0f} KB, normalised "
-            f"document {h['normalised'] / 1024:.0f} KB; pickled (Dagster fs_io_manager): {h['raw_pickle'] / 1024:.0f} KB + "
-            f"{h['normalised_pickle'] / 1024:.0f} KB")
+            say(f"  {name:<62} {secs:7.2f} s  {secs / n * 1000:7.1f} ms/report  {secs / total:5.1%}")
+        say(f"  {'sum':<62} {total:7.2f} s  {total / n * 1000:7.1f} ms/report")
+        say(f"  GX import (import great_expectations, once per process)       {stages['gx_import']:7.2f} s")
+        say(f"  GX ephemeral context + 2 suites (once per process)             {stages['gx_setup']:7.2f} s")
+        say(f"  warm-up before the clock (imports, 2 reports read both ways)   {stages['warm']:7.2f} s")
+        one = {stages["stage_of"].get(k, k): v for k, v in stages["stages"].items()}
+        for name, (stage, secs) in stages["extra"].items():
+            speed = f"  (speed-up {one[stage] / secs:.2f}x over 1 worker)" if stage in one else ""
+            say(f"  {name:<62} {secs:7.2f} s  {secs / n * 1000:7.1f} ms/report{speed}")
+        say("  on disk per report: " + ", ".join(f"{k} {v / n / 1024:.1f} KB" for k, v in stages["store_bytes"].items())
+            + "; pickled between Dagster steps: " + ", ".join(f"{k} {v / n:.0f} B" for k, v in stages["pickled_bytes"].items()))
 
     # --- 5. baseline
     base = None
@@ -793,13 +1007,17 @@ def main(argv: list[str] | None = None) -> int:
         say(f"  {base['seconds']:.1f} s = {base['seconds'] / n:.3f} s/report ({base['pages']} pages, {base['tables']} tables found); "
             f"rest of the machine ~{base['other_cores']:.2f} cores busy")
 
+    # --- 7. memory, measured
+    mrun = memory_run() if args.memory_run else None
+
     # --- 6. summary
     keys = ("wall_s", "cpu_s", "tree_rss_peak", "tree_pss_peak", "largest_process_maxrss", "other_cores")
     med = {w: {k: median([r[k] for r in runs[w]]) for k in keys} for w in workers}
     phase_names = list(runs[workers[0]][0]["phases"])
+    step_names = list(dict.fromkeys(k for w in workers for r in runs[w] for k in r["steps"]))
     marginal = {w: (med[w]["wall_s"] - half_runs[w]["wall_s"]) / (n - n_half) for w in half_runs}
-    say(f"\n== summary: {n} synthetic text-layer reports, medians of {args.repeat} runs ==")
-    say(f"  {'':<40}" + "".join(f"{f'workers={w}':>18}" for w in workers))
+    say(f"\n== summary: {n} synthetic text-layer reports ({font_text}), medians of {args.repeat} runs ==")
+    say(f"  {'':<44}" + "".join(f"{f'workers={w}':>18}" for w in workers))
     rows = [
         ("wall time (s)", lambda w: f"{med[w]['wall_s']:.1f}"),
         ("  each run (s)", lambda w: " ".join(f"{r['wall_s']:.1f}" for r in runs[w])),
@@ -808,6 +1026,8 @@ def main(argv: list[str] | None = None) -> int:
           for p in phase_names],
         ("    first year job (GX import) (s)", lambda w: f"{median([r['year_times'][0] for r in runs[w] if r['year_times']]):.1f}"),
         ("    each later year job (s)", lambda w: f"{median([t for r in runs[w] for t in r['year_times'][1:]]):.1f}"),
+        ("  time per Dagster step (s, all years):", lambda w: ""),
+        *[(f"    {s_}", (lambda s_: lambda w: f"{median([r['steps'].get(s_, 0.0) for r in runs[w]]):.1f}")(s_)) for s_ in step_names],
         ("s per report (wall / N)", lambda w: f"{med[w]['wall_s'] / n:.3f}"),
         ("core-s per report (wall x workers / N)", lambda w: f"{med[w]['wall_s'] * w / n:.3f}"),
         ("CPU s per report (all processes)", lambda w: f"{med[w]['cpu_s'] / n:.3f}"),
@@ -827,20 +1047,24 @@ def main(argv: list[str] | None = None) -> int:
           for p in phase_names],
         ("peak memory, tree PSS", lambda w: mb(med[w]["tree_pss_peak"])),
         ("peak memory, largest process", lambda w: mb(med[w]["largest_process_maxrss"])),
+        ("staging stores on disk (MB)", lambda w: f"{median([r['staging_bytes'] for r in runs[w]]) / 2**20:.1f}"),
+        ("Dagster IO manager pickles (KB)", lambda w: f"{median([sum(r['io_manager_bytes'].values()) for r in runs[w]]) / 1024:.0f}"),
         ("rest of machine busy (cores)", lambda w: f"{med[w]['other_cores']:.2f}"),
     ]
     if base:
         rows.append(("naive baseline / pipeline (s/report)", lambda w: f"{base['seconds'] / med[w]['wall_s']:.2f}x"))
     for label, fn in rows:
-        say(f"  {label:<40}" + "".join(f"{fn(w):>18}" for w in workers))
+        say(f"  {label:<44}" + "".join(f"{fn(w):>18}" for w in workers))
     if base:
         say(f"  naive baseline: {base['seconds'] / n:.3f} s/report (1 process)")
+    say(f"  documents by reader (dim_document): {readers_text(checks[0]['readers'])}"
+        + ("" if len(readers_seen) == 1 else f"  [runs differ: {' | '.join(sorted(readers_seen))}]"))
 
     say("\n  targets:")
     for w in workers:
         rate = n / med[w]["wall_s"] * 3600 / w
         say(f"  - ≥ {TARGET_REPORTS_PER_HOUR_PER_CORE:,} text-layer reports/hour/core (≤ {TARGET_S_PER_REPORT} s/report), end to end, "
-            f"workers={w}{' (divided by 2)' if w == 2 else ''}: {rate:,.0f}/h/core = {med[w]['wall_s'] * w / n:.3f} core-s/report "
+            f"workers={w}{f' (divided by {w})' if w > 1 else ''}: {rate:,.0f}/h/core = {med[w]['wall_s'] * w / n:.3f} core-s/report "
             f"-> {mark(rate >= TARGET_REPORTS_PER_HOUR_PER_CORE)}")
         if w in marginal and marginal[w] > 0:
             r2 = 3600 / marginal[w] / w
@@ -855,8 +1079,8 @@ def main(argv: list[str] | None = None) -> int:
             + "; ".join(f"workers={w} {base['seconds'] / med[w]['wall_s']:.2f}x -> {mark(base['seconds'] / med[w]['wall_s'] >= TARGET_BASELINE_RATIO)}"
                         for w in workers))
         if stages:
-            ing = stages["stages"]["ingest (read_document, 1 worker)"]
-            say(f"      reading alone (read_document, in process, 1 worker): {ing / n:.3f} s/report -> {base['seconds'] / ing:.2f}x the baseline")
+            ing = stages["stages"][READ1]
+            say(f"      reading alone (read_inbox, in process, 1 worker): {ing / n:.3f} s/report -> {base['seconds'] / ing:.2f}x the baseline")
     if 1 in workers and 2 in workers:
         sp = med[1]["wall_s"] / med[2]["wall_s"]
         say(f"  - ≥ {TARGET_SPEEDUP}x speed-up 1 -> 2 workers, end to end: {sp:.2f}x (medians; pairs of runs: "
@@ -864,29 +1088,35 @@ def main(argv: list[str] | None = None) -> int:
         if 1 in marginal and 2 in marginal and marginal[2] > 0:
             say(f"      marginal per-report cost: {marginal[1] / marginal[2]:.2f}x")
         if stages and stages["extra"]:
-            ing1 = stages["stages"]["ingest (read_document, 1 worker)"]
-            ing2 = next(iter(stages["extra"].values()))
-            say(f"      ingest alone (in process, the only parallel stage): {ing1 / ing2:.2f}x")
+            one = {stages["stage_of"].get(k, k): v for k, v in stages["stages"].items()}
+            parts = [f"{stage} {one[stage] / secs:.2f}x" for _, (stage, secs) in stages["extra"].items() if stage in one]
+            pool = next((secs for _, (stage, secs) in stages["extra"].items() if stage == "pool"), None)
+            say("      in process, stage by stage: " + ", ".join(parts)
+                + (f" (worker pool start {pool:.2f} s, once per process, not included)" if pool is not None else ""))
     for w in workers:
         peak, pss = med[w]["tree_rss_peak"], med[w]["tree_pss_peak"]
         head = f"  - peak memory < 1 GB for {TARGET_MEMORY_AT:,} reports, workers={w}:"
         if n >= TARGET_MEMORY_AT:
-            say(f"{head} measured at {n}: tree RSS {mb(peak)} (PSS {mb(pss)}) -> {mark(peak < TARGET_MEMORY_BYTES)}")
+            say(f"{head} MEASURED at {n:,}: tree RSS {mb(peak)} (PSS {mb(pss)}) -> {mark(peak < TARGET_MEMORY_BYTES)}")
         elif w in half_runs:
             slope = (peak - half_runs[w]["tree_rss_peak"]) / (n - n_half)
             slope_pss = (pss - half_runs[w]["tree_pss_peak"]) / (n - n_half)
             est = peak + max(slope, 0) * (TARGET_MEMORY_AT - n)
             est_pss = pss + max(slope_pss, 0) * (TARGET_MEMORY_AT - n)
             say(f"{head} EXTRAPOLATED, not measured: tree RSS {mb(half_runs[w]['tree_rss_peak'])} at {n_half}, {mb(peak)} at {n} reports "
-                f"-> {slope / 1024:,.0f} KB/report -> ~{est / 2**30:.1f} GB at {TARGET_MEMORY_AT:,} (PSS: ~{est_pss / 2**30:.1f} GB) "
+                f"-> {slope / 1024:,.1f} KB/report -> ~{est / 2**30:.2f} GB at {TARGET_MEMORY_AT:,} (PSS: ~{est_pss / 2**30:.2f} GB) "
                 f"-> {mark(est < TARGET_MEMORY_BYTES)} (linear extrapolation from {n} reports)")
         else:
             say(f"{head} tree RSS {mb(peak)} at {n} reports; no scaling run, cannot extrapolate -> n/a")
-    if stages and n < TARGET_MEMORY_AT:
-        h = stages["held"]
-        per = h["raw"] + h["normalised"]
-        say(f"      cross-check in process: one raw + one normalised copy of a report hold ~{per / 1024:.0f} KB (tracemalloc) "
-            f"-> ~{per * TARGET_MEMORY_AT / 2**30:.1f} GB per copy of the batch at {TARGET_MEMORY_AT:,} reports (extrapolation)")
+    if mrun:
+        say(f"  - peak memory < 1 GB for {TARGET_MEMORY_AT:,} reports, workers={mrun['workers']}: MEASURED at {mrun['n']:,} reports: "
+            f"tree RSS {mb(mrun['tree_rss_peak'])} (PSS {mb(mrun['tree_pss_peak'])}, largest process "
+            f"{mb(mrun['largest_process_maxrss'])}) -> {mark(mrun['tree_rss_peak'] < TARGET_MEMORY_BYTES)}"
+            + ("" if mrun["n"] >= TARGET_MEMORY_AT else f" (at {mrun['n']:,}, fewer than {TARGET_MEMORY_AT:,})"))
+        say(f"      that run: wall {mrun['wall_s']:.1f} s = {mrun['n'] / mrun['wall_s'] * 3600 / mrun['workers']:,.0f} reports/hour/core; "
+            f"cells right {mrun['check']['right']} / {mrun['check']['total']}")
+    elif n < TARGET_MEMORY_AT:
+        say(f"      (not measured at {TARGET_MEMORY_AT:,}: add --memory-run {TARGET_MEMORY_AT} for one measured run)")
     worst = min(checks, key=lambda c: c["right"])
     say(f"  - 100% of generated cells right, in v_disclosure_facts: {worst['right']} / {worst['total']} (worst of {len(checks)} runs) -> "
         f"{mark(all(c['right'] == c['total'] for c in checks))}")
@@ -902,7 +1132,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         if args.quiet_wait:
             wait_for_quiet(args.quiet_wait)
-        profile(pdfs[: min(args.profile_reports, n)])
+        profile(pdfs[: min(args.profile_reports, n)], verify_share)
     say(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
     return 0
 

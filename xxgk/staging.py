@@ -148,6 +148,8 @@ def normalised_documents(path: Path, manifest: list[dict]) -> list:
             rows=[NormalisedRow([Cell(t, p) for t, p in zip(r["cells"], r["printed"])], r["where"], r["confidences"],
                                 r["provenance"]) for r in rows.get(m["document_id"], [])],
             pages=m["pages"],
+            reader=m["reader"],
+            reader_check=m["reader_check"],
         )
         for m in manifest
     ]
