@@ -18,12 +18,10 @@ from assets.partitions import year_partitions
 from assets.quality import CheckedFacts, table_md
 from warehouse.loader import (
     YearBatch,
-    carry_cells,
     ensure_schema,
     load_rejections,
     load_years,
     quiet,
-    replace_carry_violations,
 )
 from xxgk.extract.year import REJECTED_SCHEMA
 
@@ -74,15 +72,20 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         rejected=tables.rejected,
         differences=tables.differences,
     )
+    from expectations.gates import validate_year_carry
+
+    gates = []
+
+    def check_carry(cells: pl.DataFrame) -> pl.DataFrame:
+        # across years, so against what the warehouse holds: this year with the one before,
+        # and the year after (if loaded) with this one
+        gates.append(validate_year_carry(cells))
+        return gates[-1].violations
+
     with _writer(duckdb) as con:
         ensure_schema(con)
-        counts = load_years(con, batch)
-        # Across years, so against what the warehouse holds: this year with the one before,
-        # and the year after (if loaded) with this one.
-        from expectations.gates import validate_year_carry
-
-        carry = validate_year_carry(carry_cells(con, year))
-        replace_carry_violations(con, [year, year + 1], carry.violations)
+        counts = load_years(con, batch, check_carry=check_carry)
+    carry = gates[-1]
     broken = carry.violations.filter(pl.col("year").is_in([year, year + 1]))
     return MaterializeResult(
         check_results=[

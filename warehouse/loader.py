@@ -86,8 +86,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, int]:
-    """Replace everything about `batch.years` in one transaction; other years are untouched."""
+def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=None) -> dict[str, int]:
+    """Replace everything about `batch.years` in one transaction; other years are untouched.
+
+    ``check_carry`` (cells -> XY_CARRY violations) is given the carry-over rows of the years
+    around, as the transaction sees them once the facts are in; its findings for each loaded
+    year and the year after replace the earlier ones, in the same transaction, so a load
+    that dies leaves facts and their findings as they were, together.
+    """
     years = pl.DataFrame({"year": batch.years}, schema={"year": pl.Int32})
     documents, reports, cells = batch.documents, batch.reports, batch.cells
     warnings, violations, rejected = batch.warnings, batch.violations, batch.rejected
@@ -204,6 +210,11 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch) -> dict[str, in
             "warnings": warnings.height,
             "violations": violations.height,
         }
+        if check_carry is not None:
+            first, last = min(batch.years), max(batch.years)
+            carry = check_carry(con.execute(CARRY_CELLS_SQL, [first - 1, last + 1]).pl())
+            _write_carry_violations(con, sorted(set(batch.years) | {y + 1 for y in batch.years}), carry)
+            counts["carry_violations"] = carry.height
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -261,10 +272,19 @@ def carry_cells(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
 
 
 def replace_carry_violations(con: duckdb.DuckDBPyConnection, years: list[int], violations: pl.DataFrame) -> None:
-    """XY_CARRY findings belong to the later year of each pair; replace those of `years`."""
+    """XY_CARRY findings belong to the later year of each pair; replace those of `years`, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _write_carry_violations(con, years, violations)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _write_carry_violations(con: duckdb.DuckDBPyConnection, years: list[int], violations: pl.DataFrame) -> None:
     con.register("carry_years", pl.DataFrame({"year": years}, schema={"year": pl.Int32}))
     con.register("carry_violations", violations)
-    con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM fact_identity_violation WHERE identity = 'XY_CARRY' AND year IN (SELECT year FROM carry_years)")
         con.execute(
@@ -272,10 +292,6 @@ def replace_carry_violations(con: duckdb.DuckDBPyConnection, years: list[int], v
                 SELECT {AGENCY_ID.format(col='agency')}, year, identity, scope, expected, printed, cells, document_id
                 FROM carry_violations WHERE year IN (SELECT year FROM carry_years) ORDER BY agency, year, scope"""
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.unregister("carry_years")
         con.unregister("carry_violations")

@@ -63,3 +63,38 @@ def test_backfill_two_years_then_rerun_one(tmp_path):
                              AND category_code = 'application.new_received' AND applicant_type = 'total'""").fetchall()
         assert new == [(162.0,)]
         assert con.execute("SELECT count(*) FROM dim_document WHERE year = 2024").fetchone() == (2,)
+
+
+CARRIED_FORWARD = "四、結(jié)轉(zhuǎn)下年度繼續(xù)辦理\n\n0\n\n0\n\n0\n\n0\n\n0\n\n0\n\n0\n"
+
+
+def test_reloading_a_year_rechecks_the_next_years_carry(tmp_path):
+    """2024 carries over 3 that 2023 never carried forward; a corrected 2023 that does clears
+    2024's XY_CARRY finding, though only 2023 is loaded again."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    text = QIDONG.read_text(encoding="utf-8")
+    assert CARRIED_FORWARD in text
+    this_year = inbox / QIDONG.name
+    this_year.write_text(text, encoding="utf-8")
+    (inbox / "qidong-office-2024.txt").write_text(text.replace("2023", "2024"), encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
+    env = {"XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(tmp_path / "w.duckdb"), "DAGSTER_HOME": str(home),
+           "XXGK_DATA_DOCS_ENABLED": "0"}
+    _run(env)
+    carry = "SELECT year, scope, expected, printed FROM fact_identity_violation WHERE identity = 'XY_CARRY' ORDER BY scope"
+    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+        assert con.execute(carry).fetchall() == [(2024, "column natural_person", 0.0, 3.0), (2024, "column total", 0.0, 3.0)]
+
+    # 2023 corrected: 3 more received (162) and 3 carried forward, so that it still balances
+    fixed = text.replace(NEW_RECEIVED, NEW_RECEIVED.replace("\n159\n", "\n162\n"))
+    fixed = fixed.replace(CARRIED_FORWARD, "四、結(jié)轉(zhuǎn)下年度繼續(xù)辦理\n\n3\n\n0\n\n0\n\n0\n\n0\n\n0\n\n3\n")
+    this_year.write_text(fixed, encoding="utf-8")
+    _run(env, "--years", "2023")
+    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+        forward = con.execute("""SELECT applicant_type, value FROM v_disclosure_facts WHERE year = 2023
+                                 AND category_code = 'application.carried_forward' AND value > 0 ORDER BY 1""").fetchall()
+        assert forward == [("natural_person", 3.0), ("total", 3.0)]
+        assert con.execute("SELECT count(*) FROM fact_identity_violation").fetchone() == (0,)
