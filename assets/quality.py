@@ -130,6 +130,9 @@ def checked_facts(context: AssetExecutionContext, report_tables: YearTables, dat
             metadata={
                 "violations": broken.height,
                 "detail": MetadataValue.md(table_md(broken.select("agency", "scope", "expected", "printed", "cells"))),
+                # the same, for machines (the first 100): what fact_identity_violation holds
+                "findings": MetadataValue.json(broken.select("document_id", "agency", "year", "scope", "expected", "printed")
+                                               .head(100).to_dicts()),
                 **docs_link,
             },
         )

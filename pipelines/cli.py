@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     instance = _instance()
     log_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
     print(f"[1/2] reading the inbox {inbox}", flush=True)
-    result = defs.get_job_def("xxgk_inbox").execute_in_process(instance=instance, run_config=log_config, raise_on_error=False)
+    result = defs.resolve_job_def("xxgk_inbox").execute_in_process(instance=instance, run_config=log_config, raise_on_error=False)
     if not result.success:
         print("xxgk: reading the inbox failed; see the run in `dagster dev`", file=sys.stderr)
         return 1
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     years = [y for y in batch.years if not args.years or y in args.years]
     print(f"      {batch.files_seen} files, {len(batch.documents)} reports, {len(batch.rejected)} not loaded; years: {', '.join(map(str, years)) or 'none'}", flush=True)
     failed = []
-    year_job = defs.get_job_def("xxgk_year")
+    year_job = defs.resolve_job_def("xxgk_year")
     for n, year in enumerate(years, start=1):
         t0 = time.perf_counter()
         print(f"[2/2] year {year} ({n}/{len(years)}): extract, check, load ...", end="", flush=True)

@@ -4,6 +4,8 @@ import json
 import os
 import shutil
 
+import pytest
+
 from dagster import (
     DagsterInstance,
     RunRequest,
@@ -58,3 +60,30 @@ def test_inbox_sensor_runs_on_new_or_changed_content_only(tmp_path):
     path.write_bytes(path.read_bytes() + b"\n")
     result, _ = _evaluate(tmp_path, cursor)
     assert len(result.run_requests) == 1
+
+
+def test_after_the_inbox_is_read_every_year_it_holds_is_requested(tmp_path):
+    from dagster import build_run_status_sensor_context
+
+    from pipelines.definitions import build_definitions
+    from pipelines.sensors import years_after_inbox
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for path in SAMPLE_FILES:
+        if path.suffix == ".txt":  # the 2023 reports; and one of them re-dated 2021
+            shutil.copy(path, inbox / path.name)
+    qidong = next(p for p in SAMPLE_FILES if "qidong" in p.name)
+    (inbox / "qidong-2021.txt").write_text(qidong.read_text(encoding="utf-8").replace("2023", "2021"), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XXGK_INBOX", str(inbox))
+        mp.setenv("XXGK_WAREHOUSE", str(tmp_path / "w.duckdb"))
+        defs = build_definitions()
+        with DagsterInstance.ephemeral() as instance:
+            result = defs.resolve_job_def("xxgk_inbox").execute_in_process(instance=instance)
+            context = build_run_status_sensor_context(
+                sensor_name="years_after_inbox", dagster_instance=instance, dagster_run=result.dagster_run,
+                dagster_event=result.get_run_success_event())
+            requests = years_after_inbox(context)
+    assert [r.partition_key for r in requests] == ["2021", "2023"]
+    assert {r.run_key for r in requests} == {f"{result.run_id}-2021", f"{result.run_id}-2023"}
