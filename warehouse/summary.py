@@ -44,7 +44,9 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - shown)
 
 
-def render(summary: Summary, files_read: int | None = None) -> str:
+def render(summary: Summary, files_read: int | None = None, limit: int = 40) -> str:
+    """The summary; each list shows at most `limit` lines (a national backfill has 100,000 reports:
+    the rest is in the warehouse, which the last line of a cut list names)."""
     lines = []
     if files_read is not None:
         lines.append(f"files read:        {files_read}")
@@ -52,14 +54,26 @@ def render(summary: Summary, files_read: int | None = None) -> str:
         f"documents loaded:  {summary.documents}",
         f"reports loaded:    {len(summary.reports)}",
     ]
-    for agency, year, fmt, cells, warnings, status, source in summary.reports:
-        lines.append(f"  {year}  {_pad(agency, 28)} {cells:>4} cells {warnings:>3} warnings  {_pad(status or '', 22)} {source.rsplit('/', 1)[-1]}")
+    if len(summary.reports) > limit:
+        counts: dict[str, int] = {}
+        for report in summary.reports:
+            counts[report[5] or ""] = counts.get(report[5] or "", 0) + 1
+        lines.append("  by quality status: " + ", ".join(f"{s} {n}" for s, n in sorted(counts.items())))
+    # reports that need a look first
+    reports = sorted(summary.reports, key=lambda r: (r[5] == "passed", r[1], r[0])) if len(summary.reports) > limit else summary.reports
+    lines += _cut([f"  {year}  {_pad(agency, 28)} {cells:>4} cells {warnings:>3} warnings  {_pad(status or '', 22)} {source.rsplit('/', 1)[-1]}"
+                   for agency, year, fmt, cells, warnings, status, source in reports], limit, "fact_report")
     lines.append(f"cells loaded:      {summary.cells}")
     lines.append(f"warnings:          {summary.warnings}")
     lines.append(f"identity violations: {len(summary.violations)}")
-    for agency, year, identity, scope, expected, printed in summary.violations:
-        lines.append(f"  {year}  {agency}  {identity} [{scope}]: expected {expected:g}, printed {printed:g}")
+    lines += _cut([f"  {year}  {agency}  {identity} [{scope}]: expected {expected:g}, printed {printed:g}"
+                   for agency, year, identity, scope, expected, printed in summary.violations], limit, "fact_identity_violation")
     lines.append(f"files not loaded:  {len(summary.rejected)}")
-    for source, stage, reason in summary.rejected:
-        lines.append(f"  {source}: {reason} ({stage})")
+    lines += _cut([f"  {source}: {reason} ({stage})" for source, stage, reason in summary.rejected], limit, "rejected_document")
     return "\n".join(lines)
+
+
+def _cut(lines: list[str], limit: int, table: str) -> list[str]:
+    if len(lines) <= limit:
+        return lines
+    return lines[:limit] + [f"  … and {len(lines) - limit} more (table {table})"]
