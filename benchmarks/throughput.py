@@ -371,6 +371,7 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: fl
         "other_cores": max(0.0, (busy1 - busy0) - (result["user_s"] + result["sys_s"])) / result["wall_s"],
         "steal_cores": (steal1 - steal0) / result["wall_s"],
         "largest_process_maxrss": result["maxrss_kb"] * 1024,
+        "subreaper": result.get("subreaper", False),  # False: the workers' CPU is missing from cpu_s
         "phases": phases,
         "year_times": year_times,
         "phase_peak": phase_peak,
@@ -856,6 +857,8 @@ def main(argv: list[str] | None = None) -> int:
             f"largest process {mb(run['largest_process_maxrss'])}, {run['max_procs']} processes"
             + (f"; cells {check['right']}/{check['total']}" if check else ""))
         flag = "  [STILL LOADED after retries]" if run["other_cores"] > args.max_other_load else ""
+        if not run["subreaper"]:
+            flag += "  [no subreaper: the workers' CPU is not counted, and counted as the rest of the machine's]"
         say(f"        phases (s): {phases};  rest of the machine: {run['other_cores']:.2f} cores busy, steal {run['steal_cores']:.2f}{flag}")
         say("        Dagster steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in run["steps"].items()))
         say("        peak tree RSS by phase: " + ", ".join(f"{k.split(' (')[0]} {mb(v)}" for k, v in run["phase_peak"].items()))
@@ -1106,6 +1109,9 @@ def main(argv: list[str] | None = None) -> int:
             say(f"{head} EXTRAPOLATED, not measured: tree RSS {mb(half_runs[w]['tree_rss_peak'])} at {n_half}, {mb(peak)} at {n} reports "
                 f"-> {slope / 1024:,.1f} KB/report -> ~{est / 2**30:.2f} GB at {TARGET_MEMORY_AT:,} (PSS: ~{est_pss / 2**30:.2f} GB) "
                 f"-> {mark(est < TARGET_MEMORY_BYTES)} (linear extrapolation from {n} reports)")
+            say(f"      (the two peaks differ by {(peak - half_runs[w]['tree_rss_peak']) / 2**20:+,.0f} MB, PSS "
+                f"{(pss - half_runs[w]['tree_pss_peak']) / 2**20:+,.0f} MB: one run each, so a difference of a few tens of MB "
+                f"is run-to-run noise, multiplied by {(TARGET_MEMORY_AT - n) / (n - n_half):,.0f} here; --memory-run measures)")
         else:
             say(f"{head} tree RSS {mb(peak)} at {n} reports; no scaling run, cannot extrapolate -> n/a")
     if mrun:

@@ -215,14 +215,6 @@ def html_rows(data: bytes) -> list[Row]:
 
 # --- a whole inbox ------------------------------------------------------------
 
-@dataclass
-class Ingested:
-    documents: list[RawDocument]
-    rejected: list[dict]  # document_id, source_file, stage, year, reason
-    duplicate_files: dict[str, list[str]]  # document_id -> other paths with the same bytes
-    files_seen: int
-
-
 def _read_one(path: Path, max_bytes: int, verify_share: float = 0.0) -> RawDocument | dict:
     """Read one file, or say why not (a rejection record). Runs in worker processes."""
     try:
@@ -238,52 +230,6 @@ def _read_one(path: Path, max_bytes: int, verify_share: float = 0.0) -> RawDocum
 
 def _rejection(doc_id: str, source_file: str, reason: str) -> dict:
     return {"document_id": doc_id, "source_file": source_file, "stage": "ingestion", "year": None, "reason": reason}
-
-
-def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1, verify_share: float = 0.0,
-           progress=None, ocr_progress=None) -> Ingested:
-    """Read every file, in `workers` processes; the same bytes twice are one document; bad files
-    are rejected with their reason, never fatal. Results come back in the order of `paths`.
-
-    Pages that are images are then read by OCR (xxgk.pdf.ocr_documents), all documents' pages
-    in one pool of `workers` processes; ``ocr_progress(done, total, task)`` follows it.
-    """
-    n = len(paths)
-    if workers > 1 and n > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = _collect(pool.map(_read_one, paths, [max_bytes] * n, [verify_share] * n, chunksize=4), n, progress)
-    else:
-        results = _collect((_read_one(p, max_bytes, verify_share) for p in paths), n, progress)
-    documents: dict[str, RawDocument] = {}
-    duplicates: dict[str, list[str]] = {}
-    rejected: list[dict] = []
-    for result in results:
-        if isinstance(result, dict):
-            rejected.append(result)
-        elif result.document_id in documents:
-            duplicates.setdefault(result.document_id, []).append(result.source_file)
-        else:
-            documents[result.document_id] = result
-    scanned = [d for d in documents.values() if d.ocr_pages]
-    if scanned:
-        from xxgk.pdf import ocr_documents
-
-        read, failed = ocr_documents(scanned, workers=workers, progress=ocr_progress)
-        for record in failed:
-            del documents[record["document_id"]]
-            rejected.append(_rejection(record["document_id"], record["source_file"], record["reason"]))
-    return Ingested(list(documents.values()), rejected, duplicates, len(paths))
-
-
-def _collect(results, total: int, progress) -> list:
-    out = []
-    for n, result in enumerate(results, start=1):
-        out.append(result)
-        if progress:
-            progress(n, total, result.source_file if isinstance(result, RawDocument) else result["source_file"])
-    return out
 
 
 def fingerprint_inbox(paths: list[Path], previous: dict[str, list]) -> tuple[dict[str, list], list[str]]:

@@ -11,6 +11,7 @@ document, the others are listed as its duplicate files.
 """
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import polars as pl
 
 from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, _rejection
 from xxgk.parallel import run_tasks
-from xxgk.staging import write_raw_rows
+from xxgk.staging import raw_documents, write_raw_rows
 
 MANIFEST = {
     "document_id": pl.String,
@@ -123,3 +124,25 @@ def read_inbox(paths: list[Path], folder: Path, *, max_bytes: int = DEFAULT_MAX_
         duplicate_files=duplicates,
         files_seen=len(paths),
     )
+
+
+@dataclass
+class Ingested:
+    """An inbox read into memory."""
+
+    documents: list[RawDocument]
+    rejected: list[dict]
+    duplicate_files: dict[str, list[str]]
+    files_seen: int
+
+
+def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1, verify_share: float = 0.0) -> Ingested:
+    """Every file read into memory, for small inboxes and tests: :func:`read_inbox` into a
+    temporary store, read back in inbox order."""
+    with tempfile.TemporaryDirectory(prefix="xxgk-ingest-") as tmp:
+        store = read_inbox(paths, Path(tmp), max_bytes=max_bytes, workers=workers, verify_share=verify_share)
+        by_id = {}
+        for (part,), frame in store.documents.partition_by("part", as_dict=True).items():
+            by_id.update((d.document_id, d) for d in raw_documents(Path(part), frame.to_dicts()))
+    documents = [by_id[i] for i in store.documents["document_id"]]
+    return Ingested(documents, store.rejected, store.duplicate_files, store.files_seen)

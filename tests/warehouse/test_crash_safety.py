@@ -14,7 +14,7 @@ KILLED_LOADER = textwrap.dedent(
     import sys, time
     from tests.warehouse.test_loader import batch_for
     from warehouse.loader import connect, ensure_schema, load_years
-    from xxgk.documents import ingest
+    from xxgk.inbox import ingest
     from xxgk.normalise import normalise_all
     from tests.conftest import SAMPLE_FILES
 
@@ -54,7 +54,7 @@ def test_killing_a_load_midway_leaves_the_warehouse_unchanged(tmp_path):
     from tests.conftest import SAMPLE_FILES
     from tests.warehouse.test_loader import batch_for
     from warehouse.loader import ensure_schema, load_years
-    from xxgk.documents import ingest
+    from xxgk.inbox import ingest
     from xxgk.normalise import normalise_all
 
     path = tmp_path / "w.duckdb"

@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import YearBatch, connect, ensure_schema, load_years
-from xxgk.documents import ingest
+from xxgk.inbox import ingest
 from xxgk.extract.year import REJECTED_SCHEMA, extract_year
 from xxgk.normalise import normalise_all
 

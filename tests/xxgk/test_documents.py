@@ -8,10 +8,10 @@ from xxgk.documents import (
     DocumentRejected,
     decode_text,
     html_rows,
-    ingest,
     list_inbox,
     read_document,
 )
+from xxgk.inbox import ingest
 
 QIDONG = SAMPLES_DIR / "qidong-office-2023.txt"
 HONGZE = SAMPLES_DIR / "hongze-2024.pdf"

@@ -2,7 +2,8 @@
 import polars as pl
 
 from tests.conftest import SAMPLE_FILES
-from xxgk.documents import ingest, list_inbox
+from xxgk.documents import list_inbox
+from xxgk.inbox import ingest
 from xxgk.extract.year import extract_year
 from xxgk.normalise import normalise_all
 

@@ -1,6 +1,7 @@
 """A whole statistics year: documents of other years left out, a report with no tables rejected."""
 from tests.conftest import SAMPLE_FILES
-from xxgk.documents import RawDocument, Row, ingest
+from xxgk.documents import RawDocument, Row
+from xxgk.inbox import ingest
 from xxgk.extract.year import extract_year
 from xxgk.normalise import normalise_all, normalise_document
 
