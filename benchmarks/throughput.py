@@ -31,14 +31,16 @@ Prints figures; asserts nothing about time (this is a benchmark, not a test). In
    (--memory-only: that run and nothing else);
 8. with --profile: cProfile of read + normalise + extract on ~50 reports, 1 process.
 
-How long it takes here (2 cores, quiet machine): the default (N = 500, 3 repeats) takes
-about 12-14 minutes, of which the naive baseline is ~4.5 min and the 6 + 2 end-to-end runs
-~5 min, plus ~45 s to generate the corpus the first time (cached after). Time grows
-linearly with N: N = 1000 takes ~25 min. The baseline alone costs ~0.5 s a report.
-`--memory-run 10000` adds ~15 min to generate the corpus once (~80 KB a PDF, ~0.8 GB
-on disk, cached) and one run of ~8 min. On a shared machine each measurement first waits
-up to --quiet-wait s for the others to go quiet and is redone (at most --retries times)
-when they kept more than --max-other-load cores busy.
+How long it takes here (2 cores): about 260 s of fixed cost (8 end-to-end runs at ~30 s of
+start-up, GX import, 6 year jobs and cell check each) plus ~1.0-1.2 s per report (3 + 3 runs,
+the N/2 scaling runs, the in-process stages at 1 and 2 workers, and the naive baseline at
+~0.25-0.37 s a report, which alone is a quarter of it). So the default N = 500 takes ~13-15
+minutes on a quiet machine (N = 1000 would take ~22-25 min, hence not the default), plus
+~50 s to generate the corpus the first time (~0.1 s a PDF, ~82 KB each; cached after).
+`--memory-run 10000` adds ~15 min to generate that corpus once (~0.8 GB on disk, cached)
+and one run of ~10 min. On a shared machine each measurement first waits up to
+--quiet-wait s for the others to go quiet, and a run is redone (at most --retries times)
+when they kept more than --max-other-load cores busy: add up to that much.
 
 Peak memory is measured without psutil (not installed in the venv), two ways:
 - "tree RSS" (used for the target): the sum of RSS over the run's process tree (the CLI,
@@ -86,7 +88,7 @@ TARGET_BASELINE_RATIO = 2.5
 TARGET_SPEEDUP = 1.7
 TARGET_MEMORY_BYTES = 1 << 30  # 1 GB ...
 TARGET_MEMORY_AT = 10_000  # ... for this many reports
-DEFAULT_REPORTS = 500  # see the module docstring: ~13 min here
+DEFAULT_REPORTS = 500  # ~13-15 min here (module docstring); 1000 would take ~22-25 min
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 if str(PROJECT_ROOT) not in sys.path:  # `python benchmarks/throughput.py` as well as `-m`
@@ -279,6 +281,7 @@ def dagster_steps(home: Path) -> dict[str, float]:
     from datetime import datetime
 
     out: dict[str, float] = defaultdict(float)
+    first: dict[str, datetime] = {}  # steps listed in the order they first started
     for db in sorted((home / "history" / "runs").glob("*.db")):
         if db.name == "index.db":
             continue
@@ -295,9 +298,10 @@ def dagster_steps(home: Path) -> dict[str, float]:
             when = datetime.fromisoformat(str(ts))
             if kind == "STEP_START":
                 started[step] = when
+                first[step] = min(first.get(step, when), when)
             elif step in started:
                 out[step] += (when - started.pop(step)).total_seconds()
-    return dict(out)
+    return {step: out[step] for step in sorted(out, key=lambda k: first.get(k, datetime.max))}
 
 
 def io_manager_bytes(storage: Path) -> dict[str, int]:
@@ -332,6 +336,7 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: fl
     if quiet:
         wait_for_quiet(quiet)
     busy0, steal0 = cpu_ticks()
+    self0 = os.times()
     proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT)
     sampler = TreeSampler(proc.pid, poll)
     sampler.start()
@@ -339,6 +344,8 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: fl
     sampler.done.set()
     sampler.join()
     busy1, steal1 = cpu_ticks()
+    self1 = os.times()
+    own_cpu = (self1.user - self0.user) + (self1.system - self0.system)  # this process: the /proc sampler
     if not files["result.json"].is_file():
         raise RuntimeError(f"the wrapper failed (rc {proc.returncode}); see {tmp}")
     result = json.loads(files["result.json"].read_text())
@@ -367,8 +374,9 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: fl
         "tree_pss_peak": sampler.peak_pss,
         "tree_samples": sampler.samples,
         "max_procs": sampler.max_procs,
-        # CPU the rest of the machine used meanwhile (this benchmark's own sampler included), in cores
-        "other_cores": max(0.0, (busy1 - busy0) - (result["user_s"] + result["sys_s"])) / result["wall_s"],
+        # CPU the rest of the machine used meanwhile (not the run's tree, not this benchmark's sampler), in cores
+        "other_cores": max(0.0, (busy1 - busy0) - (result["user_s"] + result["sys_s"]) - own_cpu) / result["wall_s"],
+        "sampler_cores": own_cpu / result["wall_s"],
         "steal_cores": (steal1 - steal0) / result["wall_s"],
         "largest_process_maxrss": result["maxrss_kb"] * 1024,
         "subreaper": result.get("subreaper", False),  # False: the workers' CPU is missing from cpu_s

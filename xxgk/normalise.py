@@ -264,33 +264,36 @@ class NormalisedStore:
         return sorted(self.documents["year"].unique().to_list())
 
 
-def _normalise_part(raw_part: str, manifest: list[dict], folder: str, today: _dt.date | None):
-    """Normalise the documents of one raw part; write them by year. Runs in a worker process."""
+def _normalise_parts(raw_parts: list[str], manifest: list[dict], folder: str, today: _dt.date | None):
+    """Normalise the documents of some raw parts; write them, one part per year. Runs in a worker process."""
     from xxgk.staging import raw_documents, write_normalised_rows
 
-    done, rejected = normalise_all(raw_documents(Path(raw_part), manifest), today=today)
+    by_part: dict[str, list[dict]] = {}
+    for m in manifest:
+        by_part.setdefault(m["part"], []).append(m)
+    raw = [doc for part in raw_parts for doc in raw_documents(Path(part), by_part[part])]
+    done, rejected = normalise_all(raw, today=today)
     by_year: dict[int, list[NormalisedDocument]] = {}
     for doc in done:
         by_year.setdefault(doc.year, []).append(doc)
+    meta = {m["document_id"]: m for m in manifest}
     rows = []
     for year, docs in by_year.items():
-        part = write_normalised_rows(docs, Path(folder) / f"year={year}" / f"norm-{Path(raw_part).stem}.parquet")
-        meta = {m["document_id"]: m for m in manifest}
+        part = write_normalised_rows(docs, Path(folder) / f"year={year}" / f"norm-{Path(raw_parts[0]).stem}.parquet")
         rows += [{**meta[d.document_id], "agency": d.agency, "year": d.year, "format_version": d.format_version,
                   "part": str(part)} for d in docs]
     return rows, rejected
 
 
 def normalise_store(raw, folder: Path, *, workers: int = 1, today: _dt.date | None = None, progress=None) -> NormalisedStore:
-    """Normalise every document of a raw store (xxgk.inbox.RawStore), one raw part per task."""
-    from xxgk.parallel import run_tasks
+    """Normalise every document of a raw store (xxgk.inbox.RawStore), whole raw parts per task."""
+    from xxgk.parallel import group_parts, run_tasks
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    parts = raw.documents.partition_by("part", as_dict=True, maintain_order=True)
-    tasks = [(key[0], frame.to_dicts(), str(folder), today) for key, frame in parts.items()]
+    tasks = [(parts, rows, str(folder), today) for parts, rows in group_parts(raw.documents)]
     rows, rejected, done = [], list(raw.rejected), 0
-    for task, (part_rows, part_rejected) in run_tasks(_normalise_part, tasks, workers, documents=raw.documents.height):
+    for task, (part_rows, part_rejected) in run_tasks(_normalise_parts, tasks, workers, documents=raw.documents.height):
         rows += part_rows
         rejected += part_rejected
         done += len(task[1])

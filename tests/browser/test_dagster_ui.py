@@ -34,7 +34,7 @@ def dagster_dev(tmp_path_factory):
     home = tmp_path_factory.mktemp("dagster_home")
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "XXGK_WAREHOUSE": str(home / "w.duckdb")}
+    env = {**os.environ, "DAGSTER_HOME": str(home), "XXGK_WAREHOUSE": str(home / "w.duckdb"), "XXGK_DATA_DOCS_ENABLED": "0"}
     dagster = Path(sys.executable).with_name("dagster")
     # its own process group: `dagster dev` ignores SIGTERM unless it runs under job control
     proc = subprocess.Popen([str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port)], cwd=PROJECT_ROOT, env=env,
@@ -50,7 +50,7 @@ def dagster_dev(tmp_path_factory):
                 time.sleep(1)
         else:
             pytest.fail("dagster dev did not start in 120 s")
-        yield url
+        yield url, env
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -59,7 +59,7 @@ def dagster_dev(tmp_path_factory):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _graphql(url: str, query: str) -> dict:
+def _graphql(url: str, query: str, ready=lambda data: bool(data.get("assetNodes"))) -> dict:
     request = urllib.request.Request(url + "/graphql", data=json.dumps({"query": query}).encode(),
                                      headers={"Content-Type": "application/json"})
     for _ in range(30):  # the code location may still be loading
@@ -67,14 +67,15 @@ def _graphql(url: str, query: str) -> dict:
             data = json.load(urllib.request.urlopen(request, timeout=30))["data"]
         except urllib.error.HTTPError as err:
             raise AssertionError(err.read().decode()) from None
-        if data["assetNodes"]:
+        if ready(data):
             return data
         time.sleep(2)
     return data
 
 
 def test_ui_shows_assets_partitions_checks_and_schedule(dagster_dev, tmp_path):
-    data = _graphql(dagster_dev, QUERY)
+    url, _ = dagster_dev
+    data = _graphql(url, QUERY)
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert set(nodes) >= {"raw_documents", "normalised_documents", "report_tables", "checked_facts", "warehouse_facts", "rejected_documents"}
     assert nodes["report_tables"]["isPartitioned"] and nodes["report_tables"]["partitionKeys"][0] == "2019"
@@ -87,5 +88,35 @@ def test_ui_shows_assets_partitions_checks_and_schedule(dagster_dev, tmp_path):
     assert {s["name"] for s in repo["sensors"]} == {"inbox_sensor", "years_after_inbox"}
 
     out_dir = Path(os.environ.get("XXGK_SCREENSHOTS", tmp_path))
-    shot = screenshot(dagster_dev + "/asset-groups/xxgk", out_dir / "dagster-asset-graph.png", wait_ms=20000)
+    shot = screenshot(url + "/asset-groups/xxgk", out_dir / "dagster-asset-graph.png", wait_ms=20000)
     assert shot.stat().st_size > 20_000  # a rendered graph, not a blank page
+
+
+RUNS = """{ runsOrError(filter: {pipelineName: "xxgk_year"}) { ... on Runs { results {
+  runId status tags { key value } stepStats { stepKey startTime endTime } } } } }"""
+
+
+def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
+    """The README's backfill command: two years queued, run by `dagster dev`'s daemon two at a
+    time (the multiprocess executor, one process per step), their warehouse writes one after
+    the other (pool duckdb_writer, limit 1), every row loaded."""
+    url, env = dagster_dev
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    cli = {"cwd": PROJECT_ROOT, "env": env, "check": True, "capture_output": True, "timeout": 300}
+    # the backfill in the project folder, as `make ui` runs: its code location is "xxgk" (pyproject.toml)
+    subprocess.run([dagster, "job", "execute", "-m", "pipelines.definitions", "-j", "xxgk_inbox"], **cli)
+    subprocess.run([dagster, "job", "backfill", "-j", "xxgk_year", "--partitions", "2023,2024", "--noprompt"], **cli)
+    finished = lambda data: (len(data["runsOrError"]["results"]) == 2  # noqa: E731
+                             and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in data["runsOrError"]["results"]))
+    deadline = time.time() + 400
+    while time.time() < deadline and not finished(data := _graphql(url, RUNS, ready=lambda d: True)):
+        time.sleep(3)
+    runs = data["runsOrError"]["results"]
+    assert sorted((dict((t["key"], t["value"]) for t in r["tags"])["dagster/partition"], r["status"]) for r in runs) == [
+        ("2023", "SUCCESS"), ("2024", "SUCCESS")]
+    writes = sorted((s["startTime"], s["endTime"]) for r in runs for s in r["stepStats"] if s["stepKey"] == "warehouse_facts")
+    assert len(writes) == 2 and writes[0][1] <= writes[1][0], f"the two loads overlapped: {writes}"
+    from warehouse.loader import connect
+
+    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+        assert dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall()) == {2023: 993, 2024: 186}

@@ -139,31 +139,35 @@ def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files
                       version_differences(documents, cells.lazy()))
 
 
-def _extract_part(part: str, manifest: list[dict], folder: str, duplicate_files: dict[str, list[str]]):
-    """Extract the documents of one normalised part; write their cells. Runs in a worker process."""
+def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicate_files: dict[str, list[str]]):
+    """Extract the documents of some normalised parts; write their cells. Runs in a worker process."""
     from xxgk.staging import normalised_documents, write_frame
 
-    cells, warnings, rows, rejected = extract_documents(normalised_documents(Path(part), manifest), duplicate_files)
+    by_part: dict[str, list[dict]] = {}
+    for m in manifest:
+        by_part.setdefault(m["part"], []).append(m)
+    docs = [doc for part in parts for doc in normalised_documents(Path(part), by_part[part])]
+    cells, warnings, rows, rejected = extract_documents(docs, duplicate_files)
     out = None
     if cells.height:
-        out = str(write_frame(cells, Path(folder) / f"cells-{Path(part).stem}.parquet"))
+        out = str(write_frame(cells, Path(folder) / f"cells-{Path(parts[0]).stem}.parquet"))
     return out, warnings, [{**r, "part": out} for r in rows], rejected
 
 
 def extract_store(store, year: int, folder: Path, *, workers: int = 1, progress=None) -> YearTables:
-    """The tables of `year` of a normalised store (xxgk.normalise.NormalisedStore), one part per task;
-    the cells stay in part files under `folder`."""
-    from xxgk.parallel import run_tasks
+    """The tables of `year` of a normalised store (xxgk.normalise.NormalisedStore), whole parts per
+    task; the cells stay in part files under `folder`."""
+    from xxgk.parallel import group_parts, run_tasks
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     mine = store.documents.filter(pl.col("year") == year)
     tasks = []
-    for (part,), frame in mine.partition_by("part", as_dict=True, maintain_order=True).items():
-        ids = frame["document_id"].to_list()
-        tasks.append((part, frame.to_dicts(), str(folder), {i: store.duplicate_files[i] for i in ids if i in store.duplicate_files}))
+    for parts, rows in group_parts(mine):
+        duplicates = {r["document_id"]: store.duplicate_files[r["document_id"]] for r in rows if r["document_id"] in store.duplicate_files}
+        tasks.append((parts, rows, str(folder), duplicates))
     parts, warning_frames, rows, rejected, done = [], [], [], [], 0
-    for task, (cells_part, warnings, part_rows, part_rejected) in run_tasks(_extract_part, tasks, workers, documents=mine.height):
+    for task, (cells_part, warnings, part_rows, part_rejected) in run_tasks(_extract_parts, tasks, workers, documents=mine.height):
         if cells_part:
             parts.append(cells_part)
         warning_frames.append(warnings)
