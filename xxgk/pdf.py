@@ -51,7 +51,11 @@ class PdfReading:
 
     @property
     def rows(self) -> list[Row]:
-        return [row for page in sorted(self.page_rows) for row in self.page_rows[page]]
+        return _in_page_order(self.page_rows)
+
+
+def _in_page_order(page_rows: dict[int, list[Row]]) -> list[Row]:
+    return [row for page in sorted(page_rows) for row in page_rows[page]]
 
 
 def read_pdf(data: bytes, *, verify: bool = False) -> PdfReading:
@@ -64,12 +68,12 @@ def read_pdf(data: bytes, *, verify: bool = False) -> PdfReading:
         page_rows, n_pages = _reference_rows(data, None, {})
         return PdfReading(page_rows, n_pages, "pdfplumber", "pdfium could not open the file")
     try:
-        words, texts, coverage, embedded = [], [], [], True
+        lines, texts, coverage, embedded = [], [], [], True
         for i in range(len(pdf)):
             page = pdf[i]
-            page_words = pdfium_page_words(page)
-            words.append(page_words)
-            texts.append("\n".join(" ".join(cells) for _, cells in gap_lines(page_words)))
+            page_lines = [cells for _, cells in gap_lines(pdfium_page_words(page))]
+            lines.append(page_lines)
+            texts.append("\n".join(" ".join(cells) for cells in page_lines))
             covered, page_embedded = _page_objects(page)
             coverage.append(covered)
             embedded = embedded and page_embedded
@@ -78,23 +82,23 @@ def read_pdf(data: bytes, *, verify: bool = False) -> PdfReading:
         pdf.close()
     from xxgk.ocr import page_needs_ocr
 
-    n_pages = len(words)
+    n_pages = len(lines)
     ocr_pages = [i for i in range(n_pages) if page_needs_ocr(texts[i], coverage[i])]
     text_pages = [i for i in range(n_pages) if i not in ocr_pages]
     if ocr_pages:  # slow anyway: the reference reader for the pages with text
         wanted = {i for i in text_pages if i == 0 or TABLE_PAGE.search(texts[i])}
         page_rows, _ = _reference_rows(data, wanted, {i: texts[i] for i in text_pages})
         return PdfReading(page_rows, n_pages, "pdfplumber", f"{len(ocr_pages)} of {n_pages} page(s) are images", ocr_pages)
-    fast = {i: [Row(cells, f"page {i + 1}") for _, cells in gap_lines(words[i])] for i in range(n_pages)}
-    problem = None if embedded else "a font is not embedded"
-    problem = problem or incomplete_tables([r for i in sorted(fast) for r in fast[i]])
+    fast = {i: [Row(cells, f"page {i + 1}") for cells in lines[i]] for i in range(n_pages)}
+    facts = reading_facts(_in_page_order(fast)) if embedded else None
+    problem = "a font is not embedded" if facts is None else facts.incomplete
     if problem is None and not verify:
         return PdfReading(fast, n_pages, "pdfium", "complete tables")
     wanted = {i for i in range(n_pages) if i == 0 or TABLE_PAGE.search(texts[i])}
     page_rows, _ = _reference_rows(data, wanted, dict(enumerate(texts)))
     if problem is not None:
         return PdfReading(page_rows, n_pages, "pdfplumber", f"pdfium reading not trusted: {problem}")
-    differences = reading_differences(fast, page_rows)
+    differences = reading_differences(facts, reading_facts(_in_page_order(page_rows)))
     if not differences:
         return PdfReading(fast, n_pages, "pdfium", "complete tables; verified: pdfplumber reads the same cells")
     return PdfReading(page_rows, n_pages, "pdfplumber",
@@ -143,47 +147,44 @@ def _page_objects(page) -> tuple[float, bool]:
     return page_image_coverage(page), embedded
 
 
-def incomplete_tables(rows: list[Row]) -> str | None:
-    """Why the tables of these rows are not complete, or None when they are."""
+@dataclass(frozen=True)
+class Facts:
+    """What the pipeline takes from one reading of a document, and whether its tables are complete."""
+
+    meta: tuple | None  # agency, year, format_version; None: the reading is not a usable report
+    cells: frozenset  # (category_code, applicant_type, measure, value, printed, cell_status)
+    incomplete: str | None  # why the tables are not complete (or why it is no report), or None
+
+
+def reading_facts(rows: list[Row]) -> Facts:
+    """The facts of a reading: the pipeline's own normalisation and extraction, run on it."""
+    from xxgk.documents import RawDocument
     from xxgk.extract.tables import extract_report
     from xxgk.normalise import normalise_document
-    from xxgk.documents import RawDocument
 
     try:
         doc = normalise_document(RawDocument("check", "check.pdf", "pdf", 0, rows))
     except DocumentRejected as exc:
-        return exc.reason
+        return Facts(None, frozenset(), exc.reason)
     extraction = extract_report(doc)
     kinds = sorted({w["kind"] for w in extraction.warnings if w["kind"] in INCOMPLETE_KINDS})
-    if kinds:
-        return ", ".join(kinds)
-    if any(c["cell_status"] == "not_placed" for c in extraction.cells):
-        return "cells not placed"
-    return None
+    incomplete = ", ".join(kinds) or None
+    if incomplete is None and any(c["cell_status"] == "not_placed" for c in extraction.cells):
+        incomplete = "cells not placed"
+    cells = frozenset((c["category_code"], c["applicant_type"], c["measure"], c["value"], c["printed"], c["cell_status"])
+                      for c in extraction.cells)
+    return Facts((doc.agency, doc.year, doc.format_version), cells, incomplete)
 
 
-def reading_differences(a: dict[int, list[Row]], b: dict[int, list[Row]]) -> str | None:
+def reading_differences(a: Facts, b: Facts) -> str | None:
     """How two readings of one PDF differ in what the pipeline takes from them, or None."""
-    from xxgk.documents import RawDocument
-    from xxgk.extract.tables import extract_report
-    from xxgk.normalise import normalise_document
-
-    def facts(page_rows):
-        rows = [r for i in sorted(page_rows) for r in page_rows[i]]
-        doc = normalise_document(RawDocument("check", "check.pdf", "pdf", 0, rows))
-        cells = {(c["category_code"], c["applicant_type"], c["measure"], c["value"], c["printed"], c["cell_status"])
-                 for c in extract_report(doc).cells}
-        return (doc.agency, doc.year, doc.format_version), cells
-
-    try:
-        (meta_a, cells_a), (meta_b, cells_b) = facts(a), facts(b)
-    except DocumentRejected as exc:
-        return f"one reading is not a report: {exc.reason}"
+    if b.meta is None:
+        return f"one reading is not a report: {b.incomplete}"
     out = []
-    if meta_a != meta_b:
-        out.append(f"agency/year/template {meta_a} vs {meta_b}")
-    if cells_a != cells_b:
-        out.append(f"{len(cells_a ^ cells_b)} cells")
+    if a.meta != b.meta:
+        out.append(f"agency/year/template {a.meta} vs {b.meta}")
+    if a.cells != b.cells:
+        out.append(f"{len(a.cells ^ b.cells)} cells")
     return "; ".join(out) or None
 
 
@@ -260,7 +261,7 @@ def pages_to_ocr(doc) -> list[int]:
     an image (the title: agency and year) and the image pages that show a ruled table, or
     every image page when none does (a scan of tables printed without lines).
     """
-    if incomplete_tables(doc.rows) is None:
+    if reading_facts(doc.rows).incomplete is None:
         return []
     from xxgk.ocr import pages_with_table_grid
 
