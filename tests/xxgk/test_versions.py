@@ -28,3 +28,36 @@ def test_the_version_that_adds_up_is_loaded_and_differences_are_listed(tmp_path)
     assert status == {"web-page.txt": "loaded", "re-published.txt": "superseded"}
     diffs = tables.differences.select("category_code", "applicant_type", "value", "loaded_value").sort("category_code").rows()
     assert diffs == [("result.granted", "natural_person", 41.0, 42.0), ("result.total", "natural_person", 161.0, 162.0)]
+
+
+def _versions(rows: list[tuple]) -> pl.DataFrame:
+    """Versions of one agency-year: (document_id, cells_read, violations, warnings, size_bytes)."""
+    from xxgk.extract.year import DOCUMENT_SCHEMA
+
+    return pl.DataFrame(
+        [{"document_id": d, "agency": "启东市人民政府办公室", "year": 2023, "cells_read": c, "violations": v, "warnings": w,
+          "size_bytes": s, "status": ""} for d, c, v, w, s in rows],
+        schema={**{k: DOCUMENT_SCHEMA[k] for k in ("document_id", "agency", "year", "cells_read", "warnings", "size_bytes", "status")},
+                "violations": pl.Int32})
+
+
+def test_each_tier_of_the_rule_and_never_the_order_of_the_files():
+    from xxgk.extract.year import choose_documents
+
+    tiers = [
+        # most cells read first: an incomplete copy loses even with fewer violations
+        ([("a", 190, 0, 0, 9000), ("b", 200, 2, 5, 100)], "b"),
+        # then fewest identity violations
+        ([("a", 200, 1, 0, 9000), ("b", 200, 0, 5, 100)], "b"),
+        # then fewest warnings
+        ([("a", 200, 0, 3, 9000), ("b", 200, 0, 1, 100)], "b"),
+        # then the largest file (the web page's PDF attachment over the page)
+        ([("a", 200, 0, 1, 100), ("b", 200, 0, 1, 9000)], "b"),
+        # then the smallest document id: the same bytes would have been one document
+        ([("b", 200, 0, 1, 9000), ("a", 200, 0, 1, 9000)], "a"),
+    ]
+    for rows, winner in tiers:
+        for order in (rows, rows[::-1]):
+            chosen = choose_documents(_versions(order))
+            assert dict(chosen.select("document_id", "status").rows()) == {
+                d: ("loaded" if d == winner else "superseded") for d, *_ in rows}, rows

@@ -1,0 +1,85 @@
+"""Cells right, per sample and per synthetic fixture: expected vs extracted correctly.
+
+    .venv/bin/python -m benchmarks.accuracy [--scans]
+
+Samples: xxgk/samples/, against the hand transcriptions in tests/expected/ (a cell the
+report prints ambiguously is expected as not placed). Fixtures: the layouts of
+tests/xxgk/test_extract_synthetic.py, the CJK font embedded and not, against what the
+generator printed. With --scans, also the two scanned copies of hongze-2024.pdf (OCR,
+about a minute). A cell is right when its value and its printed text both match.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+KEY = ["category_code", "applicant_type", "measure"]
+
+
+def score(want, got) -> tuple[int, int, int]:
+    """(expected, right, extracted)."""
+    import polars as pl
+
+    joined = want.select(*KEY, "value", "printed").join(got.select(*KEY, "value", "printed"), on=KEY, how="left",
+                                                         nulls_equal=True, suffix="_got")
+    right = joined.filter(pl.col("value").eq_missing(pl.col("value_got")) & pl.col("printed").eq_missing(pl.col("printed_got")))
+    return want.height, right.height, got.height
+
+
+def main(argv: list[str] | None = None) -> int:
+    import polars as pl
+
+    from tests.conftest import SAMPLE_FILES, expected_cells
+    from tests.fixtures.synthetic import EMBEDDABLE_FONT, make_report
+    from xxgk.documents import read_document
+    from xxgk.extract import extract_report
+    from xxgk.normalise import normalise_document
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.accuracy", description=__doc__.splitlines()[0])
+    parser.add_argument("--scans", action="store_true", help="also the scanned copies of hongze-2024.pdf (OCR)")
+    args = parser.parse_args(argv)
+    rows = []
+    for path in SAMPLE_FILES:
+        doc = normalise_document(read_document(path))
+        rows.append(("sample", path.name, doc.format_version, read_document(path).reader, *score(expected_cells(path.stem), extract_report(doc).cells_frame())))
+    from tests.xxgk.test_extract_synthetic import CASES
+
+    fonts = [None] + ([str(EMBEDDABLE_FONT)] if EMBEDDABLE_FONT.exists() else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in CASES:
+            seed, template, layout = case.values
+            for font in fonts:
+                report = make_report(seed, template, embed_font=font, **layout)
+                raw = read_document(report.write(Path(tmp) / f"{case.id}.pdf"))
+                want = pl.DataFrame(report.expected, schema={"category_code": pl.String, "applicant_type": pl.String,
+                                                             "measure": pl.String, "value": pl.Float64, "printed": pl.String})
+                got = extract_report(normalise_document(raw)).cells_frame()
+                rows.append(("fixture", f"{case.id} ({'font embedded' if font else 'font not embedded'})", template, raw.reader,
+                             *score(want, got)))
+        if args.scans:
+            from tests.fixtures import scans
+            from xxgk.inbox import ingest
+
+            for name, data in (("hongze-2024-scan.pdf", scans.image_only()), ("hongze-2024-table-pages-scanned.pdf", scans.table_pages_as_images())):
+                path = Path(tmp) / name
+                path.write_bytes(data)
+                [raw] = ingest([path], workers=2).documents
+                got = extract_report(normalise_document(raw)).cells_frame()
+                rows.append(("scan", name, "2021", raw.reader, *score(expected_cells("hongze-2024"), got)))
+    width = max(len(r[1]) for r in rows)
+    print(f"{'kind':8} {'file':{width}} {'template':8} {'reader':15} {'expected':>8} {'right':>6} {'extracted':>9}")
+    for kind, name, template, reader, expected, right, extracted in rows:
+        print(f"{kind:8} {name:{width}} {template:8} {reader:15} {expected:8d} {right:6d} {extracted:9d}")
+    total_expected, total_right = sum(r[4] for r in rows), sum(r[5] for r in rows)
+    print(f"{'all':8} {'':{width}} {'':8} {'':15} {total_expected:8d} {total_right:6d}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
