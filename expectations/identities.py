@@ -151,11 +151,13 @@ def _describe(label: pl.Expr) -> pl.Expr:
     return label + "=" + shown + where
 
 
-def _evaluate(terms: pl.DataFrame, cells: pl.DataFrame, group: list[str]) -> pl.DataFrame:
+def _evaluate(terms: pl.DataFrame, cells: pl.DataFrame, group: list[str], describe: bool = True) -> pl.DataFrame:
     """Look every term up among the cells and fold the terms of each instance into one row.
 
     `terms` has the instance columns in `group`, side, term_no, cell_document_id, the
     cell key, a `label` and optionally a `doc_note`; a term with no matching cell is 'missing'.
+    Without `describe`, `cells` and `reason` stay null: the text is most of an instance's
+    memory, and only the instances that fail or cannot be checked need it.
     """
     looked_up = terms.join(
         cells.select(pl.col("document_id").alias("cell_document_id"), *_KEY, "value", "printed", "cell_status", "location"),
@@ -165,7 +167,8 @@ def _evaluate(terms: pl.DataFrame, cells: pl.DataFrame, group: list[str]) -> pl.
         looked_up = looked_up.with_columns(
             location=pl.concat_str("doc_note", "location", separator=", ", ignore_nulls=True)
         )
-    looked_up = looked_up.with_columns(ok=pl.col("status").is_in(_READ), desc=_describe(pl.col("label")))
+    looked_up = looked_up.with_columns(ok=pl.col("status").is_in(_READ),
+                                       desc=_describe(pl.col("label")) if describe else pl.lit(None, pl.String))
     is_sum = pl.col("side") == "sum"
 
     def side_total(mask: pl.Expr) -> pl.Expr:
@@ -178,11 +181,12 @@ def _evaluate(terms: pl.DataFrame, cells: pl.DataFrame, group: list[str]) -> pl.
         .agg(
             expected=side_total(is_sum),
             printed=side_total(~is_sum),
-            cells=pl.col("desc").filter(is_sum).str.join(" + ") + " = " + pl.col("desc").filter(~is_sum).str.join(" + "),
+            cells=(pl.col("desc").filter(is_sum).str.join(" + ") + " = " + pl.col("desc").filter(~is_sum).str.join(" + ")
+                   if describe else pl.lit(None, pl.String)),
             complete=pl.col("ok").all(),
             unread_cells=pl.col("status").is_in(_UNREAD).sum().cast(pl.Int64),
             blank_cells=pl.col("status").is_in(_BLANK).sum().cast(pl.Int64),
-            reason=pl.col("desc").filter(~pl.col("ok")).str.join("; "),
+            reason=pl.col("desc").filter(~pl.col("ok")).str.join("; ") if describe else pl.lit(None, pl.String),
         )
         .with_columns(reason=pl.when(pl.col("complete")).then(None).otherwise(pl.col("reason")))
     )
@@ -214,10 +218,26 @@ def _empty() -> pl.DataFrame:
 # --- public ------------------------------------------------------------------------------------
 
 
-def report_instances(cells: pl.DataFrame) -> pl.DataFrame:
-    """T3_*, T4_* and NON_NEGATIVE instances of every document in `cells` (INSTANCE_SCHEMA)."""
+# Instances are built this many documents at a time: the terms of a document (its cells crossed
+# with the ~530 terms of the template) take ~300 KB while they are looked up.
+INSTANCE_CHUNK = 100
+
+
+def report_instances(cells: pl.DataFrame, describe: bool = True) -> pl.DataFrame:
+    """T3_*, T4_* and NON_NEGATIVE instances of every document in `cells` (INSTANCE_SCHEMA);
+    without `describe`, no `cells` and `reason` text (see :func:`_evaluate`)."""
     if cells.is_empty():
         return _empty()
+    ids = cells["document_id"].unique(maintain_order=True)
+    if len(ids) > INSTANCE_CHUNK:
+        return pl.concat([
+            _report_instances(cells.filter(pl.col("document_id").is_in(ids[i : i + INSTANCE_CHUNK].implode())), describe)
+            for i in range(0, len(ids), INSTANCE_CHUNK)
+        ])
+    return _report_instances(cells, describe)
+
+
+def _report_instances(cells: pl.DataFrame, describe: bool) -> pl.DataFrame:
     docs = _documents(cells)
     printed_rows = cells.select("document_id", pl.col("category_code").alias("row_code")).unique()
     flags = cells.group_by("document_id").agg(
@@ -242,7 +262,7 @@ def report_instances(cells: pl.DataFrame) -> pl.DataFrame:
         .with_columns(cell_document_id=pl.col("document_id"), label=_label())
     )
     group = ["document_id", "agency", "year", "identity", "scope"]
-    sums = _evaluate(terms, cells, group)
+    sums = _evaluate(terms, cells, group, describe)
 
     status = pl.col("cell_status")
     non_negative = cells.filter(~pl.col("measure").is_in(list(SIGNED_MEASURES))).with_columns(status=status).select(
@@ -251,11 +271,11 @@ def report_instances(cells: pl.DataFrame) -> pl.DataFrame:
         scope="cell " + _label(),
         expected=pl.lit(None, pl.Float64),
         printed=pl.when(status.is_in(_READ)).then(pl.col("value")),
-        cells=_describe(_label()),
+        cells=_describe(_label()) if describe else pl.lit(None, pl.String),
         complete=status.is_in(_READ),
         unread_cells=status.is_in(_UNREAD).cast(pl.Int64),
         blank_cells=status.is_in(_BLANK).cast(pl.Int64),
-        reason=pl.when(status.is_in(_READ)).then(None).otherwise(_describe(_label())),
+        reason=pl.when(status.is_in(_READ)).then(None).otherwise(_describe(_label())) if describe else pl.lit(None, pl.String),
     )
     return _ordered(pl.concat([sums.select(INSTANCE_SCHEMA.keys()), non_negative], how="vertical_relaxed"))
 

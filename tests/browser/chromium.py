@@ -19,15 +19,24 @@ def require_chromium() -> str:
     pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
-def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 1000, wait_ms: int = 0) -> Path:
+def _run(url: str, action: list[str], *, width: int, height: int, wait_ms: int) -> subprocess.CompletedProcess:
     browser = require_chromium()
     with tempfile.TemporaryDirectory() as profile:
         args = [
             browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}", f"--window-size={width},{height}", f"--screenshot={out}", "--hide-scrollbars",
+            f"--user-data-dir={profile}", f"--window-size={width},{height}", "--hide-scrollbars", *action,
         ]
         if wait_ms:
             args.append(f"--virtual-time-budget={wait_ms}")
-        subprocess.run(args + [url], check=True, capture_output=True, timeout=120)
+        return subprocess.run(args + [url], check=True, capture_output=True, timeout=120)
+
+
+def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 1000, wait_ms: int = 0) -> Path:
+    _run(url, [f"--screenshot={out}"], width=width, height=height, wait_ms=wait_ms)
     return out
+
+
+def rendered_text(url: str, *, wait_ms: int = 15000) -> str:
+    """The page's DOM after its scripts ran (what a person sees, as text)."""
+    return _run(url, ["--dump-dom"], width=1400, height=1000, wait_ms=wait_ms).stdout.decode("utf-8", "replace")
