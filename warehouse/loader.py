@@ -44,9 +44,16 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return quiet(duckdb.connect(str(path), read_only=read_only))
 
 
+# DuckDB keeps what it reads cached up to its memory limit, 80% of the machine by default: a
+# load shares the machine with the workers, so it spills to disk beyond this instead.
+MEMORY_LIMIT = "512MB"
+
+
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """DuckDB draws a progress bar on stdout for queries over 2 s, whatever stdout is: not here."""
+    """No progress bar (DuckDB draws one on stdout for queries over 2 s, whatever stdout is),
+    and a bounded memory."""
     con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     return con
 
 
@@ -150,9 +157,10 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
                        cells, cells_read, warnings, versions, quality_status
                 FROM reports ORDER BY agency, year"""
         )
-        # Facts: only the cells of the document chosen for each agency-year.
+        # Facts: only the cells of the document chosen for each agency-year; a view, so that each
+        # fact table streams its rows from the cells (Parquet) rather than from a copy of the year
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE chosen_cells AS
+            f"""CREATE OR REPLACE TEMP VIEW chosen_cells AS
                 SELECT {AGENCY_ID.format(col='c.agency')} AS agency_id, c.*
                 FROM cells c JOIN reports r USING (document_id)"""
         )
@@ -175,7 +183,7 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
                       provenance, confidence
                FROM chosen_cells WHERE table_name = 'review_litigation' ORDER BY agency_id, year, category_code"""
         )
-        con.execute("DROP TABLE chosen_cells")
+        con.execute("DROP VIEW chosen_cells")
         if not isinstance(cells, pl.DataFrame):
             con.execute("DROP VIEW cells")
         con.execute(
