@@ -196,21 +196,48 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-def _rss_pss(pids: list[int]) -> tuple[int, int]:
-    """Sum of RSS and of PSS (bytes) over `pids`. PSS splits pages shared between the
-    forked workers and their parent, so it does not count them twice as RSS does."""
-    rss = pss = 0
+def _rss_pss_each(pids: list[int]) -> dict[int, tuple[int, int]]:
+    """RSS and PSS (bytes) of each of `pids`. PSS splits pages shared between the forked
+    workers and their parent, so it does not count them twice as RSS does."""
+    out: dict[int, tuple[int, int]] = {}
     for pid in pids:
+        rss = pss = 0
         try:
             with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
                 for line in fh:
                     if line.startswith(b"Rss:"):
-                        rss += int(line.split()[1]) * 1024
+                        rss = int(line.split()[1]) * 1024
                     elif line.startswith(b"Pss:"):
-                        pss += int(line.split()[1]) * 1024
+                        pss = int(line.split()[1]) * 1024
         except OSError:
-            pass
-    return rss, pss
+            continue
+        out[pid] = (rss, pss)
+    return out
+
+
+def _rss_pss(pids: list[int]) -> tuple[int, int]:
+    """Sum of RSS and of PSS (bytes) over `pids`."""
+    each = _rss_pss_each(pids).values()
+    return sum(r for r, _ in each), sum(p for _, p in each)
+
+
+def _role(pid: int) -> str:
+    """What a process of the run's tree is, from its command line."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "?"
+    argv = cmd.split()
+    if "_rusage_wrapper" in " ".join(argv[:2]):
+        return "wrapper"
+    if "forkserver" in cmd:  # the workers are forked from it: the same command line
+        return "forkserver + workers"
+    if "resource_tracker" in cmd:
+        return "resource tracker"
+    if "pipelines.cli" in " ".join(argv[:4]):
+        return "xxgk run (Dagster, GX, DuckDB)"
+    return " ".join(Path(a).name for a in argv[:3])[:40]
 
 
 class TreeSampler(threading.Thread):
@@ -219,12 +246,17 @@ class TreeSampler(threading.Thread):
         self.root, self.interval = root, interval
         self.peak_rss = self.peak_pss = self.samples = self.max_procs = 0
         self.timeline: list[tuple[float, int, int]] = []
+        self.peak_each: list[tuple[str, int, int]] = []
+        self.wall_minus_perf = time.time() - time.perf_counter()
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(self.interval):
             pids = _tree(self.root)
-            rss, pss = _rss_pss(pids)
+            each = _rss_pss_each(pids)
+            rss, pss = sum(r for r, _ in each.values()), sum(p for _, p in each.values())
+            if rss > self.peak_rss:  # who held the memory at the peak
+                self.peak_each = [(_role(pid), r, p) for pid, (r, p) in each.items()]
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self.timeline.append((time.perf_counter(), rss, pss))
             self.max_procs = max(self.max_procs, len(pids))
@@ -270,6 +302,34 @@ def _phases(lines: list[list]) -> dict[str, float]:
     if year_lines and lines:
         out["summary + exit"] = None  # filled in by the caller (needs the wall time)
         out["_last_year_at"] = year_lines[-1][0]
+    return out
+
+
+def step_windows(home: Path) -> list[tuple[str, float, float]]:
+    """(step, start, end) of every Dagster step of the runs in `home`, in epoch seconds (the
+    event log stores naive UTC)."""
+    import sqlite3
+    from datetime import datetime, timezone
+
+    out = []
+    for db in sorted((home / "history" / "runs").glob("*.db")):
+        if db.name == "index.db":
+            continue
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            rows = con.execute("SELECT dagster_event_type, step_key, timestamp FROM event_logs WHERE dagster_event_type "
+                               "IN ('STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE') ORDER BY id").fetchall()
+        except sqlite3.Error:
+            rows = []
+        finally:
+            con.close()
+        started: dict[str, float] = {}
+        for kind, step, ts in rows:
+            when = datetime.fromisoformat(str(ts)).replace(tzinfo=timezone.utc).timestamp()
+            if kind == "STEP_START":
+                started[step] = when
+            elif step in started:
+                out.append((step, started.pop(step), when))
     return out
 
 
@@ -364,6 +424,12 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: fl
         window = [rss for t, rss, _ in sampler.timeline if start <= t < start + length]
         phase_peak[name] = max(window, default=0)
         start += length
+    # peak tree RSS within each Dagster step (over its years), the clocks tied by the sampler
+    step_peak: dict[str, int] = defaultdict(int)
+    for step, t_start, t_end in step_windows(home):
+        a, b = t_start - sampler.wall_minus_perf, t_end - sampler.wall_minus_perf
+        window = [rss for t, rss, _ in sampler.timeline if a <= t <= b]
+        step_peak[step] = max(step_peak[step], max(window, default=0))
     sorted_line = next((l.strip() for _, l in lines if " files, " in l and " reports" in l), "")
     year_times = [float(m.group(1)) for _, l in lines if (m := re.search(r" done in ([0-9.]+) s", l))]
     run = {
@@ -383,6 +449,8 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: fl
         "phases": phases,
         "year_times": year_times,
         "phase_peak": phase_peak,
+        "step_peak": dict(step_peak),
+        "peak_each": sampler.peak_each,
         "inbox_line": sorted_line,
         "steps": dagster_steps(home),
         "staging_bytes": sum(f.stat().st_size for f in (tmp / "staging").rglob("*") if f.is_file()),
@@ -636,11 +704,12 @@ def stage_timings(pdfs: list[Path], extra_workers: int | None, expected_csv: Pat
             gc.collect()
             from xxgk import parallel
 
-            t = time.perf_counter()  # the forkserver and its workers (paid once per process, in every run)
-            pool = parallel._pool(extra_workers)
-            for f in [pool.submit(os.getpid) for _ in range(extra_workers)]:
-                f.result()
-            extra[f"worker pool start (forkserver + {extra_workers} workers)"] = ("pool", time.perf_counter() - t)
+            t = time.perf_counter()  # the forkserver (once per process) and a stage's workers
+            list(parallel.run_tasks(os.getpid, [()] * extra_workers, extra_workers))
+            extra[f"fork server + {extra_workers} workers start"] = ("pool", time.perf_counter() - t)
+            t = time.perf_counter()  # what every further stage pays
+            list(parallel.run_tasks(os.getpid, [()] * extra_workers, extra_workers))
+            extra[f"{extra_workers} workers start and stop (each stage)"] = ("pool", time.perf_counter() - t)
             w = extra_workers
             t = time.perf_counter()
             raw2 = read_inbox(pdfs, work / "raw2", workers=w, verify_share=verify_share)
@@ -652,7 +721,6 @@ def stage_timings(pdfs: list[Path], extra_workers: int | None, expected_csv: Pat
             for y in norm2.years:
                 extract_store(norm2, y, work / f"tables2-{y}", workers=w)
             extra[f"extract_store ({w} workers)"] = ("extract", time.perf_counter() - t)
-            parallel._close(w)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {"stages": out, "stage_of": stage_of, "warm": warm_s, "gx_import": gx_import, "gx_setup": gx_setup, "n": n,
@@ -870,6 +938,17 @@ def main(argv: list[str] | None = None) -> int:
         say(f"        phases (s): {phases};  rest of the machine: {run['other_cores']:.2f} cores busy, steal {run['steal_cores']:.2f}{flag}")
         say("        Dagster steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in run["steps"].items()))
         say("        peak tree RSS by phase: " + ", ".join(f"{k.split(' (')[0]} {mb(v)}" for k, v in run["phase_peak"].items()))
+        if run.get("step_peak"):
+            say("        peak tree RSS by Dagster step: " + ", ".join(f"{k} {mb(v)}" for k, v in run["step_peak"].items()))
+        if run.get("peak_each"):
+            by_role: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+            for role, r, p in run["peak_each"]:
+                by_role[role][0] += 1
+                by_role[role][1] += r
+                by_role[role][2] += p
+            say("        at the peak, RSS / PSS by process: " + "; ".join(
+                f"{role}{f' x{n}' if n > 1 else ''} {mb(r)} / {mb(p)}" for role, (n, r, p) in
+                sorted(by_role.items(), key=lambda kv: -kv[1][1])))
 
     def measured(inbox: Path, w: int, label: str) -> dict:
         """A run; redone (at most --retries times) when the rest of the machine kept more than
@@ -1101,9 +1180,10 @@ def main(argv: list[str] | None = None) -> int:
         if stages and stages["extra"]:
             one = {stages["stage_of"].get(k, k): v for k, v in stages["stages"].items()}
             parts = [f"{stage} {one[stage] / secs:.2f}x" for _, (stage, secs) in stages["extra"].items() if stage in one]
-            pool = next((secs for _, (stage, secs) in stages["extra"].items() if stage == "pool"), None)
+            pool = [secs for _, (stage, secs) in stages["extra"].items() if stage == "pool"]
             say("      in process, stage by stage: " + ", ".join(parts)
-                + (f" (worker pool start {pool:.2f} s, once per process, not included)" if pool is not None else ""))
+                + (f" (fork server + workers start {pool[0]:.2f} s once per process, workers {pool[-1]:.2f} s each stage:"
+                   " in the stage times)" if pool else ""))
     for w in workers:
         peak, pss = med[w]["tree_rss_peak"], med[w]["tree_pss_peak"]
         head = f"  - peak memory < 1 GB for {TARGET_MEMORY_AT:,} reports, workers={w}:"

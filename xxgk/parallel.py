@@ -2,13 +2,14 @@
 
 Workers come from a fork server (started once per process, with the readers imported),
 not from a fork of the caller: the caller may hold threads (Dagster, DuckDB, Polars), and a
-forked copy of a lock held by one of them deadlocks the child. The pool lives as long as
-the process, shared by every stage. At most ``2 x workers`` tasks are in flight, so a long
-task list never sits in memory as futures.
+forked copy of a lock held by one of them deadlocks the child. The fork server lives as long
+as the process; the workers only as long as one stage (forked from it in milliseconds), so
+the memory a stage's workers grew to is given back before the next step (the gates, the
+load) runs. At most ``2 x workers`` tasks are in flight, so a long task list never sits in
+memory as futures.
 """
 from __future__ import annotations
 
-import atexit
 import multiprocessing
 import os
 import sys
@@ -71,7 +72,9 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
         return
     pending: dict = {}
     todo = iter(tasks)
-    pool = _pool(workers)
+    with _main_hidden():
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    finished = False
 
     def submit(task: tuple) -> None:
         with _main_hidden():  # workers start on submit
@@ -90,12 +93,11 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
                 nxt = next(todo, None)
                 if nxt is not None:
                     submit(nxt)
-    except BaseException as exc:
-        for future in pending:
-            future.cancel()
-        if pool._broken or not isinstance(exc, Exception):  # a dead or abandoned pool is not reused
-            _close(workers)
-        raise
+        finished = True
+    finally:
+        # after the last task, wait for the workers to exit (their memory is back); after an
+        # error or an abandoned generator, do not wait for tasks nobody will read
+        pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
 @contextmanager
@@ -113,27 +115,3 @@ def _main_hidden():
     finally:
         if main is not None:
             main.__dict__.update(saved)
-
-
-_POOLS: dict[int, ProcessPoolExecutor] = {}
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """One pool per worker count, kept for the life of the process: every stage of every run in
-    it uses the same workers (starting them costs more than most stages of a small inbox)."""
-    pool = _POOLS.get(workers)
-    if pool is None or pool._broken:
-        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
-    return pool
-
-
-def _close(workers: int) -> None:
-    pool = _POOLS.pop(workers, None)
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-@atexit.register
-def _close_all() -> None:
-    for workers in list(_POOLS):
-        _close(workers)
