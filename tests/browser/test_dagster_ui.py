@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.resources import PROJECT_ROOT
-from tests.browser.chromium import require_chromium, screenshot
+from tests.browser.chromium import rendered_text, require_chromium, screenshot
 
 QUERY = """{
   assetNodes { assetKey { path } isPartitioned partitionKeys assetChecksOrError { ... on AssetChecks { checks { name blocking } } } }
@@ -90,6 +90,9 @@ def test_ui_shows_assets_partitions_checks_and_schedule(dagster_dev, tmp_path):
     out_dir = Path(os.environ.get("XXGK_SCREENSHOTS", tmp_path))
     shot = screenshot(url + "/asset-groups/xxgk", out_dir / "dagster-asset-graph.png", wait_ms=20000)
     assert shot.stat().st_size > 20_000  # a rendered graph, not a blank page
+    # what the page shows once its scripts ran: every asset of the graph, by name
+    dom = rendered_text(url + "/asset-groups/xxgk", wait_ms=20000)
+    assert all(name in dom for name in nodes), [name for name in nodes if name not in dom]
 
 
 RUNS = """{ runsOrError(filter: {pipelineName: "xxgk_year"}) { ... on Runs { results {
