@@ -579,7 +579,7 @@ def print_cell_check(check: dict, label: str) -> None:
 # --- 4. stages in process ------------------------------------------------------------------------
 
 # assets/quality.py GATE_BATCH_DOCUMENTS (not imported: that module imports Dagster)
-GATE_BATCH_DOCUMENTS = 1000
+GATE_BATCH_DOCUMENTS = 250
 READ1 = "read_inbox (1 worker)"
 STAGE_KEYS = {"read": READ1, "normalise": "normalise_store (1 worker)", "extract": "extract_store (1 worker)"}
 

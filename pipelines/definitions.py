@@ -5,6 +5,10 @@ import warnings
 # the notice is not for every user of the code location.
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*")
 
+from pipelines.process import limit_malloc_arenas  # noqa: E402
+
+limit_malloc_arenas()  # before Dagster's threads start: every process that loads the location
+
 from dagster import (  # noqa: E402
     Definitions,
     load_asset_checks_from_modules,
