@@ -72,8 +72,7 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
         return
     pending: dict = {}
     todo = iter(tasks)
-    with _main_hidden():
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
     finished = False
 
     def submit(task: tuple) -> None:
