@@ -26,8 +26,8 @@ Prints figures; asserts nothing about time (this is a benchmark, not a test). In
    versions too) checked against expected.csv;
 5. the naive baseline: pdfplumber.open + page.extract_tables() on every page, 1 process;
 6. a summary against the targets;
-7. with --memory-run M: one end-to-end run with workers=2 on a corpus of M reports, its
-   peak memory printed as MEASURED next to the linear extrapolation from N/2 and N
+7. with --memory-run M: one end-to-end run with --memory-workers (default 2) on a corpus of
+   M reports, its peak memory printed as MEASURED next to the linear extrapolation from N/2 and N
    (--memory-only: that run and nothing else);
 8. with --profile: cProfile of read + normalise + extract on ~50 reports, 1 process.
 
@@ -215,12 +215,6 @@ def _rss_pss_each(pids: list[int]) -> dict[int, tuple[int, int]]:
     return out
 
 
-def _rss_pss(pids: list[int]) -> tuple[int, int]:
-    """Sum of RSS and of PSS (bytes) over `pids`."""
-    each = _rss_pss_each(pids).values()
-    return sum(r for r, _ in each), sum(p for _, p in each)
-
-
 def _role(pid: int) -> str:
     """What a process of the run's tree is, from its command line."""
     try:
@@ -333,35 +327,16 @@ def step_windows(home: Path) -> list[tuple[str, float, float]]:
     return out
 
 
-def dagster_steps(home: Path) -> dict[str, float]:
-    """Seconds of each Dagster step (STEP_START -> STEP_SUCCESS/FAILURE), summed over the runs of
-    the instance in `home` (sqlite event logs, one file per run): the time per stage, end to end.
-    A partitioned step (one per year job) is summed over the years."""
-    import sqlite3
-    from datetime import datetime
-
+def dagster_steps(windows: list[tuple[str, float, float]]) -> dict[str, float]:
+    """Seconds of each Dagster step (STEP_START -> STEP_SUCCESS/FAILURE) from step_windows, summed
+    over the runs: the time per stage, end to end. A partitioned step (one per year job) is
+    summed over the years; steps are listed in the order they first started."""
     out: dict[str, float] = defaultdict(float)
-    first: dict[str, datetime] = {}  # steps listed in the order they first started
-    for db in sorted((home / "history" / "runs").glob("*.db")):
-        if db.name == "index.db":
-            continue
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            rows = con.execute("SELECT dagster_event_type, step_key, timestamp FROM event_logs WHERE dagster_event_type "
-                               "IN ('STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE') ORDER BY id").fetchall()
-        except sqlite3.Error:
-            rows = []
-        finally:
-            con.close()
-        started: dict[str, datetime] = {}
-        for kind, step, ts in rows:
-            when = datetime.fromisoformat(str(ts))
-            if kind == "STEP_START":
-                started[step] = when
-                first[step] = min(first.get(step, when), when)
-            elif step in started:
-                out[step] += (when - started.pop(step)).total_seconds()
-    return {step: out[step] for step in sorted(out, key=lambda k: first.get(k, datetime.max))}
+    first: dict[str, float] = {}
+    for step, start, end in windows:
+        out[step] += end - start
+        first[step] = min(first.get(step, start), start)
+    return {step: out[step] for step in sorted(out, key=first.__getitem__)}
 
 
 def io_manager_bytes(storage: Path) -> dict[str, int]:
@@ -425,8 +400,9 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: fl
         phase_peak[name] = max(window, default=0)
         start += length
     # peak tree RSS within each Dagster step (over its years), the clocks tied by the sampler
+    windows = step_windows(home)
     step_peak: dict[str, int] = defaultdict(int)
-    for step, t_start, t_end in step_windows(home):
+    for step, t_start, t_end in windows:
         a, b = t_start - sampler.wall_minus_perf, t_end - sampler.wall_minus_perf
         window = [rss for t, rss, _ in sampler.timeline if a <= t <= b]
         step_peak[step] = max(step_peak[step], max(window, default=0))
@@ -452,7 +428,7 @@ def run_end_to_end(inbox: Path, workers: int, poll: float, keep: bool, quiet: fl
         "step_peak": dict(step_peak),
         "peak_each": sampler.peak_each,
         "inbox_line": sorted_line,
-        "steps": dagster_steps(home),
+        "steps": dagster_steps(windows),
         "staging_bytes": sum(f.stat().st_size for f in (tmp / "staging").rglob("*") if f.is_file()),
         "io_manager_bytes": io_manager_bytes(home / "storage"),
         "warehouse": warehouse,

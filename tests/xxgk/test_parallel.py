@@ -21,7 +21,7 @@ def test_results_of_every_task_and_the_error_of_one():
     assert sorted(result for _, result in run_tasks(_fail_on, [(n,) for n in (1, 2, 4, 5)], workers=2)) == [1, 4, 16, 25]
     with pytest.raises(ValueError, match="task 3 fails"):
         list(run_tasks(_fail_on, [(n,) for n in range(1, 8)], workers=2))
-    # the pool survives a failing task
+    # a failing task leaves no broken pool behind: the next call runs
     assert [r for _, r in run_tasks(_fail_on, [(6,)], workers=2)] == [36]
 
 
