@@ -1,1 +1,1 @@
-"""The DuckDB star schema (schema.sql) and its bulk, transactional, idempotent loaders."""
+"""The DuckDB star schema (sql/ddl/) and its bulk, transactional, idempotent loaders."""

@@ -13,11 +13,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse.statements import ddl_files, registered, run, transaction
 from xxgk.extract.year import DIFFERENCE_SCHEMA
 from xxgk.vocabulary import applicant_types, categories
 
-SCHEMA_SQL = Path(__file__).with_name("schema.sql")
-AGENCY_ID = "substr(md5({col}), 1, 12)"
 
 
 @dataclass
@@ -58,39 +57,28 @@ def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables and view, and (re)seed the vocabulary dimensions."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
-        cats = pl.DataFrame(
-            [
-                {
-                    "category_code": c.code,
-                    "section": c.section,
-                    "table_name": {2: "art20", 3: "applications", 4: "review_litigation"}[c.section],
-                    "parent_code": c.parent_code,
-                    "label_2021": c.label_2021,
-                    "label_2019": c.label_2019,
-                    "measures_2021": ",".join(c.measures_2021) or None,
-                    "measures_2019": ",".join(c.measures_2019) or None,
-                }
-                for c in categories().values()
-            ]
-        )
-        types = pl.DataFrame(applicant_types()).rename({"group": "applicant_group"})
-        types = types.with_columns(pl.col("applicant_group").replace("", None))
-        con.register("cats", cats)
-        con.register("types", types)
-        con.execute("DELETE FROM dim_category")
-        con.execute("INSERT INTO dim_category SELECT * FROM cats")
-        con.execute("DELETE FROM dim_applicant_type")
-        con.execute("INSERT INTO dim_applicant_type SELECT applicant_type, label, applicant_group FROM types")
-        con.unregister("cats")
-        con.unregister("types")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    """Create the tables, macros and views (sql/ddl/), and (re)seed the vocabulary dimensions."""
+    cats = pl.DataFrame(
+        [
+            {
+                "category_code": c.code,
+                "section": c.section,
+                "table_name": {2: "art20", 3: "applications", 4: "review_litigation"}[c.section],
+                "parent_code": c.parent_code,
+                "label_2021": c.label_2021,
+                "label_2019": c.label_2019,
+                "measures_2021": ",".join(c.measures_2021) or None,
+                "measures_2019": ",".join(c.measures_2019) or None,
+            }
+            for c in categories().values()
+        ]
+    )
+    types = pl.DataFrame(applicant_types()).rename({"group": "applicant_group"})
+    types = types.with_columns(pl.col("applicant_group").replace("", None))
+    with transaction(con), registered(con, cats=cats, types=types):
+        for name in ddl_files():
+            run(con, name)
+        run(con, "seed/vocabulary")
 
 
 def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=None) -> dict[str, int]:
@@ -110,10 +98,7 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
               "warnings": warnings, "violations": violations, "rejected": rejected, "differences": differences}
     if isinstance(cells, pl.DataFrame):
         frames["cells"] = cells
-    for name, frame in frames.items():
-        con.register(name, frame)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con), registered(con, **frames):
         if not isinstance(cells, pl.DataFrame):
             # DuckDB's own Parquet reader, streaming: the year's cells are never all in memory
             con.execute(f"CREATE OR REPLACE TEMP VIEW cells AS SELECT * FROM {_parquet_source(cells)}")
@@ -140,20 +125,20 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
         )
         con.execute(
             f"""INSERT INTO dim_agency
-                SELECT DISTINCT {AGENCY_ID.format(col='agency')}, agency FROM documents
+                SELECT DISTINCT agency_key(agency), agency FROM documents
                 WHERE agency IS NOT NULL
-                  AND {AGENCY_ID.format(col='agency')} NOT IN (SELECT agency_id FROM dim_agency)"""
+                  AND agency_key(agency) NOT IN (SELECT agency_id FROM dim_agency)"""
         )
         con.execute(
             f"""INSERT INTO dim_document (document_id, source_file, duplicate_files, format, size_bytes, pages,
                                           agency_id, year, format_version, status, reader, reader_check)
                 SELECT document_id, source_file, duplicate_files, format, size_bytes, pages,
-                       {AGENCY_ID.format(col='agency')}, year, format_version, status, reader, reader_check
+                       agency_key(agency), year, format_version, status, reader, reader_check
                 FROM documents ORDER BY document_id"""
         )
         con.execute(
             f"""INSERT INTO fact_report
-                SELECT {AGENCY_ID.format(col='agency')}, year, document_id, format_version,
+                SELECT agency_key(agency), year, document_id, format_version,
                        cells, cells_read, warnings, versions, quality_status
                 FROM reports ORDER BY agency, year"""
         )
@@ -161,7 +146,7 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
         # fact table streams its rows from the cells (Parquet) rather than from a copy of the year
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW chosen_cells AS
-                SELECT {AGENCY_ID.format(col='c.agency')} AS agency_id, c.*
+                SELECT agency_key(c.agency) AS agency_id, c.*
                 FROM cells c JOIN reports r USING (document_id)"""
         )
         con.execute(
@@ -188,13 +173,13 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
             con.execute("DROP VIEW cells")
         con.execute(
             f"""INSERT INTO fact_extraction_warning
-                SELECT document_id, {AGENCY_ID.format(col='agency')}, year, table_name, category_code,
+                SELECT document_id, agency_key(agency), year, table_name, category_code,
                        kind, message, printed, location
                 FROM warnings ORDER BY document_id, location, kind"""
         )
         con.execute(
             f"""INSERT INTO fact_identity_violation
-                SELECT {AGENCY_ID.format(col='agency')}, year, identity, scope, expected, printed, cells, document_id
+                SELECT agency_key(agency), year, identity, scope, expected, printed, cells, document_id
                 FROM violations ORDER BY agency, year, identity, scope"""
         )
         con.execute(
@@ -203,7 +188,7 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
         )
         con.execute(
             f"""INSERT INTO fact_version_difference
-                SELECT {AGENCY_ID.format(col='agency')}, year, document_id, loaded_document_id, category_code,
+                SELECT agency_key(agency), year, document_id, loaded_document_id, category_code,
                        applicant_type, measure, value, printed, loaded_value, loaded_printed
                 FROM differences ORDER BY ALL"""
         )
@@ -223,13 +208,6 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
             carry = check_carry(con.execute(CARRY_CELLS_SQL, [first - 1, last + 1]).pl())
             _write_carry_violations(con, sorted(set(batch.years) | {y + 1 for y in batch.years}), carry)
             counts["carry_violations"] = carry.height
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for name in frames:
-            con.unregister(name)
     return counts
 
 
@@ -247,19 +225,9 @@ _DUCKDB_TYPES = {pl.String: "VARCHAR", pl.Float64: "DOUBLE", pl.Int32: "INTEGER"
 
 def load_rejections(con: duckdb.DuckDBPyConnection, rejected: pl.DataFrame, stages: list[str]) -> int:
     """Replace the rejected documents of early stages (those that never got a year)."""
-    con.register("stage_list", pl.DataFrame({"stage": stages}))
-    con.register("rejected", rejected)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con), registered(con, stage_list=pl.DataFrame({"stage": stages}), rejected=rejected):
         con.execute("DELETE FROM rejected_document WHERE stage IN (SELECT stage FROM stage_list)")
         con.execute("INSERT INTO rejected_document SELECT document_id, source_file, stage, year, reason FROM rejected ORDER BY source_file")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("stage_list")
-        con.unregister("rejected")
     return rejected.height
 
 
@@ -281,25 +249,15 @@ def carry_cells(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
 
 def replace_carry_violations(con: duckdb.DuckDBPyConnection, years: list[int], violations: pl.DataFrame) -> None:
     """XY_CARRY findings belong to the later year of each pair; replace those of `years`, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _write_carry_violations(con, years, violations)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _write_carry_violations(con: duckdb.DuckDBPyConnection, years: list[int], violations: pl.DataFrame) -> None:
-    con.register("carry_years", pl.DataFrame({"year": years}, schema={"year": pl.Int32}))
-    con.register("carry_violations", violations)
-    try:
+    with registered(con, carry_years=pl.DataFrame({"year": years}, schema={"year": pl.Int32}), carry_violations=violations):
         con.execute("DELETE FROM fact_identity_violation WHERE identity = 'XY_CARRY' AND year IN (SELECT year FROM carry_years)")
         con.execute(
             f"""INSERT INTO fact_identity_violation
-                SELECT {AGENCY_ID.format(col='agency')}, year, identity, scope, expected, printed, cells, document_id
+                SELECT agency_key(agency), year, identity, scope, expected, printed, cells, document_id
                 FROM carry_violations WHERE year IN (SELECT year FROM carry_years) ORDER BY agency, year, scope"""
         )
-    finally:
-        con.unregister("carry_years")
-        con.unregister("carry_violations")
