@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xxgk.grid import Grid
+
 SUPPORTED_SUFFIXES = (".txt", ".pdf", ".html", ".htm")
 _FORMATS = {".txt": "txt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -46,6 +48,7 @@ class RawDocument:
     reader: str | None = None  # txt | html | pdfium | pdfplumber, "+ocr" when pages were read by OCR
     reader_check: str | None = None  # why that reader (PDFs): kept with the document in the warehouse
     ocr_pages: list[int] = field(default_factory=list)  # 0-based pages whose content is an image
+    grids: list[Grid] = field(default_factory=list)  # the tables whose structure the reader saw (xxgk.grid)
 
 
 def document_id(data: bytes) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from xxgk.documents import DocumentRejected, RawDocument
+from xxgk.grid import Grid, GridCell
 from xxgk.vocabulary import FORMAT_2019, FORMAT_2021
 
 FIRST_STANDARD_YEAR = 2019
@@ -82,6 +83,7 @@ class NormalisedDocument:
     pages: int | None = None
     reader: str | None = None
     reader_check: str | None = None
+    grids: list[Grid] = field(default_factory=list)  # cells' text folded, printed kept (GridCell.printed)
 
 
 def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> NormalisedDocument:
@@ -89,10 +91,20 @@ def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> No
         raise DocumentRejected("no text in the document")
     # Convert the whole document at once: per-cell calls would cost an OpenCC call per cell
     # and break phrases that OpenCC converts as a unit.
-    joined = "\n".join("\t".join(c.replace("\n", " ").replace("\t", " ") for c in r.cells) for r in raw.rows)
-    simplified = to_simplified(strip_pinyin(joined)).split("\n")
-    if len(simplified) != len(raw.rows):  # OpenCC keeps line structure; be loud if it ever does not
+    # The grids' cells go in the same call, one line each, after the rows.
+    grid_cells = [cell for grid in raw.grids for cell in grid.cells]
+    lines = ["\t".join(c.replace("\n", " ").replace("\t", " ") for c in r.cells) for r in raw.rows]
+    lines += [cell.text.replace("\n", " ").replace("\t", " ") for cell in grid_cells]
+    converted = to_simplified(strip_pinyin("\n".join(lines))).split("\n")
+    if len(converted) != len(lines):  # OpenCC keeps line structure; be loud if it ever does not
         raise RuntimeError("script conversion changed the number of lines")
+    simplified = converted[: len(raw.rows)]
+    folded = iter(converted[len(raw.rows):])
+    grids = [
+        Grid(g.n_rows, g.n_cols, [GridCell(c.row, c.col, fold(next(folded)), c.rowspan, c.colspan, c.where, c.confidence,
+                                           c.text.strip()) for c in g.cells], g.where, g.anchor, g.provenance)
+        for g in raw.grids
+    ]
     rows: list[NormalisedRow] = []
     for raw_row, line in zip(raw.rows, simplified):
         texts = line.split("\t")
@@ -124,6 +136,7 @@ def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> No
         pages=raw.pages,
         reader=raw.reader,
         reader_check=raw.reader_check,
+        grids=grids,
     )
 
 

@@ -6,6 +6,9 @@ document, and the part file that holds its rows), never the documents themselves
 
 - raw rows: document_id, row, cells, where, confidences, provenance
 - normalised rows: the same, with ``cells`` folded for matching and ``printed`` as printed
+- grids (tables whose structure the reader saw, xxgk.grid): one row per cell, in a file
+  beside the part (``<part>.grids.parquet``), only when the part has any
+
 
 The cells of a row are one string joined by the unit separator (U+001F, which no report
 prints: it is replaced by a space if one ever does), not a list column: Polars builds a
@@ -22,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from xxgk.documents import RawDocument, Row
+from xxgk.grid import Grid, GridCell
 
 RAW_ROWS = {
     "document_id": pl.String,
@@ -32,6 +36,23 @@ RAW_ROWS = {
     "provenance": pl.String,
 }
 NORMALISED_ROWS = {**RAW_ROWS, "printed": pl.String}
+GRID_CELLS = {
+    "document_id": pl.String,
+    "grid": pl.Int32,  # the table's number within its document
+    "n_rows": pl.Int32,
+    "n_cols": pl.Int32,
+    "grid_where": pl.String,
+    "anchor": pl.Int32,
+    "grid_provenance": pl.String,
+    "row": pl.Int32,
+    "col": pl.Int32,
+    "rowspan": pl.Int32,
+    "colspan": pl.Int32,
+    "text": pl.String,
+    "printed": pl.String,  # null in the raw stage
+    "where": pl.String,
+    "confidence": pl.Float64,
+}
 SEP = "\x1f"
 
 
@@ -69,6 +90,48 @@ def write_frame(frame: pl.DataFrame, path: Path) -> Path:
     return path
 
 
+def grids_path(part: Path) -> Path:
+    """The file beside a part that holds its documents' grids."""
+    part = Path(part)
+    return part.with_name(f"{part.stem}.grids.parquet")
+
+
+def write_grids(docs: list, part: Path) -> None:
+    """The grids of `docs` (RawDocument or NormalisedDocument) beside their rows' part."""
+    columns: dict[str, list] = {name: [] for name in GRID_CELLS}
+    for doc in docs:
+        for g, grid in enumerate(doc.grids):
+            for cell in grid.cells:
+                for name, value in (("document_id", doc.document_id), ("grid", g), ("n_rows", grid.n_rows),
+                                    ("n_cols", grid.n_cols), ("grid_where", grid.where), ("anchor", grid.anchor),
+                                    ("grid_provenance", grid.provenance), ("row", cell.row), ("col", cell.col),
+                                    ("rowspan", cell.rowspan), ("colspan", cell.colspan), ("text", cell.text),
+                                    ("printed", cell.printed), ("where", cell.where), ("confidence", cell.confidence)):
+                    columns[name].append(value)
+    if columns["document_id"]:
+        write_frame(pl.DataFrame(columns, schema=GRID_CELLS), grids_path(part))
+
+
+def read_grids(part: Path, document_ids: set[str] | None = None) -> dict[str, list[Grid]]:
+    """{document_id: its grids, in order} from beside one part file (none if it has no grids file)."""
+    path = grids_path(part)
+    if not path.exists():
+        return {}
+    frame = pl.read_parquet(path)
+    if document_ids is not None:
+        frame = frame.filter(pl.col("document_id").is_in(list(document_ids)))
+    out: dict[str, list[Grid]] = {}
+    current: tuple[str, int] | None = None
+    for r in frame.sort("document_id", "grid", "row", "col", maintain_order=True).iter_rows(named=True):
+        if (r["document_id"], r["grid"]) != current:
+            current = (r["document_id"], r["grid"])
+            out.setdefault(r["document_id"], []).append(
+                Grid(r["n_rows"], r["n_cols"], [], r["grid_where"], r["anchor"], r["grid_provenance"]))
+        out[r["document_id"]][-1].cells.append(
+            GridCell(r["row"], r["col"], r["text"], r["rowspan"], r["colspan"], r["where"], r["confidence"], r["printed"]))
+    return out
+
+
 def write_raw_rows(docs: list[RawDocument], path: Path) -> Path:
     columns: dict[str, list] = {name: [] for name in RAW_ROWS}
     for doc in docs:
@@ -79,6 +142,7 @@ def write_raw_rows(docs: list[RawDocument], path: Path) -> Path:
             columns["where"].append(row.where)
             columns["confidences"].append(_confidences(row.confidences))
             columns["provenance"].append(row.provenance)
+    write_grids(docs, path)
     return write_frame(pl.DataFrame(columns, schema=RAW_ROWS), path)
 
 
@@ -102,6 +166,7 @@ def read_rows(path: Path, document_ids: set[str] | None = None) -> dict[str, lis
 def raw_documents(path: Path, manifest: list[dict]) -> list[RawDocument]:
     """The documents of `manifest` (rows of a raw store's manifest) from one part file."""
     rows = read_rows(path, {m["document_id"] for m in manifest})
+    grids = read_grids(path, {m["document_id"] for m in manifest})
     return [
         RawDocument(
             document_id=m["document_id"],
@@ -112,6 +177,7 @@ def raw_documents(path: Path, manifest: list[dict]) -> list[RawDocument]:
             pages=m["pages"],
             reader=m["reader"],
             reader_check=m["reader_check"],
+            grids=grids.get(m["document_id"], []),
         )
         for m in manifest
     ]
@@ -128,6 +194,7 @@ def write_normalised_rows(docs: list, path: Path) -> Path:
             columns["where"].append(row.where)
             columns["confidences"].append(_confidences(row.confidences))
             columns["provenance"].append(row.provenance)
+    write_grids(docs, path)
     return write_frame(pl.DataFrame(columns, schema=NORMALISED_ROWS), path)
 
 
@@ -136,6 +203,7 @@ def normalised_documents(path: Path, manifest: list[dict]) -> list:
     from xxgk.normalise import Cell, NormalisedDocument, NormalisedRow
 
     rows = read_rows(path, {m["document_id"] for m in manifest})
+    grids = read_grids(path, {m["document_id"] for m in manifest})
     return [
         NormalisedDocument(
             document_id=m["document_id"],
@@ -150,6 +218,7 @@ def normalised_documents(path: Path, manifest: list[dict]) -> list:
             pages=m["pages"],
             reader=m["reader"],
             reader_check=m["reader_check"],
+            grids=grids.get(m["document_id"], []),
         )
         for m in manifest
     ]
