@@ -1,7 +1,8 @@
 """`xxgk run`: materialize every asset for every year found in the inbox, then summarise.
 
 Runs execute in this process against the local Dagster instance (DAGSTER_HOME,
-default: the project root), so they appear in `dagster dev` afterwards.
+default: the project root), so they appear in the Dagster UI afterwards.
+--inbox and --warehouse reach the assets as resource config of the runs.
 """
 from __future__ import annotations
 
@@ -10,81 +11,123 @@ import os
 import sys
 import time
 import warnings
+from collections import Counter
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipelines.resources import PROJECT_ROOT
+from pipelines.run_options import choose_years, inbox_problem, parse_years
 
 
 def _instance():
-    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
     from dagster import DagsterInstance
 
-    return DagsterInstance.get()
+    # DAGSTER_HOME when set, else the project root (its dagster.yaml); nothing is written to os.environ
+    return DagsterInstance.from_config(os.environ.get("DAGSTER_HOME") or str(PROJECT_ROOT))
+
+
+def _settings(run_config: dict):
+    """The resources as a run will see them: XXGK_* variables, defaults, then --inbox/--warehouse."""
+    from dagster import build_resources
+
+    from pipelines.resources import default_resources
+
+    return build_resources(default_resources(), resource_config=run_config.get("resources", {}))
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _warn(text: str) -> None:
+    print(f"xxgk: {text}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.inbox:
-        os.environ["XXGK_INBOX"] = str(args.inbox)
-    if args.warehouse:
-        os.environ["XXGK_WAREHOUSE"] = str(args.warehouse)
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
     from pipelines.definitions import build_definitions
-    from pipelines.resources import (
-        data_docs_from_env,
-        inbox_from_env,
-        warehouse_path_from_env,
-    )
+    from pipelines.resources import run_config
+    from xxgk.documents import list_inbox
 
-    inbox = inbox_from_env().folder
-    if not inbox.is_dir():
-        print(f"xxgk: inbox folder not found: {inbox} (set XXGK_INBOX or --inbox)", file=sys.stderr)
+    config = run_config(inbox=args.inbox, warehouse=args.warehouse)
+    with _settings(config) as settings:
+        inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
+    problem = inbox_problem(inbox)
+    if problem:
+        _warn(problem)
         return 2
+    if not list_inbox(inbox):
+        _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm or .txt); nothing loaded")
+        return 1
     defs = build_definitions()
     instance = _instance()
-    log_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
-    print(f"[1/2] reading the inbox {inbox}", flush=True)
-    result = defs.resolve_job_def("xxgk_inbox").execute_in_process(instance=instance, run_config=log_config, raise_on_error=False)
+    run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    _say(f"[1/2] reading the inbox {inbox}")
+    result = defs.resolve_job_def("xxgk_inbox").execute_in_process(instance=instance, run_config=run_config_, raise_on_error=False)
     if not result.success:
-        print("xxgk: reading the inbox failed; see the run in `dagster dev`", file=sys.stderr)
+        _warn("reading the inbox failed; see the run in the Dagster UI (make ui)")
         return 1
     batch = result.output_for_node("normalised_documents")
-    years = [y for y in batch.years if not args.years or y in args.years]
-    print(f"      {batch.files_seen} files, {len(batch.documents)} reports, {len(batch.rejected)} not loaded; years: {', '.join(map(str, years)) or 'none'}", flush=True)
+    per_year = Counter(batch.documents["year"].to_list())
+    years, notes = choose_years(batch.years, args.years, per_year)
+    found = ", ".join(f"{y}: {per_year[y]}" for y in batch.years) or "none"
+    _say(f"      {batch.files_seen} files, {len(batch.documents)} reports (by year {found}), {len(batch.rejected)} not loaded")
+    for note in notes:
+        _say(f"      {note}")
     failed = []
     year_job = defs.resolve_job_def("xxgk_year")
     for n, year in enumerate(years, start=1):
         t0 = time.perf_counter()
         print(f"[2/2] year {year} ({n}/{len(years)}): extract, check, load ...", end="", flush=True)
-        res = year_job.execute_in_process(instance=instance, partition_key=str(year), run_config=log_config, raise_on_error=False)
-        print(f" {'done' if res.success else 'FAILED'} in {time.perf_counter() - t0:.1f} s", flush=True)
+        res = year_job.execute_in_process(instance=instance, partition_key=str(year), run_config=run_config_, raise_on_error=False)
+        _say(f" {'done' if res.success else 'FAILED'} in {time.perf_counter() - t0:.1f} s")
         if not res.success:
             failed.append(year)
     from warehouse.loader import connect
     from warehouse.summary import render, summarise
 
-    with connect(warehouse_path_from_env(), read_only=True) as con:
-        print()
-        print(render(summarise(con, years), files_read=batch.files_seen))
-    print(f"\nwarehouse: {warehouse_path_from_env()}  ({time.perf_counter() - started:.1f} s)")
-    docs = data_docs_from_env()
-    if docs.enabled and years:
-        print(f"data docs: {Path(docs.path) / str(years[-1]) / 'index.html'} (one folder per year)")
+    with connect(warehouse, read_only=True) as con:
+        _say()
+        _say(render(summarise(con, years), files_read=batch.files_seen))
+    _say(f"\nwarehouse: {warehouse}  ({time.perf_counter() - started:.1f} s)")
+    for year in years if docs.enabled else []:
+        index = Path(docs.path) / str(year) / "index.html"
+        if index.exists():
+            _say(f"data docs {year}: {index}")
     if failed:
-        print(f"xxgk: years that failed: {failed}; see `dagster dev`", file=sys.stderr)
+        _warn(f"years that failed: {', '.join(map(str, failed))}; see the runs in the Dagster UI (make ui)")
+        return 1
+    if not batch.years:
+        _warn(f"no reports found among the {batch.files_seen} files of {inbox} (each is listed above with the reason)")
+        return 1
+    if not years:
+        _warn(f"nothing to load: the inbox holds reports of {', '.join(map(str, batch.years))} only")
         return 1
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _version() -> str:
+    try:
+        return version("xxgk")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xxgk", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"xxgk {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="materialize everything for every year in the inbox, then summarise")
-    p_run.add_argument("--inbox", help="folder of reports (default: $XXGK_INBOX, else the bundled samples)")
-    p_run.add_argument("--warehouse", help="DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
-    p_run.add_argument("--years", type=lambda s: [int(y) for y in s.split(",")], help="only these years, e.g. 2023,2024")
+    p_run.add_argument("--inbox", help="folder of reports, read recursively, or one report file (default: $XXGK_INBOX, else the bundled samples)")
+    p_run.add_argument("--warehouse", help="DuckDB file; staging/ and data_docs/ go beside it (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+    p_run.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
     p_run.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "run":
         return run(args)
     return 2

@@ -1,22 +1,24 @@
-"""Configuration, from environment variables with defaults that work out of the box."""
+"""Configuration: Dagster resources fed by XXGK_* environment variables, with defaults that work
+out of the box. Nothing here is read when the module is imported: `default_resources()` is
+called when the code location loads, and Dagster resolves each EnvVar when a run starts."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from dagster_duckdb import DuckDBResource
 
 from xxgk import SAMPLES_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "xxgk.duckdb"
+MB = 1_000_000  # file sizes are decimal megabytes everywhere: the limit, the rejection reason, the README
 
 
 class InboxResource(ConfigurableResource):
-    """Where the reports arrive, and how big a file may be."""
+    """Where the reports arrive (a folder, read recursively, or one file), and how big a file may be."""
 
-    path: str
+    path: str = str(SAMPLES_DIR)
     max_file_mb: int = 50
 
     @property
@@ -25,21 +27,14 @@ class InboxResource(ConfigurableResource):
 
     @property
     def max_bytes(self) -> int:
-        return self.max_file_mb * 1024 * 1024
-
-
-def inbox_from_env() -> InboxResource:
-    return InboxResource(
-        path=os.environ.get("XXGK_INBOX") or str(SAMPLES_DIR),
-        max_file_mb=int(os.environ.get("XXGK_MAX_FILE_MB") or 50),
-    )
+        return self.max_file_mb * MB
 
 
 class ProcessingResource(ConfigurableResource):
     """How documents are processed: where the stages keep their stores, in how many processes,
     and which share of the PDFs is read by both readers to verify the fast one."""
 
-    staging: str
+    staging: str = str(DEFAULT_WAREHOUSE.parent / "staging")
     workers: int = 0  # worker processes per stage; 0 = one per core
     verify_share: float = 0.02
     keep_stores: int = 3  # inbox stores kept on disk (older ones are removed)
@@ -55,31 +50,65 @@ class ProcessingResource(ConfigurableResource):
         return Path(self.staging).expanduser()
 
 
-def processing_from_env() -> ProcessingResource:
-    return ProcessingResource(
-        staging=os.environ.get("XXGK_STAGING") or str(warehouse_path_from_env().parent / "staging"),
-        workers=int(os.environ.get("XXGK_WORKERS") or 0),
-        verify_share=float(os.environ.get("XXGK_VERIFY_SHARE") or 0.02),
-    )
-
-
-def warehouse_path_from_env() -> Path:
-    return Path(os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
-
-
-def warehouse_from_env() -> DuckDBResource:
-    return DuckDBResource(database=str(warehouse_path_from_env()))
-
-
 class DataDocsResource(ConfigurableResource):
     """Where Great Expectations writes its HTML Data Docs (one folder per year)."""
 
-    path: str
+    path: str = str(DEFAULT_WAREHOUSE.parent / "data_docs")
     enabled: bool = True
+    keep_validations: int = 5  # validation pages kept per year and suite (older runs' are removed)
 
 
-def data_docs_from_env() -> DataDocsResource:
-    return DataDocsResource(
-        path=os.environ.get("XXGK_DATA_DOCS") or str(warehouse_path_from_env().parent / "data_docs"),
-        enabled=(os.environ.get("XXGK_DATA_DOCS_ENABLED", "1") not in ("0", "false", "no")),
-    )
+def _env(name: str, default: str) -> str:
+    """EnvVar(name) when the variable is set (Dagster resolves it when a run starts), else the default."""
+    return EnvVar(name) if EnvVar(name).get_value() is not None else default
+
+
+def _env_int(name: str, default: int):
+    return EnvVar.int(name) if EnvVar(name).get_value() is not None else default
+
+
+def beside_warehouse(warehouse: str | Path) -> Path:
+    """Staging and Data Docs live beside the warehouse file unless configured otherwise."""
+    return Path(warehouse).expanduser().parent
+
+
+def default_resources() -> dict[str, ConfigurableResource]:
+    """The code location's resources: each field from its XXGK_* variable, else its default.
+
+    Staging and Data Docs default to folders beside the warehouse file (XXGK_WAREHOUSE), so
+    pointing the warehouse elsewhere moves them with it.
+    """
+    beside = beside_warehouse(EnvVar("XXGK_WAREHOUSE").get_value(str(DEFAULT_WAREHOUSE)))
+    return {
+        "inbox": InboxResource(path=_env("XXGK_INBOX", str(SAMPLES_DIR)), max_file_mb=_env_int("XXGK_MAX_FILE_MB", 50)),
+        "processing": ProcessingResource(
+            staging=_env("XXGK_STAGING", str(beside / "staging")),
+            workers=_env_int("XXGK_WORKERS", 0),
+            # a float: Dagster's EnvVar has no float form, so the value is taken when the location loads
+            verify_share=float(EnvVar("XXGK_VERIFY_SHARE").get_value("0.02")),
+        ),
+        "duckdb": DuckDBResource(database=_env("XXGK_WAREHOUSE", str(DEFAULT_WAREHOUSE))),
+        "data_docs": DataDocsResource(
+            path=_env("XXGK_DATA_DOCS", str(beside / "data_docs")),
+            enabled=EnvVar("XXGK_DATA_DOCS_ENABLED").get_value("1").lower() not in ("0", "false", "no"),
+        ),
+    }
+
+
+def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None) -> dict:
+    """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse).
+
+    A warehouse given here takes staging and Data Docs beside it, unless XXGK_STAGING or
+    XXGK_DATA_DOCS name them.
+    """
+    resources: dict[str, dict] = {}
+    if inbox is not None:
+        resources["inbox"] = {"config": {"path": str(Path(inbox).expanduser().resolve())}}
+    if warehouse is not None:
+        warehouse = Path(warehouse).expanduser().resolve()
+        resources["duckdb"] = {"config": {"database": str(warehouse)}}
+        if EnvVar("XXGK_STAGING").get_value() is None:
+            resources["processing"] = {"config": {"staging": str(warehouse.parent / "staging")}}
+        if EnvVar("XXGK_DATA_DOCS").get_value() is None:
+            resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs")}}
+    return {"resources": resources} if resources else {}

@@ -21,8 +21,8 @@ from xxgk.documents import fingerprint_inbox, list_inbox
 
 @sensor(job=inbox_job, minimum_interval_seconds=60, description="New or changed files in the inbox (by content hash).")
 def inbox_sensor(context: SensorEvaluationContext, inbox: InboxResource):
-    if not inbox.folder.is_dir():
-        return SkipReason(f"inbox folder does not exist: {inbox.folder}")
+    if not inbox.folder.exists():
+        return SkipReason(f"inbox not found: {inbox.folder}")
     previous = json.loads(context.cursor) if context.cursor else {}
     state, changed = fingerprint_inbox(list_inbox(inbox.folder), previous)
     context.update_cursor(json.dumps(state))

@@ -15,6 +15,8 @@ class Summary:
     warnings: int
     violations: list[tuple]  # agency, year, identity, scope, expected, printed
     rejected: list[tuple]  # source_file, stage, reason
+    superseded: list[tuple] = ()  # agency, year, source_file (another version of the agency-year was loaded)
+    duplicates: list[tuple] = ()  # source_file, duplicate_files (the same bytes under other names: one document)
 
 
 def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None) -> Summary:
@@ -35,7 +37,21 @@ def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None) ->
                 {where.replace('year', 'v.year')} ORDER BY v.year, a.agency_name, v.identity, v.scope"""
         ).fetchall(),
         rejected=con.execute("SELECT source_file, stage, reason FROM rejected_document ORDER BY source_file").fetchall(),
+        superseded=con.execute(
+            f"""SELECT coalesce(a.agency_name, d.agency_id), d.year, d.source_file FROM dim_document d
+                LEFT JOIN dim_agency a USING (agency_id) WHERE d.status = 'superseded' {where.replace('WHERE', 'AND')}
+                ORDER BY d.year, 1, d.source_file"""
+        ).fetchall(),
+        duplicates=con.execute(
+            f"""SELECT source_file, duplicate_files FROM dim_document WHERE duplicate_files IS NOT NULL
+                {where.replace('WHERE', 'AND')} ORDER BY source_file"""
+        ).fetchall(),
     )
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 warning', '2 warnings', '0 warnings'."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def _pad(text: str, width: int) -> str:
@@ -61,8 +77,15 @@ def render(summary: Summary, files_read: int | None = None, limit: int = 40) -> 
         lines.append("  by quality status: " + ", ".join(f"{s} {n}" for s, n in sorted(counts.items())))
     # reports that need a look first
     reports = sorted(summary.reports, key=lambda r: (r[5] == "passed", r[1], r[0])) if len(summary.reports) > limit else summary.reports
-    lines += _cut([f"  {year}  {_pad(agency, 28)} {cells:>4} cells {warnings:>3} warnings  {_pad(status or '', 22)} {source.rsplit('/', 1)[-1]}"
+    lines += _cut([f"  {year}  {_pad(agency, 28)} {cells:>4} cells {_pad(plural(warnings, 'warning'), 12)} {_pad(status or '', 22)} {source.rsplit('/', 1)[-1]}"
                    for agency, year, fmt, cells, warnings, status, source in reports], limit, "fact_report")
+    if summary.superseded:
+        lines.append(f"superseded versions: {len(summary.superseded)} (another document of the same agency-year was loaded)")
+        lines += _cut([f"  {year}  {_pad(agency, 28)} {source}" for agency, year, source in summary.superseded],
+                      limit, "dim_document (status 'superseded')")
+    if summary.duplicates:
+        lines.append(f"duplicate files:   {len(summary.duplicates)} (the same bytes under another name: read once)")
+        lines += _cut([f"  {others} = {source}" for source, others in summary.duplicates], limit, "dim_document (duplicate_files)")
     lines.append(f"cells loaded:      {summary.cells}")
     lines.append(f"warnings:          {summary.warnings}")
     lines.append(f"identity violations: {len(summary.violations)}")

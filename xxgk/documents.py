@@ -16,7 +16,7 @@ from xxgk.grid import Grid
 
 SUPPORTED_SUFFIXES = (".txt", ".pdf", ".html", ".htm")
 _FORMATS = {".txt": "txt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = 50_000_000  # 50 MB (decimal, as every message and the README say)
 
 
 class DocumentRejected(Exception):
@@ -56,9 +56,12 @@ def document_id(data: bytes) -> str:
 
 
 def list_inbox(inbox: Path) -> list[Path]:
-    """Every regular file under the inbox, in a stable order (hidden files skipped)."""
+    """Every regular file under the inbox, in a stable order (hidden files skipped); an inbox
+    that is one file is that file."""
+    if inbox.is_file():
+        return [inbox]
     if not inbox.is_dir():
-        raise FileNotFoundError(f"inbox folder does not exist: {inbox}")
+        raise FileNotFoundError(f"inbox not found (neither a folder nor a file): {inbox}")
     return sorted(
         p
         for p in inbox.rglob("*")
@@ -77,7 +80,7 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
         raise DocumentRejected("empty file (0 bytes)")
     if size > max_bytes:
         raise DocumentRejected(
-            f"file too large: {size / 1e6:.1f} MB over the {max_bytes / 1e6:.0f} MB limit (XXGK_MAX_FILE_MB)"
+            f"file too large: {size / 1e6:.1f} MB over the {max_bytes / 1e6:g} MB limit (XXGK_MAX_FILE_MB)"
         )
     if data is None:
         data = path.read_bytes()

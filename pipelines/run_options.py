@@ -1,0 +1,55 @@
+"""What `xxgk run` is asked to do, checked before any work: the years and the inbox."""
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+from assets.partitions import year_partitions
+
+
+def statistics_years() -> list[int]:
+    return [int(key) for key in year_partitions.get_partition_keys()]
+
+
+def parse_years(text: str) -> list[int]:
+    """`--years 2023,2024` (a range `2019-2021` too); a clear error for anything else."""
+    years: list[int] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        first, _, last = item.partition("-")
+        if not (first.isdigit() and len(first) == 4 and (not last or (last.isdigit() and len(last) == 4))):
+            raise argparse.ArgumentTypeError(f"'{item}' is not a year: give four-digit years, e.g. 2023,2024 or 2019-2021")
+        years += range(int(first), int(last or first) + 1)
+    if not years:
+        raise argparse.ArgumentTypeError("no year given: e.g. --years 2023,2024")
+    valid = statistics_years()
+    outside = [y for y in years if y not in valid]
+    if outside:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(map(str, outside))}: not a statistics year of the standard tables ({valid[0]}–{valid[-1]})")
+    return sorted(set(years))
+
+
+def choose_years(found: list[int], wanted: list[int] | None, reports_by_year: Counter) -> tuple[list[int], list[str]]:
+    """The years to load, and what the user should hear about the others."""
+    if wanted is None:
+        return found, []
+    notes = []
+    absent = [y for y in wanted if y not in found]
+    if absent:
+        notes.append(f"no reports of {', '.join(map(str, absent))} in the inbox: nothing to load for "
+                     f"{'it' if len(absent) == 1 else 'them'}")
+    skipped = [y for y in found if y not in wanted]
+    if skipped:
+        notes.append("skipped (not in --years): " + ", ".join(
+            f"{reports_by_year[y]} report{'s' if reports_by_year[y] != 1 else ''} of {y}" for y in skipped))
+    return [y for y in found if y in wanted], notes
+
+
+def inbox_problem(inbox: Path) -> str | None:
+    """Why this inbox cannot be read, or None."""
+    if not inbox.exists():
+        return f"inbox not found: {inbox} (give a folder of reports, or one report file, with --inbox or XXGK_INBOX)"
+    if not (inbox.is_dir() or inbox.is_file()):
+        return f"inbox is neither a folder nor a file: {inbox}"
+    return None

@@ -1,0 +1,130 @@
+"""`xxgk run` as a user meets it: bad arguments, odd inboxes, and a summary that says what happened."""
+import io
+import shutil
+from contextlib import redirect_stderr, redirect_stdout
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.resources import PROJECT_ROOT
+from tests.conftest import SAMPLE_FILES
+
+DONGNING = next(p for p in SAMPLE_FILES if "dongning" in p.name)
+
+
+def _run(*argv) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            rc = main(list(argv))
+        except SystemExit as exit_:  # argparse errors
+            rc = exit_.code
+    return rc, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    for name in ("XXGK_INBOX", "XXGK_WAREHOUSE", "XXGK_STAGING", "XXGK_DATA_DOCS"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+def test_version():
+    rc, out, _ = _run("--version")
+    assert rc == 0 and out.strip() == "xxgk 0.1.0"
+
+
+@pytest.mark.parametrize("years, message", [
+    ("20x4", "'20x4' is not a year: give four-digit years"),
+    ("2019,2099", "2099: not a statistics year of the standard tables (2019–"),
+    ("2018", "2018: not a statistics year"),
+    (",", "no year given"),
+])
+def test_bad_years_are_a_clear_error(years, message):
+    rc, _, err = _run("run", "--years", years)
+    assert rc == 2 and f"argument --years: {message}" in err, err
+
+
+def test_an_inbox_that_does_not_exist(home, tmp_path):
+    rc, _, err = _run("run", "--inbox", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert rc == 2 and f"inbox not found: {tmp_path / 'nowhere'} (give a folder of reports, or one report file" in err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_an_empty_inbox_says_no_reports_found_and_creates_nothing(home, tmp_path):
+    (tmp_path / "inbox").mkdir()
+    rc, _, err = _run("run", "--inbox", str(tmp_path / "inbox"), "--warehouse", str(tmp_path / "out" / "w.duckdb"))
+    assert rc == 1 and "no reports found: the inbox" in err and "holds no files" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_one_file_as_inbox_and_years_it_does_not_hold(home, tmp_path):
+    """--inbox may be one file; --years names what it skipped and what it could not find; nothing to do is rc 1."""
+    import os
+
+    environ = dict(os.environ)
+    rc, out, err = _run("run", "--inbox", str(DONGNING), "--warehouse", str(tmp_path / "w.duckdb"), "--years", "2024")
+    assert "1 files, 1 reports (by year 2023: 1), 0 not loaded" in out
+    assert "no reports of 2024 in the inbox: nothing to load for it" in out
+    assert "skipped (not in --years): 1 report of 2023" in out
+    assert rc == 1 and "nothing to load: the inbox holds reports of 2023 only" in err
+    assert dict(os.environ) == environ  # --inbox, --warehouse travel as run config, not through the environment
+
+
+@pytest.fixture(scope="module")
+def versions_run(tmp_path_factory):
+    """One agency-year three times: the report, the same bytes under another name, and a re-publication."""
+    root = tmp_path_factory.mktemp("cli")
+    inbox = root / "inbox"
+    inbox.mkdir()
+    shutil.copy(DONGNING, inbox / DONGNING.name)
+    shutil.copy(DONGNING, inbox / "dongning-copy.txt")
+    # the re-publication differs by a shorter closing line: fewer bytes, the same cells, so the original is loaded
+    text = DONGNING.read_text(encoding="utf-8")
+    (inbox / "dongning-republished.txt").write_text(text.rstrip() + "\n", encoding="utf-8")
+    assert (inbox / "dongning-republished.txt").stat().st_size != DONGNING.stat().st_size
+    home = root / "home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
+    warehouse = root / "out" / "w.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(home))
+        for name in ("XXGK_INBOX", "XXGK_WAREHOUSE", "XXGK_STAGING", "XXGK_DATA_DOCS", "XXGK_DATA_DOCS_ENABLED"):
+            mp.delenv(name, raising=False)
+        rc, out, err = _run("run", "--inbox", str(inbox), "--warehouse", str(warehouse))
+    return rc, out, err, inbox, warehouse
+
+
+def test_the_summary_lists_superseded_versions_and_duplicate_files(versions_run):
+    rc, out, err, inbox, _ = versions_run
+    assert rc == 0, err
+    from warehouse.loader import connect
+
+    with connect(versions_run[4], read_only=True) as con:
+        superseded = con.execute("SELECT source_file FROM dim_document WHERE status = 'superseded'").fetchall()
+    assert len(superseded) == 1
+    assert "superseded versions: 1 (another document of the same agency-year was loaded)" in out
+    assert "  2023  东宁市人民政府" in out and superseded[0][0] in out
+    assert "duplicate files:   1 (the same bytes under another name: read once)" in out
+    assert str(inbox / "dongning-copy.txt") in out or str(inbox / DONGNING.name) + " = " in out
+
+
+def test_the_summary_counts_in_words_that_agree(versions_run):
+    _, out, _, _, warehouse = versions_run
+    from warehouse.loader import connect
+
+    with connect(warehouse, read_only=True) as con:
+        (warnings,) = con.execute("SELECT warnings FROM fact_report").fetchone()
+    report_line = next(line for line in out.splitlines() if line.startswith("  2023  东宁市人民政府"))
+    assert f" {warnings} warning{'' if warnings == 1 else 's'} " in report_line, report_line
+
+
+def test_staging_and_data_docs_go_beside_the_warehouse(versions_run):
+    _, out, _, _, warehouse = versions_run
+    assert (warehouse.parent / "staging").is_dir()
+    index = warehouse.parent / "data_docs" / "2023" / "index.html"
+    assert index.is_file() and f"data docs 2023: {index}" in out

@@ -1,0 +1,90 @@
+"""Configuration comes through Dagster resources fed by EnvVar, with defaults; nothing is read at import."""
+import subprocess
+import sys
+
+import pytest
+from dagster import EnvVar
+
+from pipelines.resources import DEFAULT_WAREHOUSE, InboxResource, default_resources, run_config
+from xxgk import SAMPLES_DIR
+from xxgk.documents import DocumentRejected, read_document
+
+TRACK_IMPORTS = """
+import os, sys
+read = []
+PROJECT = ("/pipelines/", "/assets/", "/xxgk/", "/expectations/", "/warehouse/")
+def note(key):  # a read by the project's own code (Dagster copying the whole environment is not one)
+    caller = sys._getframe(2).f_code.co_filename
+    if any(part in caller for part in PROJECT) and "site-packages" not in caller:
+        read.append(key)
+class Tracking(type(os.environ)):
+    def __getitem__(self, key):
+        note(key)
+        return super().__getitem__(key)
+    def get(self, key, default=None):
+        note(key)
+        return super().get(key, default)
+    def __contains__(self, key):
+        note(key)
+        return super().__contains__(key)
+os.environ = Tracking(os.environ._data, os.environ.encodekey, os.environ.decodekey, os.environ.encodevalue, os.environ.decodevalue)
+import pipelines.definitions, pipelines.cli, pipelines.resources, assets.quality, assets.warehouse
+print(sorted(set(read)))
+"""
+
+
+def test_importing_the_code_location_reads_no_configuration():
+    env = {"PATH": "/usr/bin:/bin", "XXGK_INBOX": "/nowhere", "XXGK_WAREHOUSE": "/nowhere/w.duckdb"}
+    out = subprocess.run([sys.executable, "-c", TRACK_IMPORTS], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_defaults_without_any_variable(monkeypatch):
+    for name in ("XXGK_INBOX", "XXGK_WAREHOUSE", "XXGK_STAGING", "XXGK_DATA_DOCS", "XXGK_MAX_FILE_MB", "XXGK_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    resources = default_resources()
+    assert resources["inbox"].path == str(SAMPLES_DIR) and resources["inbox"].max_file_mb == 50
+    assert resources["duckdb"].database == str(DEFAULT_WAREHOUSE)
+    assert resources["processing"].staging == str(DEFAULT_WAREHOUSE.parent / "staging")
+    assert resources["data_docs"].path == str(DEFAULT_WAREHOUSE.parent / "data_docs")
+
+
+def test_variables_become_env_vars_that_dagster_resolves_at_launch(monkeypatch, tmp_path):
+    monkeypatch.setenv("XXGK_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("XXGK_MAX_FILE_MB", "7")
+    monkeypatch.delenv("XXGK_STAGING", raising=False)
+    resources = default_resources()
+    assert isinstance(resources["duckdb"].database, EnvVar) and resources["duckdb"].database.env_var_name == "XXGK_WAREHOUSE"
+    assert resources["processing"].staging == str(tmp_path / "staging")  # beside the warehouse
+    from dagster import build_resources
+
+    monkeypatch.setenv("XXGK_WAREHOUSE", str(tmp_path / "later.duckdb"))  # what counts is the value when the run starts
+    with build_resources(resources) as built:
+        assert built.duckdb.database == str(tmp_path / "later.duckdb")
+        assert built.inbox.max_bytes == 7_000_000
+
+
+def test_run_config_moves_staging_and_data_docs_with_the_warehouse(monkeypatch, tmp_path):
+    monkeypatch.delenv("XXGK_STAGING", raising=False)
+    monkeypatch.setenv("XXGK_DATA_DOCS", str(tmp_path / "docs"))
+    config = run_config(inbox=tmp_path / "in", warehouse=tmp_path / "out" / "w.duckdb")["resources"]
+    assert config == {"inbox": {"config": {"path": str(tmp_path / "in")}},
+                      "duckdb": {"config": {"database": str(tmp_path / "out" / "w.duckdb")}},
+                      "processing": {"config": {"staging": str(tmp_path / "out" / "staging")}}}
+    assert run_config() == {}
+
+
+def test_the_size_limit_is_in_one_unit_everywhere(tmp_path):
+    """50 MB means 50,000,000 bytes: in the resource, the reason a file is rejected, and the README."""
+    assert InboxResource(max_file_mb=50).max_bytes == 50_000_000
+    big = tmp_path / "big.pdf"
+    with open(big, "wb") as fh:
+        fh.truncate(62_900_000)  # sparse: no disk used
+    with pytest.raises(DocumentRejected, match=r"^file too large: 62.9 MB over the 50 MB limit \(XXGK_MAX_FILE_MB\)$"):
+        read_document(big, max_bytes=InboxResource().max_bytes)
+    from pipelines.resources import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| `XXGK_MAX_FILE_MB` | 50 (MB: 1 MB = 1,000,000 bytes) |" in readme
+    assert "MiB" not in readme

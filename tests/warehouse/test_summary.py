@@ -1,0 +1,19 @@
+"""The run summary's words: plurals, superseded versions, duplicate files."""
+from warehouse.summary import Summary, plural, render
+
+
+def test_plural():
+    assert [plural(n, "warning") for n in (0, 1, 2)] == ["0 warnings", "1 warning", "2 warnings"]
+
+
+def test_render_lists_versions_and_duplicates_with_singular_counts():
+    summary = Summary(
+        documents=2, reports=[("东宁市人民政府", 2023, "2021", 256, 1, "passed", "/in/dongning-2023.txt")], cells=256, warnings=1,
+        violations=[], rejected=[], superseded=[("东宁市人民政府", 2023, "/in/dongning-republished.txt")],
+        duplicates=[("/in/dongning-2023.txt", "/in/dongning-copy.txt")],
+    )
+    text = render(summary, files_read=3)
+    assert "256 cells 1 warning " in text and "1 warnings" not in text
+    assert "superseded versions: 1 (another document of the same agency-year was loaded)\n  2023  东宁市人民政府" in text
+    assert text.splitlines()[text.splitlines().index("duplicate files:   1 (the same bytes under another name: read once)") + 1] == \
+        "  /in/dongning-copy.txt = /in/dongning-2023.txt"
