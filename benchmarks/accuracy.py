@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.fixtures.synthetic import EMBEDDABLE_FONT, make_report
     from xxgk.documents import read_document
     from xxgk.extract import extract_report
+    from xxgk.extract.trust import reading_facts
     from xxgk.normalise import normalise_document
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.accuracy", description=__doc__.splitlines()[0])
@@ -46,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = []
     for path in SAMPLE_FILES:
-        doc = normalise_document(read_document(path))
-        rows.append(("sample", path.name, doc.format_version, read_document(path).reader, *score(expected_cells(path.stem), extract_report(doc).cells_frame())))
+        doc = normalise_document(read_document(path, judge=reading_facts))
+        rows.append(("sample", path.name, doc.format_version, read_document(path, judge=reading_facts).reader, *score(expected_cells(path.stem), extract_report(doc).cells_frame())))
     from tests.xxgk.test_extract_synthetic import CASES
 
     fonts = [None] + ([str(EMBEDDABLE_FONT)] if EMBEDDABLE_FONT.exists() else [])
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             seed, template, layout = case.values
             for font in fonts:
                 report = make_report(seed, template, embed_font=font, **layout)
-                raw = read_document(report.write(Path(tmp) / f"{case.id}.pdf"))
+                raw = read_document(report.write(Path(tmp) / f"{case.id}.pdf"), judge=reading_facts)
                 want = pl.DataFrame(report.expected, schema={"category_code": pl.String, "applicant_type": pl.String,
                                                              "measure": pl.String, "value": pl.Float64, "printed": pl.String})
                 got = extract_report(normalise_document(raw)).cells_frame()

@@ -811,7 +811,7 @@ def profile(pdfs: list[Path], verify_share: float, top: int = 15) -> None:
               ("pdf_layout.py", "gap_lines"): "    gap_lines (words -> cells)",
               ("pdf.py", "_page_objects"): "    _page_objects (fonts embedded? images?)",
               ("ocr.py", "page_needs_ocr"): "    page_needs_ocr",
-              ("pdf.py", "reading_facts"): "    reading_facts (normalise + extract the reading)",
+              ("trust.py", "reading_facts"): "    reading_facts (normalise + extract the reading)",
               ("pdf.py", "reading_differences"): "    reading_differences (verify_share)",
               ("pdf.py", "_reference_rows"): "    pdfplumber (reference reader)",
               ("page.py", "find_tables"): "      find_tables",

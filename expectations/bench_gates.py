@@ -14,9 +14,10 @@ import polars as pl
 def _cells(path: Path) -> pl.DataFrame:
     from xxgk.documents import read_document
     from xxgk.extract import extract_report
+    from xxgk.extract.trust import reading_facts
     from xxgk.normalise import normalise_document
 
-    doc = normalise_document(read_document(path))
+    doc = normalise_document(read_document(path, judge=reading_facts))
     return extract_report(doc).cells_frame().with_columns(
         agency=pl.lit(doc.agency), year=pl.lit(doc.year), format_version=pl.lit(doc.format_version)
     )

@@ -9,46 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from xxgk.grid import Grid
+from xxgk.model import DocumentRejected, RawDocument, Row
+from xxgk.pdf import Judge, read_pdf
 
 SUPPORTED_SUFFIXES = (".txt", ".pdf", ".html", ".htm")
 _FORMATS = {".txt": "txt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 DEFAULT_MAX_BYTES = 50_000_000  # 50 MB (decimal, as every message and the README say)
-
-
-class DocumentRejected(Exception):
-    """A file that is not loaded, with the reason shown to the user."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class Row:
-    """One table row or one line of text, with where it was found."""
-
-    cells: list[str]
-    where: str  # "line 57", "page 3", "tr 12"
-    confidences: list[float | None] | None = None  # per cell, for rows read by OCR
-    provenance: str = "text"  # text | ocr
-
-
-@dataclass
-class RawDocument:
-    document_id: str
-    source_file: str
-    format: str  # txt | pdf | html
-    size_bytes: int
-    rows: list[Row] = field(default_factory=list)
-    pages: int | None = None
-    reader: str | None = None  # txt | html | pdfium | pdfplumber, "+ocr" when pages were read by OCR
-    reader_check: str | None = None  # why that reader (PDFs): kept with the document in the warehouse
-    ocr_pages: list[int] = field(default_factory=list)  # 0-based pages whose content is an image
-    grids: list[Grid] = field(default_factory=list)  # the tables whose structure the reader saw (xxgk.grid)
 
 
 def document_id(data: bytes) -> str:
@@ -70,10 +38,12 @@ def list_inbox(inbox: Path) -> list[Path]:
 
 
 def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                  verify_share: float = 0.0) -> RawDocument:
+                  verify_share: float = 0.0, judge: Judge | None = None) -> RawDocument:
     """Read one file into rows. Raises DocumentRejected with a clear reason.
 
     A PDF page whose content is an image is listed in ``ocr_pages``, its rows left to OCR.
+    ``judge`` tells whether the fast PDF reading can be trusted (:func:`xxgk.extract.trust.reading_facts`);
+    without it every PDF is read by the reference reader.
     """
     size = path.stat().st_size if data is None else len(data)
     if size == 0:
@@ -89,9 +59,7 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
     if suffix == ".txt":
         doc.rows, doc.reader = text_rows(decode_text(data)), "txt"
     elif suffix == ".pdf":
-        from xxgk.pdf import read_pdf
-
-        reading = read_pdf(data, verify=verified(doc.document_id, verify_share))
+        reading = read_pdf(data, judge=judge, verify=verified(doc.document_id, verify_share))
         doc.rows, doc.pages, doc.ocr_pages = reading.rows, reading.pages, reading.ocr_pages
         doc.reader, doc.reader_check = reading.reader, reading.check
         if doc.ocr_pages:
@@ -221,13 +189,14 @@ def html_rows(data: bytes) -> list[Row]:
 
 # --- a whole inbox ------------------------------------------------------------
 
-def _read_one(path: Path, max_bytes: int, verify_share: float = 0.0) -> RawDocument | dict:
+def _read_one(path: Path, max_bytes: int, verify_share: float = 0.0, judge: Judge | None = None) -> RawDocument | dict:
     """Read one file, or say why not (a rejection record). Runs in worker processes."""
     try:
         size = path.stat().st_size
         data = path.read_bytes() if 0 < size <= max_bytes else None
         doc_id = document_id(data) if data is not None else document_id(f"{path}:{size}".encode())
-        return read_document(path, b"" if size == 0 else data, max_bytes=max_bytes, verify_share=verify_share)
+        return read_document(path, b"" if size == 0 else data, max_bytes=max_bytes, verify_share=verify_share,
+                             judge=judge)
     except DocumentRejected as exc:
         return _rejection(doc_id, str(path), exc.reason)
     except OSError as exc:

@@ -19,7 +19,9 @@ from pathlib import Path
 import polars as pl
 
 from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, _rejection
+from xxgk.extract.trust import reading_facts
 from xxgk.parallel import run_tasks
+from xxgk.pdf import ocr_documents
 from xxgk.staging import raw_documents, write_raw_rows
 
 MANIFEST = {
@@ -61,7 +63,7 @@ def _read_chunk(chunk: int, items: list[tuple[int, Path]], folder: str, max_byte
     manifest, scanned, rejected = [], [], []
     ids: set[str] = set()
     for index, path in items:
-        result = _read_one(path, max_bytes, verify_share)
+        result = _read_one(path, max_bytes, verify_share, reading_facts)
         if isinstance(result, dict):
             rejected.append((index, result))
         elif result.document_id in ids:  # the same bytes twice in this chunk: noted as a duplicate by the caller
@@ -97,9 +99,7 @@ def read_inbox(paths: list[Path], folder: Path, *, max_bytes: int = DEFAULT_MAX_
         if progress:
             progress(done, len(items), str(task[1][-1][1]))
     if scanned:
-        from xxgk.pdf import ocr_documents
-
-        docs, failed = ocr_documents([doc for _, doc in scanned], workers=workers, progress=ocr_progress)
+        docs, failed = ocr_documents([doc for _, doc in scanned], reading_facts, workers=workers, progress=ocr_progress)
         index_of = {doc.document_id: index for index, doc in scanned}
         failed_ids = {f["document_id"] for f in failed}
         rejected += [(index_of[f["document_id"]], _rejection(f["document_id"], f["source_file"], f["reason"])) for f in failed]

@@ -12,14 +12,22 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 
-from xxgk.documents import DocumentRejected, RawDocument
 from xxgk.grid import Grid, GridCell
+from xxgk.model import (
+    Cell,
+    DocumentRejected,
+    NormalisedDocument,
+    NormalisedRow,
+    RawDocument,
+)
+from xxgk.parallel import group_parts, run_tasks
+from xxgk.staging import raw_documents, write_normalised_rows
 from xxgk.vocabulary import FORMAT_2019, FORMAT_2021
 
 FIRST_STANDARD_YEAR = 2019
@@ -54,36 +62,6 @@ def to_simplified(text: str) -> str:
 def fold(text: str) -> str:
     """The matching form: NFKC (full-width -> half-width, Kangxi radicals -> Han), no whitespace."""
     return _SPACE.sub("", unicodedata.normalize("NFKC", text).translate(_RADICALS))
-
-
-@dataclass
-class Cell:
-    text: str  # folded, simplified: for matching
-    printed: str  # as printed in the source, stripped
-
-
-@dataclass
-class NormalisedRow:
-    cells: list[Cell]
-    where: str
-    confidences: list[float | None] | None = None
-    provenance: str = "text"
-
-
-@dataclass
-class NormalisedDocument:
-    document_id: str
-    source_file: str
-    format: str
-    size_bytes: int
-    agency: str
-    year: int
-    format_version: str
-    rows: list[NormalisedRow] = field(default_factory=list)
-    pages: int | None = None
-    reader: str | None = None
-    reader_check: str | None = None
-    grids: list[Grid] = field(default_factory=list)  # cells' text folded, printed kept (GridCell.printed)
 
 
 def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> NormalisedDocument:
@@ -279,8 +257,6 @@ class NormalisedStore:
 
 def _normalise_parts(raw_parts: list[str], manifest: list[dict], folder: str, today: _dt.date | None):
     """Normalise the documents of some raw parts; write them, one part per year. Runs in a worker process."""
-    from xxgk.staging import raw_documents, write_normalised_rows
-
     by_part: dict[str, list[dict]] = {}
     for m in manifest:
         by_part.setdefault(m["part"], []).append(m)
@@ -300,8 +276,6 @@ def _normalise_parts(raw_parts: list[str], manifest: list[dict], folder: str, to
 
 def normalise_store(raw, folder: Path, *, workers: int = 1, today: _dt.date | None = None, progress=None) -> NormalisedStore:
     """Normalise every document of a raw store (xxgk.inbox.RawStore), whole raw parts per task."""
-    from xxgk.parallel import group_parts, run_tasks
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tasks = [(parts, rows, str(folder), today) for parts, rows in group_parts(raw.documents)]

@@ -23,22 +23,35 @@ their numbers are in :attr:`PdfReading.ocr_pages` and their rows are added by th
 """
 from __future__ import annotations
 
+import ctypes
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from xxgk.documents import DocumentRejected, Row
+import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+from xxgk import ocr
+from xxgk.marks import TABLE_PAGE_WORDS as TABLE_PAGE
+from xxgk.model import DocumentRejected, RawDocument, Row
 from xxgk.pdf_layout import gap_lines, pdfium_page_words
 
-# Warnings of the extractor that say a table was not read completely.
-INCOMPLETE_KINDS = frozenset({"missing_table", "missing_row", "row_length", "unlabelled_values", "duplicate_row"})
 
-# Words found only on the pages that hold tables 二, 三 and 四.
-TABLE_PAGE = re.compile(
-    r"第二十条|信息内容|申请人情况|本年新收|上年结转|予以公开|无法提供|不予处理|其他处理|结转下年|"
-    r"行政复议|行政诉讼|结果维持|尚未审结|处理决定数量|收费金额|采购项目|"
-    r"(?m:^\s*\d+(?:\s+\d+){4,}\s*$)"  # a line of five or more numbers: a table row cut off from its labels
-)
+@dataclass(frozen=True)
+class Facts:
+    """What the pipeline takes from one reading of a document, and whether its tables are complete."""
+
+    meta: tuple | None  # agency, year, format_version; None: the reading is not a usable report
+    cells: frozenset  # (category_code, applicant_type, measure, value, printed, cell_status)
+    incomplete: str | None  # why the tables are not complete (or why it is no report), or None
+
+
+# The trust judge: the facts the pipeline would take from a reading (rows of cells). It is
+# given by the stage that reads the inbox (normalisation and extraction sit above the readers).
+Judge = Callable[[list[Row]], Facts]
 
 
 @dataclass
@@ -58,10 +71,11 @@ def _in_page_order(page_rows: dict[int, list[Row]]) -> list[Row]:
     return [row for page in sorted(page_rows) for row in page_rows[page]]
 
 
-def read_pdf(data: bytes, *, verify: bool = False) -> PdfReading:
-    """Read a PDF; raises DocumentRejected (encrypted, corrupt, no text and nothing to OCR)."""
-    import pypdfium2 as pdfium
+def read_pdf(data: bytes, *, judge: Judge | None = None, verify: bool = False) -> PdfReading:
+    """Read a PDF; raises DocumentRejected (encrypted, corrupt, no text and nothing to OCR).
 
+    Without a ``judge`` the pdfium reading cannot be trusted, and pdfplumber reads the document.
+    """
     try:
         pdf = pdfium.PdfDocument(data)
     except Exception:  # let pdfplumber give the reason (encrypted, corrupt...)
@@ -80,25 +94,26 @@ def read_pdf(data: bytes, *, verify: bool = False) -> PdfReading:
             page.close()
     finally:
         pdf.close()
-    from xxgk.ocr import page_needs_ocr
-
     n_pages = len(lines)
-    ocr_pages = [i for i in range(n_pages) if page_needs_ocr(texts[i], coverage[i])]
+    ocr_pages = [i for i in range(n_pages) if ocr.page_needs_ocr(texts[i], coverage[i])]
     text_pages = [i for i in range(n_pages) if i not in ocr_pages]
     if ocr_pages:  # slow anyway: the reference reader for the pages with text
         wanted = {i for i in text_pages if i == 0 or TABLE_PAGE.search(texts[i])}
         page_rows, _ = _reference_rows(data, wanted, {i: texts[i] for i in text_pages})
         return PdfReading(page_rows, n_pages, "pdfplumber", f"{len(ocr_pages)} of {n_pages} page(s) are images", ocr_pages)
     fast = {i: [Row(cells, f"page {i + 1}") for cells in lines[i]] for i in range(n_pages)}
-    facts = reading_facts(_in_page_order(fast)) if embedded else None
-    problem = "a font is not embedded" if facts is None else facts.incomplete
+    facts = judge(_in_page_order(fast)) if embedded and judge is not None else None
+    if facts is None:
+        problem = "a font is not embedded" if not embedded else "no judge of the pdfium reading"
+    else:
+        problem = facts.incomplete
     if problem is None and not verify:
         return PdfReading(fast, n_pages, "pdfium", "complete tables")
     wanted = {i for i in range(n_pages) if i == 0 or TABLE_PAGE.search(texts[i])}
     page_rows, _ = _reference_rows(data, wanted, dict(enumerate(texts)))
     if problem is not None:
         return PdfReading(page_rows, n_pages, "pdfplumber", f"pdfium reading not trusted: {problem}")
-    differences = reading_differences(facts, reading_facts(_in_page_order(page_rows)))
+    differences = reading_differences(facts, judge(_in_page_order(page_rows)))
     if not differences:
         return PdfReading(fast, n_pages, "pdfium", "complete tables; verified: pdfplumber reads the same cells")
     return PdfReading(page_rows, n_pages, "pdfplumber",
@@ -112,12 +127,6 @@ STANDARD_FONTS = re.compile(r"^(Times|Helvetica|Courier)(-.*)?$|^(Symbol|ZapfDin
 def _page_objects(page) -> tuple[float, bool]:
     """The share of the page covered by images, and whether every font on it is embedded
     (or one of the standard 14)."""
-    import ctypes
-
-    import pypdfium2.raw as pdfium_c
-
-    from xxgk.ocr import page_image_coverage
-
     text, form = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
     seen: set[int] = set()
     name = ctypes.create_string_buffer(128)
@@ -144,36 +153,7 @@ def _page_objects(page) -> tuple[float, bool]:
         return True
 
     embedded = fonts_known(pdfium_c.FPDFPage_CountObjects(page.raw), lambda i: pdfium_c.FPDFPage_GetObject(page.raw, i))
-    return page_image_coverage(page), embedded
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the pipeline takes from one reading of a document, and whether its tables are complete."""
-
-    meta: tuple | None  # agency, year, format_version; None: the reading is not a usable report
-    cells: frozenset  # (category_code, applicant_type, measure, value, printed, cell_status)
-    incomplete: str | None  # why the tables are not complete (or why it is no report), or None
-
-
-def reading_facts(rows: list[Row]) -> Facts:
-    """The facts of a reading: the pipeline's own normalisation and extraction, run on it."""
-    from xxgk.documents import RawDocument
-    from xxgk.extract.tables import extract_report
-    from xxgk.normalise import normalise_document
-
-    try:
-        doc = normalise_document(RawDocument("check", "check.pdf", "pdf", 0, rows))
-    except DocumentRejected as exc:
-        return Facts(None, frozenset(), exc.reason)
-    extraction = extract_report(doc)
-    kinds = sorted({w["kind"] for w in extraction.warnings if w["kind"] in INCOMPLETE_KINDS})
-    incomplete = ", ".join(kinds) or None
-    if incomplete is None and any(c["cell_status"] == "not_placed" for c in extraction.cells):
-        incomplete = "cells not placed"
-    cells = frozenset((c["category_code"], c["applicant_type"], c["measure"], c["value"], c["printed"], c["cell_status"])
-                      for c in extraction.cells)
-    return Facts((doc.agency, doc.year, doc.format_version), cells, incomplete)
+    return ocr.page_image_coverage(page), embedded
 
 
 def reading_differences(a: Facts, b: Facts) -> str | None:
@@ -192,9 +172,6 @@ def reading_differences(a: Facts, b: Facts) -> str | None:
 
 def _reference_rows(data: bytes, pages: set[int] | None, texts: dict[int, str]) -> tuple[dict[int, list[Row]], int]:
     """pdfplumber on `pages` (None: all); the other pages in `texts` as one cell per line."""
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-
     page_rows: dict[int, list[Row]] = {}
     if pages is not None and not pages:
         return {i: _text_rows(text, i) for i, text in texts.items()}, len(texts)
@@ -254,45 +231,40 @@ def _page_rows(page, number: int) -> list[Row]:
 
 # --- pages that are images -------------------------------------------------------------
 
-def pages_to_ocr(doc) -> list[int]:
+def pages_to_ocr(doc: RawDocument, judge: Judge) -> list[int]:
     """Which image pages of a document (RawDocument with ocr_pages) OCR must read.
 
     None when the text layer already holds complete tables; else the first page when it is
     an image (the title: agency and year) and the image pages that show a ruled table, or
     every image page when none does (a scan of tables printed without lines).
     """
-    if reading_facts(doc.rows).incomplete is None:
+    if judge(doc.rows).incomplete is None:
         return []
-    from xxgk.ocr import pages_with_table_grid
-
-    grid = pages_with_table_grid(doc.source_file, doc.ocr_pages)
+    grid = ocr.pages_with_table_grid(doc.source_file, doc.ocr_pages)
     if not grid:
         return list(doc.ocr_pages)
     return sorted(({0} & set(doc.ocr_pages)) | set(grid))
 
 
-def ocr_documents(docs: list, *, workers: int = 1, progress=None) -> tuple[list, list[dict]]:
+def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, progress=None) -> tuple[list, list[dict]]:
     """Add the OCR'd rows of the image pages of `docs` (RawDocuments with ocr_pages).
 
     Every page of every document goes to one pool of `workers` processes. Returns the
     documents that now have rows, and rejection records (document_id, source_file, reason)
     for those that cannot be read: OCR missing, or nothing legible.
     """
-    from xxgk.documents import Row
-    from xxgk.ocr import OcrUnavailable, as_rows, bundled_models, ocr_pages
-
-    plans = {id(doc): pages_to_ocr(doc) for doc in docs}
+    plans = {id(doc): pages_to_ocr(doc, judge) for doc in docs}
     tasks = [(doc.source_file, page) for doc in docs for page in plans[id(doc)]]
     rejected: list[dict] = []
     if tasks:
         try:
-            bundled_models()
-        except OcrUnavailable as exc:
+            ocr.bundled_models()
+        except ocr.OcrUnavailable as exc:
             return [d for d in docs if not plans[id(d)]], [
                 {"document_id": d.document_id, "source_file": d.source_file,
                  "reason": f"the tables are on image pages (a scan) and OCR is not available: {exc}"}
                 for d in docs if plans[id(d)]]
-    results = ocr_pages(tasks, workers=workers, progress=progress) if tasks else {}
+    results = ocr.ocr_pages(tasks, workers=workers, progress=progress) if tasks else {}
     by_task = {tasks[i]: rows for (i, _), rows in results.items()}
     out = []
     for doc in docs:
@@ -303,7 +275,7 @@ def ocr_documents(docs: list, *, workers: int = 1, progress=None) -> tuple[list,
             for row in doc.rows:
                 rows_by_page.setdefault(int(row.where.split()[1]) - 1, []).append(row)
             for page in read:
-                rows_by_page[page] = as_rows(by_task[(doc.source_file, page)])
+                rows_by_page[page] = ocr.as_rows(by_task[(doc.source_file, page)])
             doc.rows = [r for page in sorted(rows_by_page) for r in rows_by_page[page]]
             doc.reader = f"{doc.reader}+ocr"
         notes = [f"page(s) {_pages(read)} read by OCR"] if read else []

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import polars as pl
 
-from xxgk.documents import RawDocument, Row
 from xxgk.grid import Grid, GridCell
+from xxgk.model import Cell, NormalisedDocument, NormalisedRow, RawDocument, Row
 
 RAW_ROWS = {
     "document_id": pl.String,
@@ -200,8 +200,6 @@ def write_normalised_rows(docs: list, path: Path) -> Path:
 
 def normalised_documents(path: Path, manifest: list[dict]) -> list:
     """The NormalisedDocuments of `manifest` (rows of a normalised store's manifest) from one part file."""
-    from xxgk.normalise import Cell, NormalisedDocument, NormalisedRow
-
     rows = read_rows(path, {m["document_id"] for m in manifest})
     grids = read_grids(path, {m["document_id"] for m in manifest})
     return [

@@ -13,6 +13,7 @@ import polars as pl
 from xxgk import SAMPLES_DIR
 from xxgk.documents import read_document
 from xxgk.extract import extract_report
+from xxgk.extract.trust import reading_facts
 from xxgk.normalise import normalise_document
 
 SAMPLES = sorted(p for p in SAMPLES_DIR.iterdir() if p.suffix in (".txt", ".pdf"))
@@ -20,7 +21,7 @@ SAMPLES = sorted(p for p in SAMPLES_DIR.iterdir() if p.suffix in (".txt", ".pdf"
 
 def cells_of(path: Path) -> pl.DataFrame:
     """The cells of one report, with the agency, year and format the pipeline adds."""
-    doc = normalise_document(read_document(path))
+    doc = normalise_document(read_document(path, judge=reading_facts))
     return extract_report(doc).cells_frame().with_columns(
         agency=pl.lit(doc.agency), year=pl.lit(doc.year), format_version=pl.lit(doc.format_version)
     )

@@ -11,6 +11,7 @@ from xxgk.documents import (
     list_inbox,
     read_document,
 )
+from xxgk.extract.trust import reading_facts
 from xxgk.inbox import ingest
 
 QIDONG = SAMPLES_DIR / "qidong-office-2023.txt"
@@ -31,7 +32,7 @@ def test_tab_separated_lines_become_cells():
 
 
 def test_pdf_tables_come_out_as_rows_with_their_page():
-    doc = read_document(HONGZE)
+    doc = read_document(HONGZE, judge=reading_facts)
     assert doc.format == "pdf" and doc.pages == 5
     licensing = next(r for r in doc.rows if r.cells[0] == "行政许可")
     assert licensing.cells[:2] == ["行政许可", "9487"] and licensing.where == "page 2"

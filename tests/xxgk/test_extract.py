@@ -6,6 +6,7 @@ from tests.conftest import SAMPLE_FILES, expected_cells
 from xxgk.documents import RawDocument, Row, read_document
 from xxgk.extract import extract_report
 from xxgk.extract.tables import place
+from xxgk.extract.trust import reading_facts
 from xxgk.extract.tokens import Kind, Token, classify
 from xxgk.normalise import normalise_document
 
@@ -63,7 +64,7 @@ def test_place_long_row_only_where_every_reading_agrees():
 
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
 def test_every_cell_of_every_sample_matches_the_hand_transcription(path):
-    got = extract_report(normalise_document(read_document(path))).cells_frame()
+    got = extract_report(normalise_document(read_document(path, judge=reading_facts))).cells_frame()
     want = expected_cells(path.stem)
     assert got.height == want.height
     joined = want.join(got, on=KEY, how="full", nulls_equal=True, suffix="_got")
@@ -73,7 +74,7 @@ def test_every_cell_of_every_sample_matches_the_hand_transcription(path):
 
 
 def test_yuan_in_a_10k_yuan_column_is_converted_with_a_warning():
-    extraction = extract_report(normalise_document(read_document([p for p in SAMPLE_FILES if "lingdong" in p.name][0])))
+    extraction = extract_report(normalise_document(read_document([p for p in SAMPLE_FILES if "lingdong" in p.name][0], judge=reading_facts)))
     fees = extraction.cells_frame().filter(pl.col("category_code") == "active.fees").row(0, named=True)
     assert (fees["value"], fees["printed"], fees["cell_status"]) == (107.798, "1077980元", "converted")
     kinds = {(w["category_code"], w["kind"]) for w in extraction.warnings}
@@ -100,7 +101,7 @@ def test_null_marks_keep_what_was_printed():
 
 
 def _warnings_of(path, replace: tuple[str, str] | None = None):
-    raw = read_document(path)
+    raw = read_document(path, judge=reading_facts)
     if replace:
         for row in raw.rows:
             row.cells = [c.replace(*replace) for c in row.cells]

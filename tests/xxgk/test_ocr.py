@@ -414,7 +414,10 @@ def test_a_skewed_scan_gives_the_same_rows(offline_engine, ocr_result, scanned_h
 def test_ink_the_detector_left_out_is_read_again(offline_engine):
     """A heading box that lost its 三、 and a number box that lost a digit are widened and
     read again from the page image (the detector does drop the bold 三、 of some headings)."""
-    from xxgk.ocr import _extend_clipped, _prepare, _recognise, read_boxes
+    from xxgk.ocr import read_boxes
+    from xxgk.ocr.engine import recognise
+    from xxgk.ocr.image import prepare
+    from xxgk.ocr.page import extend_clipped
 
     image, _ = _render(2)
     s = DPI / 72
@@ -422,10 +425,10 @@ def test_ink_the_detector_left_out_is_read_again(offline_engine):
     number = Box(368.2 * s - 1, 184.4 * s - 6, 386.2 * s + 3, 196.4 * s + 6, "776", 0.99)  # "2776" less its 2
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(socket.socket, "connect", _refuse)
-        widened = _extend_clipped([heading, number], _prepare(image), offline_engine, 40.0)
+        widened = extend_clipped([heading, number], prepare(image), offline_engine, 40.0)
         assert [b.text for b in widened] == ["三、收到和处理政府信息公开申请情况", "2776"]
         # reading a crop alone must not leave the engine without its detector for the next page
-        assert _recognise(offline_engine, _prepare(image).gray, *[heading.x0, heading.y0, heading.x1, heading.y1])
+        assert recognise(offline_engine, prepare(image).gray, *[heading.x0, heading.y0, heading.x1, heading.y1])
         assert len(read_boxes(image.crop((0, 0, 1653, 600)), offline_engine)) >= 5
 
 
@@ -491,11 +494,12 @@ def test_the_pages_that_show_a_ruled_table_are_found_without_ocr():
 
 def test_no_ocr_when_the_text_layer_already_holds_the_tables():
     from xxgk.documents import read_document
+    from xxgk.extract.trust import reading_facts
     from xxgk.pdf import pages_to_ocr
 
-    doc = read_document(HONGZE)
+    doc = read_document(HONGZE, judge=reading_facts)
     doc.ocr_pages = [4]  # say its last page were a picture (a stamp, a signature)
-    assert pages_to_ocr(doc) == []
+    assert pages_to_ocr(doc, reading_facts) == []
     doc.rows = [r for r in doc.rows if r.where != "page 3"]  # table 三 lost: now the pictures matter
     doc.ocr_pages = [2, 4]
-    assert pages_to_ocr(doc) == [2]
+    assert pages_to_ocr(doc, reading_facts) == [2]

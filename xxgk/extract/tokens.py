@@ -6,10 +6,10 @@ run of value cells that belongs to it, wherever the row breaks fall.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 
+from xxgk.marks import NULL_MARKS, NUMBER, UNREAD
 from xxgk.normalise import NormalisedDocument
 
 
@@ -21,9 +21,7 @@ class Kind(Enum):
     UNREAD = "unread"  # OCR found the cell's place but could not read it
 
 
-UNREAD_TEXT = "\ufffd"  # what xxgk.ocr puts where it could not read a value
-NULL_MARKS = frozenset({"/", "\\", "-", "--", "—", "——", "―", "–", "无", "/", "-/-", "×"})
-_NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(万元|元|件|个|条|项|次|人)?$")
+UNREAD_TEXT = UNREAD  # what OCR puts where it could not read a value
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ def classify(text: str) -> tuple[Kind, float | None, str | None]:
         return Kind.UNREAD, None, None
     if text in NULL_MARKS:
         return Kind.NULL_MARK, None, None
-    m = _NUMBER.match(text)
+    m = NUMBER.match(text)
     if m:
         return Kind.NUMBER, float(m.group(1).replace(",", "")), m.group(2)
     return Kind.TEXT, None, None

@@ -8,6 +8,8 @@ import polars as pl
 
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
 from xxgk.normalise import NormalisedDocument
+from xxgk.parallel import group_parts, run_tasks
+from xxgk.staging import normalised_documents, write_frame
 
 REPORT_COLUMNS = {"agency": pl.String, "year": pl.Int32, "format_version": pl.String}
 DOCUMENT_SCHEMA = {
@@ -141,8 +143,6 @@ def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files
 
 def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicate_files: dict[str, list[str]]):
     """Extract the documents of some normalised parts; write their cells. Runs in a worker process."""
-    from xxgk.staging import normalised_documents, write_frame
-
     by_part: dict[str, list[dict]] = {}
     for m in manifest:
         by_part.setdefault(m["part"], []).append(m)
@@ -157,8 +157,6 @@ def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicat
 def extract_store(store, year: int, folder: Path, *, workers: int = 1, progress=None) -> YearTables:
     """The tables of `year` of a normalised store (xxgk.normalise.NormalisedStore), whole parts per
     task; the cells stay in part files under `folder`."""
-    from xxgk.parallel import group_parts, run_tasks
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     mine = store.documents.filter(pl.col("year") == year)
