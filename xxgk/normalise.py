@@ -165,6 +165,9 @@ def detect_agency(lines: list[str], year: int) -> str:
         between = m.group(2)
         if between and between not in ("政府",) and not between.startswith("政府"):
             title_name = between  # "2023年岭东区人民政府信息公开…": the name sits after the year
+            # "…办公厅政府信息公开…": the 政府 belongs to 政府信息公开, not to the name
+            if title_name.endswith("政府") and _INSTITUTION.search(title_name[:-2]) and not title_name.endswith("人民政府"):
+                title_name = title_name[:-2]
             if not _INSTITUTION.search(title_name) and title_name.endswith("人民"):
                 title_name += "政府"
         elif before:
