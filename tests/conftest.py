@@ -35,3 +35,11 @@ def expected_reports() -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def bi_warehouse(tmp_path_factory) -> dict[str, str]:
+    """The samples and an aliased 2024 report, loaded by `xxgk run` (tests/bi_fixture.py)."""
+    from tests.bi_fixture import build
+
+    return build(tmp_path_factory.mktemp("bi"))

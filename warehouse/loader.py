@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse.agency import migrate_agency_keys, register_agencies
+from warehouse.dimensions import label_frames
 from warehouse.statements import ddl_files, registered, run, transaction
 from xxgk.extract.year import DIFFERENCE_SCHEMA
 from xxgk.vocabulary import applicant_types, categories
@@ -75,10 +77,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
     types = pl.DataFrame(applicant_types()).rename({"group": "applicant_group"})
     types = types.with_columns(pl.col("applicant_group").replace("", None))
-    with transaction(con), registered(con, cats=cats, types=types):
+    with transaction(con), registered(con, cats=cats, types=types, **label_frames()):
         for name in ddl_files():
             run(con, name)
         run(con, "seed/vocabulary")
+        run(con, "seed/labels")  # group rows of dim_category; labels of categories, measures, identities
+        migrate_agency_keys(con)  # warehouses whose agencies were keyed by their printed name
 
 
 def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=None) -> dict[str, int]:
@@ -123,17 +127,12 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
                 SELECT DISTINCT year, CASE WHEN year <= 2020 THEN '2019' ELSE '2021' END FROM years
                 WHERE year NOT IN (SELECT year FROM dim_year)"""
         )
-        con.execute(
-            f"""INSERT INTO dim_agency
-                SELECT DISTINCT agency_key(agency), agency FROM documents
-                WHERE agency IS NOT NULL
-                  AND agency_key(agency) NOT IN (SELECT agency_id FROM dim_agency)"""
-        )
+        register_agencies(con, {n for f in (documents, reports, warnings, violations, differences) for n in f["agency"]})
         con.execute(
             f"""INSERT INTO dim_document (document_id, source_file, duplicate_files, format, size_bytes, pages,
-                                          agency_id, year, format_version, status, reader, reader_check)
+                                          agency_id, year, format_version, status, reader, reader_check, agency_name)
                 SELECT document_id, source_file, duplicate_files, format, size_bytes, pages,
-                       agency_key(agency), year, format_version, status, reader, reader_check
+                       agency_key(agency), year, format_version, status, reader, reader_check, agency
                 FROM documents ORDER BY document_id"""
         )
         con.execute(
@@ -177,6 +176,7 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
                        kind, message, printed, location
                 FROM warnings ORDER BY document_id, location, kind"""
         )
+        unresolved = run(con, "agency/unresolved_warnings").fetchone()[0]
         con.execute(
             f"""INSERT INTO fact_identity_violation
                 SELECT agency_key(agency), year, identity, scope, expected, printed, cells, document_id
@@ -200,7 +200,7 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry=Non
                 " + (SELECT count(*) FROM fact_application WHERE year IN (SELECT year FROM years))"
                 " + (SELECT count(*) FROM fact_review_litigation WHERE year IN (SELECT year FROM years))"
             ).fetchone()[0],
-            "warnings": warnings.height,
+            "warnings": warnings.height + unresolved,
             "violations": violations.height,
         }
         if check_carry is not None:

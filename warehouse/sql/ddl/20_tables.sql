@@ -10,8 +10,29 @@ CREATE TABLE IF NOT EXISTS dim_year (
 );
 
 CREATE TABLE IF NOT EXISTS dim_agency (
-    agency_id    VARCHAR PRIMARY KEY,     -- stable: a hash of the name, the same in every load
-    agency_name  VARCHAR NOT NULL         -- as the report names itself
+    agency_id    VARCHAR PRIMARY KEY,     -- stable: a hash of canonical_key, the same in every load
+    agency_name  VARCHAR NOT NULL         -- canonical name (xxgk/agency.py); the names reports use: dim_agency_alias
+);
+-- the agency's region and kind (xxgk/agency.py); ALTER so that older warehouses gain them too
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS canonical_key VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS province_code VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS province VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS city_code VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS city VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS county_code VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS county VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS town VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS region_code VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS level VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS kind VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS parent_agency_id VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS parent_agency_name VARCHAR;
+ALTER TABLE dim_agency ADD COLUMN IF NOT EXISTS resolution_problem VARCHAR;
+
+CREATE TABLE IF NOT EXISTS dim_agency_alias (
+    alias_name    VARCHAR PRIMARY KEY,
+    agency_id     VARCHAR NOT NULL,
+    renamed_from  VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS dim_category (
@@ -24,6 +45,11 @@ CREATE TABLE IF NOT EXISTS dim_category (
     measures_2021  VARCHAR,
     measures_2019  VARCHAR
 );
+-- group rows, chart and English labels (spec/category_labels.csv)
+ALTER TABLE dim_category ADD COLUMN IF NOT EXISTS is_group BOOLEAN;
+ALTER TABLE dim_category ADD COLUMN IF NOT EXISTS sort_order INTEGER;
+ALTER TABLE dim_category ADD COLUMN IF NOT EXISTS label_short VARCHAR;
+ALTER TABLE dim_category ADD COLUMN IF NOT EXISTS label_en VARCHAR;
 
 CREATE TABLE IF NOT EXISTS dim_applicant_type (
     applicant_type   VARCHAR PRIMARY KEY,
@@ -48,6 +74,7 @@ CREATE TABLE IF NOT EXISTS dim_document (
 -- warehouses made before these columns existed
 ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS reader VARCHAR;
 ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS reader_check VARCHAR;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS agency_name VARCHAR;  -- as this document names its agency
 
 CREATE TABLE IF NOT EXISTS fact_report (
     agency_id       VARCHAR NOT NULL,

@@ -1,19 +1,140 @@
--- The public contract for BI tools: keep these names and columns stable.
+-- Views for BI tools and analysts. Each is described by COMMENT ON in comments.sql.
+
+-- The public contract: its first ten columns keep their names and meaning; new columns only at the end.
+-- `agency` is the name as the report gives it; agency_id / agency_name are the canonical agency.
 CREATE OR REPLACE VIEW v_disclosure_facts AS
-SELECT a.agency_name AS agency, f.year, d.format_version, f.category_code,
-       CAST(NULL AS VARCHAR) AS applicant_type, f.measure, f.value, f.printed, f.document_id, d.source_file
-FROM fact_active_disclosure f
+WITH facts AS (
+    SELECT agency_id, year, category_code, CAST(NULL AS VARCHAR) AS applicant_type, measure, value, printed,
+           document_id, cell_status, location, provenance
+    FROM fact_active_disclosure
+    UNION ALL
+    SELECT agency_id, year, category_code, applicant_type, 'count', value, printed,
+           document_id, cell_status, location, provenance
+    FROM fact_application
+    UNION ALL
+    SELECT agency_id, year, category_code, CAST(NULL AS VARCHAR), 'count', value, printed,
+           document_id, cell_status, location, provenance
+    FROM fact_review_litigation
+)
+SELECT coalesce(d.agency_name, a.agency_name) AS agency, f.year, d.format_version, f.category_code,
+       f.applicant_type, f.measure, f.value, f.printed, f.document_id, d.source_file,
+       f.agency_id, a.agency_name, a.region_code, a.province, a.city, a.county, a.level, a.kind,
+       c.label_short AS category_label, t.label AS applicant_label, m.label_short AS measure_label, m.unit,
+       f.cell_status, f.location, f.provenance
+FROM facts f
 JOIN dim_agency a USING (agency_id)
 JOIN dim_document d USING (document_id)
-UNION ALL
-SELECT a.agency_name, f.year, d.format_version, f.category_code,
-       f.applicant_type, 'count', f.value, f.printed, f.document_id, d.source_file
-FROM fact_application f
+LEFT JOIN dim_category c USING (category_code)
+LEFT JOIN dim_applicant_type t USING (applicant_type)
+LEFT JOIN dim_measure m USING (measure);
+
+-- Table 三 and 四 per agency-year and category, with the group rows (不予公开, 无法提供, 不予处理)
+-- as the sum of their items and 其他处理 as printed or, when only its items are printed, their sum.
+CREATE OR REPLACE VIEW v_category_values AS
+WITH cells AS (
+    SELECT agency_id, year, category_code, applicant_type, value, false AS is_subtotal FROM fact_application
+    UNION ALL
+    SELECT agency_id, year, category_code, 'total', value, false FROM fact_review_litigation
+),
+groups AS (
+    SELECT x.agency_id, x.year, c.parent_code AS category_code, x.applicant_type, sum(x.value) AS value, true AS is_subtotal
+    FROM cells x JOIN dim_category c USING (category_code)
+    JOIN dim_category g ON g.category_code = c.parent_code
+    WHERE g.is_group OR (g.category_code = 'result.other' AND NOT EXISTS (
+        SELECT 1 FROM fact_application o WHERE o.agency_id = x.agency_id AND o.year = x.year
+          AND o.category_code = 'result.other' AND o.applicant_type = x.applicant_type))
+    GROUP BY ALL
+)
+SELECT v.agency_id, v.year, v.category_code, c.parent_code, c.sort_order, c.label_short AS category_label,
+       c.label_en AS category_label_en, v.applicant_type, CAST(v.value AS DECIMAL(18, 4)) AS value, v.is_subtotal
+FROM (SELECT * FROM cells UNION ALL SELECT * FROM groups) v
+JOIN dim_category c USING (category_code);
+
+-- One row per agency-year: the headline figures of the report, its quality, and where the agency is.
+CREATE OR REPLACE VIEW v_report_overview AS
+WITH t AS (
+    SELECT agency_id, year,
+           sum(value) FILTER (WHERE category_code = 'application.new_received') AS received,
+           sum(value) FILTER (WHERE category_code = 'application.carried_over') AS carried_over,
+           sum(value) FILTER (WHERE category_code = 'result.granted') AS granted,
+           sum(value) FILTER (WHERE category_code = 'result.partially_granted') AS partially_granted,
+           sum(value) FILTER (WHERE category_code = 'result.denied') AS denied,
+           sum(value) FILTER (WHERE category_code = 'result.unavailable') AS unavailable,
+           sum(value) FILTER (WHERE category_code = 'result.not_processed') AS not_processed,
+           sum(value) FILTER (WHERE category_code = 'result.other') AS other_handling,
+           sum(value) FILTER (WHERE category_code = 'result.total') AS results_total,
+           sum(value) FILTER (WHERE category_code = 'application.carried_forward') AS carried_forward,
+           sum(value) FILTER (WHERE category_code = 'review.total') AS review_total,
+           sum(value) FILTER (WHERE category_code = 'litigation_direct.total') AS litigation_direct_total,
+           sum(value) FILTER (WHERE category_code = 'litigation_after_review.total') AS litigation_after_review_total
+    FROM v_category_values
+    WHERE applicant_type = 'total'
+    GROUP BY ALL
+),
+money AS (
+    SELECT agency_id, year,
+           sum(value) FILTER (WHERE category_code = 'active.fees' AND measure = 'amount_10k_yuan') AS fees_10k_yuan,
+           sum(value) FILTER (WHERE category_code = 'active.procurement' AND measure = 'amount_10k_yuan') AS procurement_10k_yuan
+    FROM fact_active_disclosure
+    GROUP BY ALL
+),
+findings AS (
+    SELECT agency_id, year, count(*) AS identity_violations FROM fact_identity_violation GROUP BY ALL
+)
+SELECT r.agency_id, a.agency_name AS agency, d.agency_name AS agency_as_printed, r.year, r.format_version,
+       a.province_code, a.province, a.city_code, a.city, a.county_code, a.county, a.region_code, a.level, a.kind,
+       a.parent_agency_name,
+       CAST(t.received AS BIGINT) AS received, CAST(t.carried_over AS BIGINT) AS carried_over,
+       CAST(t.granted AS BIGINT) AS granted, CAST(t.partially_granted AS BIGINT) AS partially_granted,
+       CAST(t.denied AS BIGINT) AS denied, CAST(t.unavailable AS BIGINT) AS unavailable,
+       CAST(t.not_processed AS BIGINT) AS not_processed, CAST(t.other_handling AS BIGINT) AS other_handling,
+       CAST(t.results_total AS BIGINT) AS results_total, CAST(t.carried_forward AS BIGINT) AS carried_forward,
+       CAST(t.review_total AS BIGINT) AS review_total, CAST(t.litigation_direct_total AS BIGINT) AS litigation_direct_total,
+       CAST(t.litigation_after_review_total AS BIGINT) AS litigation_after_review_total,
+       CAST(money.fees_10k_yuan AS DECIMAL(18, 4)) AS fees_10k_yuan,
+       CAST(money.procurement_10k_yuan AS DECIMAL(18, 4)) AS procurement_10k_yuan,
+       r.quality_status, CAST(coalesce(findings.identity_violations, 0) AS INTEGER) AS identity_violations,
+       r.warnings, r.cells, r.cells_read, r.document_id, d.source_file
+FROM fact_report r
+JOIN dim_agency a ON a.agency_id = r.agency_id
+JOIN dim_document d ON d.document_id = r.document_id
+LEFT JOIN t ON t.agency_id = r.agency_id AND t.year = r.year
+LEFT JOIN money ON money.agency_id = r.agency_id AND money.year = r.year
+LEFT JOIN findings ON findings.agency_id = r.agency_id AND findings.year = r.year;
+
+-- Each agency, category and applicant column against the same agency's report of the year before.
+CREATE OR REPLACE VIEW v_year_over_year AS
+SELECT cur.agency_id, a.agency_name AS agency, a.region_code, a.province, a.city, a.county, a.level, a.kind,
+       cur.category_code, cur.category_label, cur.sort_order, cur.applicant_type, cur.is_subtotal,
+       cur.year, cur.value, prev.year AS previous_year, prev.value AS previous_value,
+       cur.value - prev.value AS change,
+       CAST(round(100.0 * (cur.value - prev.value) / nullif(prev.value, 0), 1) AS DECIMAL(10, 1)) AS change_pct
+FROM v_category_values cur
+JOIN v_category_values prev
+  ON prev.agency_id = cur.agency_id AND prev.year = cur.year - 1
+ AND prev.category_code = cur.category_code AND prev.applicant_type = cur.applicant_type
+JOIN dim_agency a ON a.agency_id = cur.agency_id;
+
+-- Accounting identities that do not hold, in words, with the document and the place in it.
+CREATE OR REPLACE VIEW v_identity_findings AS
+SELECT v.agency_id, a.agency_name AS agency, a.region_code, a.province, a.city, a.county, v.year,
+       v.identity, i.label AS identity_label, i.label_en AS identity_label_en, i.rule,
+       v.scope,
+       CASE split_part(v.scope, ' ', 1)
+           WHEN 'column' THEN '列：' || coalesce(t.label, split_part(v.scope, ' ', 2))
+           WHEN 'row' THEN '行：' || coalesce(c.label_short, split_part(v.scope, ' ', 2))
+           WHEN 'group' THEN '组：' || coalesce(g.label_short, split_part(v.scope, ' ', 2))
+           ELSE v.scope
+       END AS scope_label,
+       CAST(v.expected AS DECIMAL(18, 4)) AS expected, CAST(v.printed AS DECIMAL(18, 4)) AS printed,
+       CAST(v.printed - v.expected AS DECIMAL(18, 4)) AS difference,
+       array_to_string(list_sort(list_distinct(regexp_extract_all(v.cells, '(?:doc [0-9a-f]+, )?(?:line|page) [0-9]+'))), '; ') AS location,
+       v.cells, v.document_id, d.source_file, r.quality_status
+FROM fact_identity_violation v
 JOIN dim_agency a USING (agency_id)
-JOIN dim_document d USING (document_id)
-UNION ALL
-SELECT a.agency_name, f.year, d.format_version, f.category_code,
-       CAST(NULL AS VARCHAR), 'count', f.value, f.printed, f.document_id, d.source_file
-FROM fact_review_litigation f
-JOIN dim_agency a USING (agency_id)
-JOIN dim_document d USING (document_id);
+LEFT JOIN dim_identity i USING (identity)
+LEFT JOIN dim_document d USING (document_id)
+LEFT JOIN fact_report r ON r.agency_id = v.agency_id AND r.year = v.year
+LEFT JOIN dim_applicant_type t ON t.applicant_type = split_part(v.scope, ' ', 2)
+LEFT JOIN dim_category c ON c.category_code = split_part(v.scope, ' ', 2)
+LEFT JOIN dim_category g ON g.category_code = split_part(v.scope, ' ', 2) || '.total';
