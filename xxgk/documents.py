@@ -61,6 +61,7 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
     elif suffix == ".pdf":
         reading = read_pdf(data, judge=judge, verify=verified(doc.document_id, verify_share))
         doc.rows, doc.pages, doc.ocr_pages = reading.rows, reading.pages, reading.ocr_pages
+        doc.grids = reading.grids
         doc.reader, doc.reader_check = reading.reader, reading.check
         if doc.ocr_pages:
             return doc

@@ -1,20 +1,22 @@
 """Text-layer PDFs into rows of cells, by the fastest reading that can be trusted.
 
-Two readers give the same shape of result (rows of cells, each with its page):
+Two readers give the same shape of result (rows of cells, each with its page, and the
+ruled tables as grids):
 
-- **pdfium** (fast): the characters of every page, cut into words by pdfplumber's own rules
-  and into cells by the gaps between words (:mod:`xxgk.pdf_layout`); ~20x faster than
-  pdfminer's parse, on which pdfplumber spends 90% of its time;
-- **pdfplumber** (the reference): ruled tables by its table finder (merged cells, labels
-  broken over lines), the text around them by gaps; on page 1 and the pages that hold
-  tables, pdfium's text lines elsewhere.
+- **pdfium** (fast): pdfplumber's table finder on pdfium's characters and path objects
+  (:mod:`xxgk.pdf_grid`), the text around the tables cut into words by pdfplumber's own
+  rules and into cells by the gaps between words (:mod:`xxgk.pdf_layout`); pdfium's parse
+  is ~20x faster than pdfminer's, on which pdfplumber spends 90% of its time;
+- **pdfplumber** (the reference, :mod:`xxgk.pdf_reference`): the same on pdfminer's parse;
+  on page 1 and the pages that hold tables, pdfium's text lines elsewhere.
 
 The pdfium reading is kept only when it can be trusted, else the reference reading is used:
 
 1. every font of the document is embedded: pdfium loses characters of a non-embedded CJK
    font (年, 月, 一 of reportlab's STSong-Light come back missing);
 2. its tables are complete: sections 二, 三, 四 found, every row labelled and with as many
-   values as the table has columns (the extractor itself, run on the reading).
+   values as the table has columns (the extractor itself, run on the reading: a judge
+   the caller passes in, since extraction sits above the readers).
 
 A share of the documents (``verify_share``, chosen by content hash, so the same documents
 every run) is read both ways: when the two readings disagree, the reference is kept and the
@@ -24,20 +26,26 @@ their numbers are in :attr:`PdfReading.ocr_pages` and their rows are added by th
 from __future__ import annotations
 
 import ctypes
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
 from xxgk import ocr
+from xxgk.grid import Grid
 from xxgk.marks import TABLE_PAGE_WORDS as TABLE_PAGE
-from xxgk.model import DocumentRejected, RawDocument, Row
-from xxgk.pdf_layout import gap_lines, pdfium_page_words
+from xxgk.model import RawDocument, Row
+from xxgk.pdf_grid import page_edges, ruled_tables
+from xxgk.pdf_layout import (
+    gap_lines,
+    outside,
+    page_rows,
+    pdfium_page_chars,
+    words_from_chars,
+)
+from xxgk.pdf_reference import reference_pages
 
 
 @dataclass(frozen=True)
@@ -61,10 +69,22 @@ class PdfReading:
     reader: str  # pdfium | pdfplumber
     check: str  # why this reader: shown with the document in the warehouse
     ocr_pages: list[int] = field(default_factory=list)  # 0-based pages whose content is an image
+    page_grids: dict[int, list[tuple[int, Grid]]] = field(default_factory=dict)  # page -> (its row where a table begins, grid)
 
     @property
     def rows(self) -> list[Row]:
         return _in_page_order(self.page_rows)
+
+    @property
+    def grids(self) -> list[Grid]:
+        """The ruled tables as grids, each anchored at its first row in :attr:`rows`."""
+        out, offset = [], 0
+        for page in sorted(self.page_rows):
+            for start, grid in self.page_grids.get(page, []):
+                grid.anchor = offset + start
+                out.append(grid)
+            offset += len(self.page_rows[page])
+        return out
 
 
 def _in_page_order(page_rows: dict[int, list[Row]]) -> list[Row]:
@@ -79,45 +99,65 @@ def read_pdf(data: bytes, *, judge: Judge | None = None, verify: bool = False) -
     try:
         pdf = pdfium.PdfDocument(data)
     except Exception:  # let pdfplumber give the reason (encrypted, corrupt...)
-        page_rows, n_pages = _reference_rows(data, None, {})
-        return PdfReading(page_rows, n_pages, "pdfplumber", "pdfium could not open the file")
+        page_rows, grids, n_pages = reference_pages(data, None, {})
+        return PdfReading(page_rows, n_pages, "pdfplumber", "pdfium could not open the file", page_grids=grids)
     try:
-        lines, texts, coverage, embedded = [], [], [], True
+        fast, fast_grids, texts, coverage, embedded = {}, {}, [], [], True
         for i in range(len(pdf)):
             page = pdf[i]
-            page_lines = [cells for _, cells in gap_lines(pdfium_page_words(page))]
-            lines.append(page_lines)
-            texts.append("\n".join(" ".join(cells) for cells in page_lines))
+            fast[i], fast_grids[i], text = _pdfium_page(page, f"page {i + 1}")
+            texts.append(text)
             covered, page_embedded = _page_objects(page)
             coverage.append(covered)
             embedded = embedded and page_embedded
             page.close()
     finally:
         pdf.close()
-    n_pages = len(lines)
+    n_pages = len(texts)
     ocr_pages = [i for i in range(n_pages) if ocr.page_needs_ocr(texts[i], coverage[i])]
     text_pages = [i for i in range(n_pages) if i not in ocr_pages]
     if ocr_pages:  # slow anyway: the reference reader for the pages with text
         wanted = {i for i in text_pages if i == 0 or TABLE_PAGE.search(texts[i])}
-        page_rows, _ = _reference_rows(data, wanted, {i: texts[i] for i in text_pages})
-        return PdfReading(page_rows, n_pages, "pdfplumber", f"{len(ocr_pages)} of {n_pages} page(s) are images", ocr_pages)
-    fast = {i: [Row(cells, f"page {i + 1}") for cells in lines[i]] for i in range(n_pages)}
+        page_rows, grids, _ = reference_pages(data, wanted, {i: texts[i] for i in text_pages})
+        return PdfReading(page_rows, n_pages, "pdfplumber", f"{len(ocr_pages)} of {n_pages} page(s) are images", ocr_pages,
+                          page_grids=grids)
     facts = judge(_in_page_order(fast)) if embedded and judge is not None else None
     if facts is None:
         problem = "a font is not embedded" if not embedded else "no judge of the pdfium reading"
     else:
         problem = facts.incomplete
     if problem is None and not verify:
-        return PdfReading(fast, n_pages, "pdfium", "complete tables")
+        return PdfReading(fast, n_pages, "pdfium", "complete tables", page_grids=fast_grids)
     wanted = {i for i in range(n_pages) if i == 0 or TABLE_PAGE.search(texts[i])}
-    page_rows, _ = _reference_rows(data, wanted, dict(enumerate(texts)))
+    page_rows, grids, _ = reference_pages(data, wanted, dict(enumerate(texts)))
     if problem is not None:
-        return PdfReading(page_rows, n_pages, "pdfplumber", f"pdfium reading not trusted: {problem}")
+        return PdfReading(page_rows, n_pages, "pdfplumber", f"pdfium reading not trusted: {problem}", page_grids=grids)
     differences = reading_differences(facts, judge(_in_page_order(page_rows)))
     if not differences:
-        return PdfReading(fast, n_pages, "pdfium", "complete tables; verified: pdfplumber reads the same cells")
+        return PdfReading(fast, n_pages, "pdfium", "complete tables; verified: pdfplumber reads the same cells",
+                          page_grids=fast_grids)
     return PdfReading(page_rows, n_pages, "pdfplumber",
-                      f"verification: pdfium and pdfplumber disagree ({differences}); pdfplumber kept")
+                      f"verification: pdfium and pdfplumber disagree ({differences}); pdfplumber kept", page_grids=grids)
+
+
+def _pdfium_page(page, where: str) -> tuple[list[Row], list[tuple[int, Grid]], str]:
+    """One page read from pdfium's objects: its ruled tables (:mod:`xxgk.pdf_grid`) and the
+    lines of the words around them; and the page's text, line by line, to classify it."""
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        chars = pdfium_page_chars(textpage, height)
+    finally:
+        textpage.close()
+    lines = gap_lines(words_from_chars(chars))
+    text = "\n".join(" ".join(cells) for _, cells in lines)
+    edges = page_edges(page.raw, height) if chars else []
+    tables = ruled_tables(edges, chars, (width, height), where) if edges else []
+    if not tables:
+        return [Row(cells, where) for _, cells in lines], [], text
+    around = words_from_chars([c for c in chars if outside([t.bbox for t in tables])(c)])
+    rows, starts = page_rows([(t.bbox, t.rows) for t in tables], around, where)
+    return rows, [(start, t.grid) for start, t in zip(starts, tables)], text
 
 
 # The PDF standard's 14 fonts: never embedded, and known to every reader.
@@ -166,67 +206,6 @@ def reading_differences(a: Facts, b: Facts) -> str | None:
     if a.cells != b.cells:
         out.append(f"{len(a.cells ^ b.cells)} cells")
     return "; ".join(out) or None
-
-
-# --- the reference reader -------------------------------------------------------------
-
-def _reference_rows(data: bytes, pages: set[int] | None, texts: dict[int, str]) -> tuple[dict[int, list[Row]], int]:
-    """pdfplumber on `pages` (None: all); the other pages in `texts` as one cell per line."""
-    page_rows: dict[int, list[Row]] = {}
-    if pages is not None and not pages:
-        return {i: _text_rows(text, i) for i, text in texts.items()}, len(texts)
-    try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            n_pages = len(pdf.pages)
-            chars_seen = 0
-            for index, page in enumerate(pdf.pages):
-                if pages is not None and index not in pages:
-                    continue
-                page = page.dedupe_chars()  # fake-bold text is drawn twice
-                chars_seen += len(page.chars)
-                page_rows[index] = _page_rows(page, index + 1)
-    except Exception as exc:  # pdfminer raises many kinds on damaged files, pdfplumber wraps them
-        causes = [exc, *exc.args, exc.__cause__, exc.__context__]
-        if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes) or "password" in str(exc).lower():
-            raise DocumentRejected("encrypted PDF: cannot be read without its password") from None
-        inner = next((c for c in causes[1:] if isinstance(c, BaseException)), exc)
-        raise DocumentRejected(f"corrupt or truncated PDF: {str(inner) or type(inner).__name__}") from None
-    if pages is None and chars_seen == 0:
-        raise DocumentRejected(
-            f"PDF has no text layer ({n_pages} page(s) of images, probably a scan), and OCR could not read it"
-        )
-    for index, text in texts.items():
-        if index not in page_rows:
-            page_rows[index] = _text_rows(text, index)
-    return page_rows, n_pages
-
-
-def _text_rows(text: str, index: int) -> list[Row]:
-    return [Row([line.strip()], f"page {index + 1}") for line in text.splitlines() if line.strip()]
-
-
-def _page_rows(page, number: int) -> list[Row]:
-    where = f"page {number}"
-    blocks: list[tuple[float, list[Row]]] = []
-    table_boxes = []
-    for table in page.find_tables():
-        cells = table.extract()
-        # WPS draws a ruled frame around body text: a one-column "table" is text, not a table.
-        if max((len(r) for r in cells), default=0) < 2:
-            continue
-        table_boxes.append(table.bbox)
-        blocks.append((table.bbox[1], [Row([c if c is not None else "" for c in r], where) for r in cells]))
-
-    def outside(obj) -> bool:
-        x = (obj["x0"] + obj["x1"]) / 2
-        y = (obj["top"] + obj["bottom"]) / 2
-        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in table_boxes)
-
-    text_page = page.filter(outside) if table_boxes else page
-    for top, cells in gap_lines(text_page.extract_words(extra_attrs=["size"])):
-        blocks.append((top, [Row(cells, where)]))
-    blocks.sort(key=lambda b: b[0])
-    return [row for _, block in blocks for row in block]
 
 
 # --- pages that are images -------------------------------------------------------------

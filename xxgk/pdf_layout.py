@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from xxgk.model import Row
+
 X_TOLERANCE = 3.0  # pdfplumber's extract_words defaults
 Y_TOLERANCE = 3.0
 CELL_GAP = 1.0  # a gap wider than this many characters separates two cells
@@ -93,7 +95,8 @@ def _flush(chars: list[dict], words: list[dict]) -> None:
 
 
 def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
-    """The characters of a pypdfium2 text page, in pdfplumber's coordinates (top from the top).
+    """The characters of a pypdfium2 text page, in pdfplumber's coordinates (top from the top)
+    and with the keys its text and table functions read (doctop as top: one page at a time).
 
     Loose boxes (the font's advance and ascent, not the glyph's ink) keep their width when the
     font is not embedded; the size is the font size scaled by the text matrix, as pdfplumber's.
@@ -115,16 +118,26 @@ def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
     box = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
     get_box, get_size, get_matrix = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize, pdfium_c.FPDFText_GetMatrix
+    get_origin, ox, oy = pdfium_c.FPDFText_GetCharOrigin, ctypes.c_double(), ctypes.c_double()
     chars: list[dict] = []
     seen: dict[tuple[str, int, int], list[tuple[float, float]]] = {}  # (char, x, y on a 1-pt grid) -> places
     for i, ch in enumerate(text):
         if ch in "\r\n\x00\ufffe\uffff" or not get_box(raw, i, box):
             continue
-        size = get_size(raw, i)
+        font_size = size = get_size(raw, i)
+        upright = True
         if get_matrix(raw, i, matrix):
             size *= (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
-        bottom = page_height - box.bottom
-        x0 = box.left
+            upright = matrix.a * matrix.d > 0 and matrix.b * matrix.c <= 0  # as pdfminer's LTChar
+        left, right, low = box.left, box.right, box.bottom
+        if right - left > 2 * size > 0:
+            # pdfium sizes the loose box of some characters (WPS's vertical labels) by the
+            # font size before the text matrix: scale it about the character's origin
+            get_origin(raw, i, ox, oy)
+            k = size / font_size
+            left, right, low = ox.value + (left - ox.value) * k, ox.value + (right - ox.value) * k, oy.value + (low - oy.value) * k
+        bottom = page_height - low
+        x0 = left
         kx, ky = int(x0), int(bottom)
         # a char within 1 pt of this one lies in one of the four grid cells around it
         nx, ny = (kx - 1 if x0 - kx < 0.5 else kx + 1), (ky - 1 if bottom - ky < 0.5 else ky + 1)
@@ -137,7 +150,8 @@ def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
         else:
             seen[key] = [(x0, bottom)]
         size = round(size, 3)
-        chars.append({"text": ch, "x0": x0, "x1": box.right, "top": bottom - size, "size": size})
+        chars.append({"text": ch, "x0": x0, "x1": right, "top": bottom - size, "bottom": bottom, "doctop": bottom - size,
+                      "size": size, "upright": upright})
     return chars
 
 
@@ -148,3 +162,36 @@ def pdfium_page_words(page) -> list[dict]:
         return words_from_chars(pdfium_page_chars(textpage, page.get_size()[1]))
     finally:
         textpage.close()
+
+
+def page_rows(tables: list[tuple[tuple[float, float, float, float], list[list[str | None]]]], words: list[dict],
+              where: str) -> tuple[list[Row], list[int]]:
+    """A page's rows in reading order: each ruled table's rows (a cell a merged cell covers
+    is empty) and the lines of the words outside the tables, cut into cells by gaps.
+
+    ``tables`` are (bbox, rows) with bbox (x0, top, x1, bottom); returns the rows and, for
+    each table, the index of its first row.
+    """
+    blocks: list[tuple[float, int, list[Row]]] = []
+    for n, (bbox, rows) in enumerate(tables):
+        blocks.append((bbox[1], n, [Row([c if c is not None else "" for c in r], where) for r in rows]))
+    for top, cells in gap_lines(words):
+        blocks.append((top, -1, [Row(cells, where)]))
+    blocks.sort(key=lambda b: b[0])  # stable: a table and a line at one height keep this order
+    out: list[Row] = []
+    starts = [0] * len(tables)
+    for _, n, block in blocks:
+        if n >= 0:
+            starts[n] = len(out)
+        out.extend(block)
+    return out, starts
+
+
+def outside(bboxes: list[tuple[float, float, float, float]]):
+    """A test of whether an object's centre is outside every box (pdfplumber's filter of the
+    text around ruled tables)."""
+    def test(obj: dict) -> bool:
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in bboxes)
+    return test
