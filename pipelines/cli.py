@@ -15,6 +15,7 @@ from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from pipelines import export
 from pipelines.resources import PROJECT_ROOT
 from pipelines.run_options import choose_years, inbox_problem, parse_years
 
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--warehouse", help="DuckDB file; staging/ and data_docs/ go beside it (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
     p_run.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
     p_run.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
+    export.add_parser(sub)
     return parser
 
 
@@ -130,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return run(args)
+    if args.command == "export":
+        return export.export(args)
     return 2
 
 

@@ -1,0 +1,39 @@
+"""`xxgk export --to xlsx|csv|parquet [--years …] [--out DIR] [--warehouse FILE]`: the BI views
+written out (warehouse/export.py says how), read from the warehouse opened read-only."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipelines.resources import DEFAULT_WAREHOUSE
+from pipelines.run_options import parse_years
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("export", help="write the BI views as an Excel workbook, CSV files, or Parquet by year")
+    p.add_argument("--to", required=True, choices=("xlsx", "csv", "parquet"), help="output format")
+    p.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
+    p.add_argument("--out", help="folder to write into (default: export/ beside the warehouse)")
+    p.add_argument("--warehouse", help="DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+
+
+def export(args: argparse.Namespace) -> int:
+    from warehouse.export import ExportError, export as write
+    from warehouse.loader import connect
+
+    warehouse = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
+    if not warehouse.is_file():
+        print(f"xxgk: warehouse not found: {warehouse} (load reports first with `xxgk run`, or give --warehouse)", file=sys.stderr)
+        return 2
+    out = Path(args.out).expanduser() if args.out else warehouse.parent / "export"
+    print(f"exporting {warehouse} as {args.to} to {out}" + (f" (years {', '.join(map(str, args.years))})" if args.years else ""), flush=True)
+    try:
+        with connect(warehouse, read_only=True) as con:
+            written = write(con, args.to, out, args.years, say=lambda line: print(line, flush=True))
+    except (ExportError, OSError) as exc:
+        print(f"xxgk: export failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(written)} {'file' if len(written) == 1 else 'files/folders'} under {out}")
+    return 0
