@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import ctypes
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import Table, TableFinder
+from pdfplumber.utils import extract_text
+from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
 
 from xxgk.grid import Grid, GridCell
 
 _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
 _MOVETO, _LINETO, _BEZIERTO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_TOLERANCE = min(DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE)  # both 3: extract_text's defaults
 
 
 def _multiply(m, n):
@@ -163,12 +167,54 @@ def ruled_tables(edges: list[dict], chars: list[dict], page_size: tuple[float, f
     A table of one column (WPS draws a ruled frame around body text) is no table."""
     found = TableFinder(_Objects(edges, chars, (0.0, 0.0, *page_size))).tables
     out = []
+    middles = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(chars))
+    keys = [m for m, _ in middles]
     for table in found:
-        rows = table.extract()
+        rows = _extract(table, chars, middles, keys)
         if max((len(r) for r in rows), default=0) < 2:
             continue
         out.append(RuledTable(table.bbox, rows, table_grid(table, rows, where)))
     return out
+
+
+def _extract(table: Table, chars: list[dict], middles: list[tuple[float, int]], keys: list[float]) -> list[list[str | None]]:
+    """``Table.extract()``, the same texts: a cell's characters are those whose middle is in
+    it (left and top edges in, right and bottom out), in page order, through pdfplumber's
+    extract_text. pdfplumber tests every character of the page against every row and cell;
+    here only the characters of the cell's band of the page (by bisection) are tested."""
+    out = []
+    for group in table.rows:
+        texts: list[str | None] = []
+        for cell in group.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            x0, top, x1, bottom = cell
+            lo, hi = bisect_left(keys, top), bisect_left(keys, bottom)
+            inside = sorted(i for _, i in middles[lo:hi] if x0 <= (chars[i]["x0"] + chars[i]["x1"]) / 2 < x1)
+            texts.append(_cell_text([chars[i] for i in inside]) if inside else "")
+        out.append(texts)
+    return out
+
+
+def _cell_text(chars: list[dict]) -> str:
+    """pdfplumber's ``extract_text`` of a cell's characters. Most cells hold one word on one
+    line (a number, a short label): that case is settled here, with pdfplumber's own tests
+    (tops within y_tolerance, each character starting within x_tolerance of the previous
+    one's end, left to right, no space, no ligature); any other goes to extract_text."""
+    if len(chars) > 1:
+        tops = [c["top"] for c in chars]
+        if max(tops) - min(tops) > _TOLERANCE or not all(c["upright"] for c in chars):
+            return extract_text(chars)
+        ordered = sorted(chars, key=lambda c: (c["x0"], c["x1"]))
+        for prev, char in zip(ordered, ordered[1:]):
+            if char["x0"] > prev["x1"] + _TOLERANCE or abs(char["top"] - prev["top"]) > _TOLERANCE:
+                return extract_text(chars)
+        chars = ordered
+    text = "".join(c["text"] for c in chars)
+    if any(ch.isspace() or ch in LIGATURES for ch in text):
+        return extract_text(chars)
+    return text
 
 
 def table_grid(table: Table, rows: list[list[str | None]], where: str) -> Grid:

@@ -1,0 +1,98 @@
+"""The pipeline's PDF reader against pdfplumber's extract_tables on every page, side by side.
+
+    .venv/bin/python -m benchmarks.pdf_readers [--repeat 5]
+
+PDFs with the layout of real reports: hongze-2024.pdf (WPS, every font embedded, ruled
+tables, a vertical merged label in a vertical-writing font, table 三 broken across pages)
+and the generator's ruled reports with the font embedded (vertical merged label, table 三
+split across pages, header repeated or not, wrapped labels, both templates; see
+tests/fixtures). For each PDF, in one process and alternating, the median of --repeat runs:
+
+- pipeline: ``xxgk.pdf.read_pdf`` with the inbox stage's trust judge (normalisation and
+  extraction run on the pdfium reading), i.e. what a file costs the read stage;
+- plain pdfplumber: ``extract_tables()`` on every page (no judging, no text around tables).
+
+Prints the reader the pipeline chose and why, both medians and their ratio; asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+# (seed, template, layout options) of the generator's ruled reports; all with the font embedded
+GENERATED = [
+    (3, "2021", {"split_table3_across_pages": True, "repeat_table3_header": True}),
+    (4, "2021", {"split_table3_across_pages": True, "repeat_table3_header": False, "long_labels_wrap": True}),
+    (6, "2019", {"split_table3_across_pages": True}),
+    (8, "2019", {"long_labels_wrap": True, "shaded_headers": True}),
+]
+
+
+def corpus() -> list[tuple[str, bytes]]:
+    from tests.fixtures import synthetic
+    from xxgk import SAMPLES_DIR
+
+    out = [("hongze-2024.pdf", (SAMPLES_DIR / "hongze-2024.pdf").read_bytes())]
+    font = str(synthetic.EMBEDDABLE_FONT) if synthetic.EMBEDDABLE_FONT.exists() else None
+    if font is None:
+        print(f"(no {synthetic.EMBEDDABLE_FONT}: generated reports left out)")
+        return out
+    for seed, template, layout in GENERATED:
+        report = synthetic.make_report(seed, template, embed_font=font, **layout)
+        name = f"generated-{seed}-{template}-" + "-".join(k.split("_")[0] for k, v in layout.items() if v) + ".pdf"
+        out.append((name, report.pdf_bytes))
+    wps = getattr(synthetic, "wps_reports", None)
+    if wps is not None:
+        out += wps()
+    return out
+
+
+def pipeline(data: bytes):
+    from xxgk.extract.trust import reading_facts
+    from xxgk.pdf import read_pdf
+
+    return read_pdf(data, judge=reading_facts)
+
+
+def plain_pdfplumber(data: bytes) -> int:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return sum(len(page.extract_tables()) for page in pdf.pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    docs = corpus()
+    pipeline(docs[0][1]), plain_pdfplumber(docs[0][1])  # imports and first-call costs out of the figures
+    print(f"{'PDF':<44} {'pages':>5} {'reader':<10} {'pipeline ms':>11} {'pdfplumber ms':>13} {'ratio':>6}  why")
+    ratios = []
+    for name, data in docs:
+        ours, theirs = [], []
+        reading = None
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            reading = pipeline(data)
+            ours.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            plain_pdfplumber(data)
+            theirs.append(time.perf_counter() - start)
+        a, b = statistics.median(ours), statistics.median(theirs)
+        ratios.append(b / a)
+        print(f"{name:<44} {reading.pages:>5} {reading.reader:<10} {a * 1000:>11.0f} {b * 1000:>13.0f} {b / a:>5.1f}x  {reading.check}")
+    print(f"median ratio over {len(docs)} PDFs: {statistics.median(ratios):.1f}x (pdfplumber time / pipeline time, "
+          f"median of {args.repeat} runs each)")
+
+
+if __name__ == "__main__":
+    main()
