@@ -137,7 +137,8 @@ def corpus(n: int, seed: int, cache_root: Path, embed: bool = True) -> tuple[Pat
     tag = f"embed-{re.sub(r'[^A-Za-z0-9]+', '', font.stem)}" if embedded else "noembed"
     font_text = (f"CJK font embedded ({font.name}, subset)" if embedded else
                  "CJK font NOT embedded (reportlab STSong-Light)" + ("" if not embed else f"; {font} is not installed"))
-    digest = hashlib.sha256(SYNTHETIC.read_bytes()).hexdigest()[:10]
+    # the generator and the modules it is split into
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(SYNTHETIC.parent.glob("*.py")))).hexdigest()[:10]
     final = cache_root / f"n{n}-seed{seed}-{tag}-{digest}"
     if (final / "corpus.json").is_file() and len(list((final / "inbox").glob("*.pdf"))) == n:
         say(f"corpus: {n} PDFs (seed {seed}), {font_text}; reused from {final}")
