@@ -23,6 +23,11 @@ CASES = [
     # no ruling lines: rows and cells come from the words' positions
     pytest.param(15, "2019", {"ruled_tables": False}, id="2019-unruled"),
     pytest.param(17, "2021", {"ruled_tables": False, "long_labels_wrap": True}, id="2021-unruled-wrapped"),
+    # drawn as WPS writes: text at Tf 199 scaled by its matrix, fill-and-stroke, one path per ruling line
+    pytest.param(10, "2021", {"wps_drawing": True, "split_table3_across_pages": True, "long_labels_wrap": True},
+                 id="2021-wps-split-wrapped"),
+    pytest.param(11, "2019", {"wps_drawing": True, "split_table3_across_pages": True, "repeat_table3_header": True,
+                              "shaded_headers": True}, id="2019-wps-split-header-repeated"),
     # the 2019 template still used in 2023: the template is told by the tables, not the year
     pytest.param(9, "2019", {"year": 2023, "split_table3_across_pages": True}, id="2019-template-in-2023"),
 ]
