@@ -14,13 +14,13 @@ from dagster import (  # noqa: E402
     load_assets_from_modules,
 )
 
-from assets import extraction, ingestion, normalisation, quality, warehouse  # noqa: E402
+from assets import extraction, ingestion, normalisation, overview, quality, warehouse  # noqa: E402
 from pipelines.jobs import annual_job, inbox_job, year_job  # noqa: E402
 from pipelines.resources import default_resources  # noqa: E402
 from pipelines.schedules import annual_load  # noqa: E402
 from pipelines.sensors import inbox_sensor, years_after_inbox  # noqa: E402
 
-_modules = [ingestion, normalisation, extraction, quality, warehouse]
+_modules = [ingestion, normalisation, extraction, quality, warehouse, overview]
 
 
 def build_definitions() -> Definitions:

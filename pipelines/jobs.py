@@ -12,9 +12,9 @@ inbox_job = define_asset_job(
 # One statistics year: extract, check, load.
 year_job = define_asset_job(
     "xxgk_year",
-    selection=AssetSelection.assets("report_tables", "checked_facts", "warehouse_facts"),
+    selection=AssetSelection.assets("report_tables", "checked_facts", "warehouse_facts", "annual_overview"),
     partitions_def=year_partitions,
-    description="Extract the tables of one statistics year, check the identities, load the warehouse.",
+    description="Extract the tables of one statistics year, check the identities, load the warehouse, render its overview.",
 )
 
 # The annual schedule's job: read the inbox and load one year, in one run.

@@ -58,6 +58,16 @@ class DataDocsResource(ConfigurableResource):
     keep_validations: int = 5  # validation pages kept per year and suite (older runs' are removed)
 
 
+class OverviewResource(ConfigurableResource):
+    """Where the annual overview pages go (one HTML file per year, and index.html)."""
+
+    path: str = str(DEFAULT_WAREHOUSE.parent / "overview")
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.path).expanduser()
+
+
 def _env(name: str, default: str) -> str:
     """EnvVar(name) when the variable is set (Dagster resolves it when a run starts), else the default."""
     return EnvVar(name) if EnvVar(name).get_value() is not None else default
@@ -92,6 +102,7 @@ def default_resources() -> dict[str, ConfigurableResource]:
             path=_env("XXGK_DATA_DOCS", str(beside / "data_docs")),
             enabled=EnvVar("XXGK_DATA_DOCS_ENABLED").get_value("1").lower() not in ("0", "false", "no"),
         ),
+        "overview": OverviewResource(path=_env("XXGK_OVERVIEW", str(beside / "overview"))),
     }
 
 
@@ -111,4 +122,6 @@ def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = N
             resources["processing"] = {"config": {"staging": str(warehouse.parent / "staging")}}
         if EnvVar("XXGK_DATA_DOCS").get_value() is None:
             resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs")}}
+        if EnvVar("XXGK_OVERVIEW").get_value() is None:
+            resources["overview"] = {"config": {"path": str(warehouse.parent / "overview")}}
     return {"resources": resources} if resources else {}

@@ -67,11 +67,13 @@ def test_variables_become_env_vars_that_dagster_resolves_at_launch(monkeypatch, 
 
 def test_run_config_moves_staging_and_data_docs_with_the_warehouse(monkeypatch, tmp_path):
     monkeypatch.delenv("XXGK_STAGING", raising=False)
+    monkeypatch.delenv("XXGK_OVERVIEW", raising=False)
     monkeypatch.setenv("XXGK_DATA_DOCS", str(tmp_path / "docs"))
     config = run_config(inbox=tmp_path / "in", warehouse=tmp_path / "out" / "w.duckdb")["resources"]
     assert config == {"inbox": {"config": {"path": str(tmp_path / "in")}},
                       "duckdb": {"config": {"database": str(tmp_path / "out" / "w.duckdb")}},
-                      "processing": {"config": {"staging": str(tmp_path / "out" / "staging")}}}
+                      "processing": {"config": {"staging": str(tmp_path / "out" / "staging")}},
+                      "overview": {"config": {"path": str(tmp_path / "out" / "overview")}}}
     assert run_config() == {}
 
 

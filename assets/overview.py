@@ -1,0 +1,31 @@
+"""The annual overview page of each statistics year, rendered from the warehouse after its load."""
+
+from pathlib import Path
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+
+from assets.partitions import year_partitions
+from pipelines.resources import OverviewResource
+
+
+@asset(
+    group_name="xxgk",
+    partitions_def=year_partitions,
+    deps=["warehouse_facts"],
+    description="An offline HTML page per year (charts as inline SVG, nothing loaded from the network): totals by "
+                "region and level, the agencies with most applications, the mix of results, the change against the "
+                "year before, and the reports whose totals do not add up with their findings.",
+)
+def annual_overview(context: AssetExecutionContext, duckdb: DuckDBResource, overview: OverviewResource) -> MaterializeResult:
+    from warehouse.overview import write
+
+    year = int(context.partition_key)
+    with duckdb.get_connection() as con:
+        page = write(con, overview.folder, year)
+        reports, findings = con.execute(
+            "SELECT count(*), sum(identity_violations) FROM v_report_overview WHERE year = ?", [year]).fetchone()
+    context.log.info(f"annual overview of {year}: {page}")
+    return MaterializeResult(metadata={"page": MetadataValue.path(str(page)), "reports": reports or 0,
+                                       "identity violations": int(findings or 0),
+                                       "index": MetadataValue.path(str(Path(page).with_name("index.html")))})

@@ -1,0 +1,30 @@
+"""The annual overview asset: an offline page per year, looked at in headless Chromium."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from tests.browser.chromium import rendered_text, screenshot
+
+
+def test_overview_pages_render_offline_with_their_charts(bi_warehouse, tmp_path):
+    folder = Path(bi_warehouse["XXGK_OVERVIEW"])  # written by `xxgk run` (the year job's last asset)
+    assert sorted(p.name for p in folder.glob("*.html")) == ["2023.html", "2024.html", "index.html"]
+    page = (folder / "2024.html").read_text(encoding="utf-8")
+    # nothing is fetched: no script, no stylesheet link, no image or frame from anywhere
+    assert not re.search(r"<script|<link|<img|<iframe|src=", page)
+    assert page.count("<svg") == 4  # region, top agencies, mix of results, year-over-year
+    dom = rendered_text((folder / "2024.html").as_uri(), wait_ms=0)
+    for heading in ("按地区和层级", "申请最多的机关", "办理结果构成", "与 2023 年相比", "合计不符或需核查的报告"):
+        assert heading in dom
+    # hand-checked figures: hongze 2024 received 95; qidong 2024 (aliased name) 167 against 159 in 2023
+    assert re.search(r"<td>江苏省</td><td>淮安市</td><td>县级</td><td class=\"n\">1</td><td class=\"n\">95</td>", dom)
+    assert re.search(r"启东市人民政府办公室</td><td>新收申请</td><td class=\"n\">159</td><td class=\"n\">167</td>"
+                     r"<td class=\"n\">8</td><td class=\"n\">\+5.0%</td>", dom)
+    # the report whose carry-over does not add up links to its findings, which are on the page
+    link = re.search(r'<a href="#(findings-[0-9a-f]+)">', dom).group(1)
+    assert f'id="{link}"' in dom and "跨年结转（XY_CARRY）" in dom
+    out_dir = Path(os.environ.get("XXGK_SCREENSHOTS", tmp_path))  # docs/ to refresh docs/annual-overview.png
+    shot = screenshot((folder / "2024.html").as_uri(), out_dir / "annual-overview.png", width=1200, height=2400)
+    assert shot.stat().st_size > 50_000  # a page with charts, not a blank one
