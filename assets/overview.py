@@ -6,6 +6,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from dagster_duckdb import DuckDBResource
 
 from assets.partitions import year_partitions
+from assets.warehouse import WRITER_POOL
 from pipelines.resources import OverviewResource
 
 
@@ -13,6 +14,8 @@ from pipelines.resources import OverviewResource
     group_name="xxgk",
     partitions_def=year_partitions,
     deps=["warehouse_facts"],
+    # it only reads, but DuckDB lets no other process open the file while one writes it
+    pool=WRITER_POOL,
     description="An offline HTML page per year (charts as inline SVG, nothing loaded from the network): totals by "
                 "region and level, the agencies with most applications, the mix of results, the change against the "
                 "year before, and the reports whose totals do not add up with their findings.",

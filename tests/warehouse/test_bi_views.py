@@ -109,3 +109,27 @@ def test_unresolved_agency_keeps_null_region_and_gets_a_warning(tmp_path):
                                           "year": [2023, 2023], "status": ["loaded", "loaded"]}))
     assert run(c, "agency/unresolved_warnings").fetchone() == (1,)
     assert c.execute("SELECT document_id, kind FROM fact_extraction_warning").fetchall() == [("d1", "agency_not_resolved")]
+
+
+def test_a_warehouse_keyed_by_printed_names_is_re_keyed(tmp_path):
+    """Before agencies were resolved, agency_id was md5(printed name); ensure_schema moves such rows."""
+    import hashlib
+
+    from warehouse.loader import ensure_schema
+
+    c = duckdb.connect(str(tmp_path / "old.duckdb"))
+    c.execute("CREATE TABLE dim_agency (agency_id VARCHAR PRIMARY KEY, agency_name VARCHAR NOT NULL)")
+    old = {n: hashlib.md5(n.encode()).hexdigest()[:12] for n in ("洪泽区人民政府", "淮安市洪泽区人民政府", "国家统计局")}
+    c.executemany("INSERT INTO dim_agency VALUES (?, ?)", [(i, n) for n, i in old.items()])
+    c.execute("CREATE TABLE fact_report (agency_id VARCHAR NOT NULL, year INTEGER NOT NULL, document_id VARCHAR NOT NULL, "
+              "format_version VARCHAR NOT NULL, cells INTEGER NOT NULL, cells_read INTEGER NOT NULL, warnings INTEGER NOT NULL, "
+              "versions INTEGER NOT NULL, quality_status VARCHAR NOT NULL)")
+    c.executemany("INSERT INTO fact_report VALUES (?, ?, ?, '2021', 1, 1, 0, 1, 'passed')",
+                  [(old["洪泽区人民政府"], 2023, "a"), (old["淮安市洪泽区人民政府"], 2024, "b"), (old["国家统计局"], 2024, "c")])
+    ensure_schema(c)
+    hongze = c.execute("SELECT agency_id FROM dim_agency WHERE county_code = '320813'").fetchall()
+    assert len(hongze) == 1
+    assert c.execute("SELECT year, agency_id FROM fact_report ORDER BY year, document_id").fetchall() == [
+        (2023, hongze[0][0]), (2024, hongze[0][0]), (2024, old["国家统计局"])]  # unresolved: its id is unchanged
+    assert c.execute("SELECT count(*) FROM dim_agency").fetchone() == (2,)
+    assert c.execute("SELECT agency_key('洪泽区人民政府') = agency_key('淮安市洪泽区人民政府')").fetchone() == (True,)
