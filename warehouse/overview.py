@@ -68,7 +68,9 @@ def render(con: duckdb.DuckDBPyConnection, year: int, years: list[int]) -> str:
     changes = _rows(con, "year_over_year", year)
     findings = _rows(con, "findings", year)
     parts = [f"<h1>{year} 年政府信息公开工作年度报告 · 年度概览</h1>",
-             "<nav>" + "".join(f'<a href="{y}.html">{y}</a>' for y in years) + "</nav>",
+             # later loads add years: the index, rewritten on every load, lists them all
+             '<nav><a href="index.html">所有年份</a>'
+             + (f'<a href="{year - 1}.html">{year - 1} 年</a>' if year - 1 in years else "") + "</nav>",
              _summary(reports, findings), _regions(regions), _top(reports), _mix(reports), _changes(changes, year),
              _problems(reports, findings)]
     return ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"

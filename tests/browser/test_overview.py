@@ -12,6 +12,9 @@ def test_overview_pages_render_offline_with_their_charts(bi_warehouse, tmp_path)
     folder = Path(bi_warehouse["XXGK_OVERVIEW"])  # written by `xxgk run` (the year job's last asset)
     assert sorted(p.name for p in folder.glob("*.html")) == ["2023.html", "2024.html", "index.html"]
     page = (folder / "2024.html").read_text(encoding="utf-8")
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert 'href="2023.html"' in index and 'href="2024.html"' in index  # every loaded year, whatever the order of loads
+    assert '<a href="index.html">' in page and '<a href="2023.html">' in page
     # nothing is fetched: no script, no stylesheet link, no image or frame from anywhere
     assert not re.search(r"<script|<link|<img|<iframe|src=", page)
     assert page.count("<svg") == 4  # region, top agencies, mix of results, year-over-year
