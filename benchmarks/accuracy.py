@@ -5,7 +5,8 @@
 Samples: xxgk/samples/, against the hand transcriptions in tests/expected/ (a cell the
 report prints ambiguously is expected as not placed). Fixtures: the layouts of
 tests/xxgk/test_extract_synthetic.py, the CJK font embedded and not, against what the
-generator printed. With --scans, also the two scanned copies of hongze-2024.pdf (OCR,
+generator printed; the web pages and Word files of tests/xxgk/test_web_reports.py against
+their hand-written values. With --scans, also the two scanned copies of hongze-2024.pdf (OCR,
 about a minute). A cell is right when its value and its printed text both match.
 """
 from __future__ import annotations
@@ -58,11 +59,20 @@ def main(argv: list[str] | None = None) -> int:
             for font in fonts:
                 report = make_report(seed, template, embed_font=font, **layout)
                 raw = read_document(report.write(Path(tmp) / f"{case.id}.pdf"), judge=reading_facts)
-                want = pl.DataFrame(report.expected, schema={"category_code": pl.String, "applicant_type": pl.String,
+                want = pl.DataFrame(report.loaded, schema={"category_code": pl.String, "applicant_type": pl.String,
                                                              "measure": pl.String, "value": pl.Float64, "printed": pl.String})
                 got = extract_report(normalise_document(raw)).cells_frame()
                 rows.append(("fixture", f"{case.id} ({'font embedded' if font else 'font not embedded'})", template, raw.reader,
                              *score(want, got)))
+        from tests.xxgk.test_web_reports import FIXTURES as WEB_AND_WORD
+        from tests.xxgk.test_web_reports import want as hand_written
+
+        for name, (report, write, suffix) in WEB_AND_WORD.items():
+            path = Path(tmp) / f"{name}{suffix}"
+            write(path)
+            raw = read_document(path)
+            got = extract_report(normalise_document(raw)).cells_frame()
+            rows.append(("web/word", name, report.template, raw.reader, *score(hand_written(report), got)))
         if args.scans:
             from tests.fixtures import scans
             from xxgk.inbox import ingest

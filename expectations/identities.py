@@ -32,6 +32,13 @@ apart, because they mean different things to an auditor:
   be our guess, not the report's statement, so it is not filled in.
 
 ``reason`` names every cell that is not a number, with what it is and where it is.
+
+Cells the report fixes without printing them (xxgk/extract/inferred.py) never confirm the
+cells they came from: a ``derived`` result.other (the sum of its printed items) is not the
+printed row, so T3_RESULTS_SUM adds the items and T3_OTHER_SUM is not built; a row whose
+cells were ``inferred`` from its six printed zeros, or ``derived``, has no T3_APPLICANT_SUM
+instance (that identity, or the items' own, is what fixed them); neither kind has a NON_NEGATIVE instance. In the other
+identities an inferred 0 counts as the number it is forced to be.
 """
 from __future__ import annotations
 
@@ -75,7 +82,7 @@ INSTANCE_SCHEMA = {
     "reason": pl.String,
 }
 
-_READ = ("read", "converted")
+_READ = ("read", "converted", "inferred")  # cells that are numbers an identity may add up
 _UNREAD = ("missing", "not_placed", "not_read")  # not_read: OCR found the cell but could not read it
 _BLANK = ("blank", "null_mark")
 _KEY = ["table_name", "category_code", "applicant_type", "measure"]
@@ -239,9 +246,11 @@ def report_instances(cells: pl.DataFrame, describe: bool = True) -> pl.DataFrame
 
 def _report_instances(cells: pl.DataFrame, describe: bool) -> pl.DataFrame:
     docs = _documents(cells)
-    printed_rows = cells.select("document_id", pl.col("category_code").alias("row_code")).unique()
+    inferred_rows = cells.filter(pl.col("cell_status").is_in(["inferred", "derived"])).select("document_id", pl.col("category_code").alias("row_code"))
+    printed_rows = (cells.select("document_id", pl.col("category_code").alias("row_code")).unique()
+                    .join(inferred_rows, on=["document_id", "row_code"], how="anti"))
     flags = cells.group_by("document_id").agg(
-        has_row=(pl.col("category_code") == "result.other").any(),
+        has_row=((pl.col("category_code") == "result.other") & (pl.col("cell_status") != "derived")).any(),
         has_items=pl.col("category_code").str.starts_with("result.other.").any(),
     )
     # A report with neither （六） row nor its items is checked against the row, which is
@@ -265,7 +274,8 @@ def _report_instances(cells: pl.DataFrame, describe: bool) -> pl.DataFrame:
     sums = _evaluate(terms, cells, group, describe)
 
     status = pl.col("cell_status")
-    non_negative = cells.filter(~pl.col("measure").is_in(list(SIGNED_MEASURES))).with_columns(status=status).select(
+    non_negative = cells.filter(~pl.col("measure").is_in(list(SIGNED_MEASURES))
+                                & ~status.is_in(["inferred", "derived"])).with_columns(status=status).select(
         "document_id", "agency", pl.col("year").cast(pl.Int64),
         identity=pl.lit("NON_NEGATIVE"),
         scope="cell " + _label(),

@@ -8,14 +8,17 @@ can act on, and the other files go on.
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 from xxgk.model import DocumentRejected, RawDocument, Row
 from xxgk.pdf import Judge, read_pdf
+from xxgk.readers.html import decode_html, html_document, html_rows
+from xxgk.readers.text import decode_text, text_rows
 
-SUPPORTED_SUFFIXES = (".txt", ".pdf", ".html", ".htm")
-_FORMATS = {".txt": "txt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+__all__ = ["DocumentRejected", "RawDocument", "Row", "decode_html", "decode_text", "html_rows", "read_document", "text_rows"]
+
+SUPPORTED_SUFFIXES = (".txt", ".pdf", ".html", ".htm", ".docx", ".doc")
+_FORMATS = {".txt": "txt", ".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx", ".doc": "doc"}
 DEFAULT_MAX_BYTES = 50_000_000  # 50 MB (decimal, as every message and the README say)
 
 
@@ -66,7 +69,13 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
         if doc.ocr_pages:
             return doc
     elif suffix in (".html", ".htm"):
-        doc.rows, doc.reader = html_rows(data), "html"
+        (doc.rows, doc.grids), doc.reader = html_document(data), "html"
+    elif suffix in (".docx", ".doc"):
+        from xxgk.readers.word import doc_to_docx, word_document
+
+        (doc.rows, doc.grids), doc.reader = word_document(data if suffix == ".docx" else doc_to_docx(data)), "docx"
+        if suffix == ".doc":
+            doc.reader_check = "converted from .doc by LibreOffice"
     else:
         raise DocumentRejected(
             f"unsupported file type '{suffix or '(none)'}' (supported: {' '.join(SUPPORTED_SUFFIXES)})"
@@ -76,116 +85,12 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
     return doc
 
 
-# --- text -------------------------------------------------------------------
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK/GB2312)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is None:
-            raise DocumentRejected("text encoding not recognised (tried UTF-8, GB18030)") from None
-        return str(best)
-
-
-def text_rows(text: str) -> list[Row]:
-    """One row per line; tab-separated cells (text copied out of tables keeps its tabs)."""
-    return [
-        Row(line.rstrip("\r").split("\t"), f"line {n}")
-        for n, line in enumerate(text.split("\n"), start=1)
-        if line.strip()
-    ]
-
-
 # --- PDF --------------------------------------------------------------------
 
 def verified(document: str, share: float) -> bool:
     """Whether this document is one of the share read by both PDF readers (by its hash, so
     the same documents every run)."""
     return share > 0 and int(document[:8], 16) < share * 16**8
-
-
-# --- HTML -------------------------------------------------------------------
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
-_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "center", "pre", "span", "font", "strong", "b"}
-
-
-def decode_html(data: bytes) -> str:
-    match = _META_CHARSET.search(data[:4096])
-    if match:
-        charset = match.group(1).decode("ascii").lower()
-        if charset in ("gb2312", "gbk", "gb18030", "x-gbk"):
-            charset = "gb18030"
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return decode_text(data)
-
-
-def html_rows(data: bytes) -> list[Row]:
-    """Innermost table rows (nested layout tables are looked through) and text blocks, in order."""
-    import lxml.html
-
-    try:
-        root = lxml.html.document_fromstring(decode_html(data))
-    except Exception as exc:  # lxml raises ParserError on garbage
-        raise DocumentRejected(f"HTML could not be parsed: {exc}") from None
-    for bad in root.xpath("//script|//style|//noscript"):
-        bad.drop_tree()
-    for br in root.xpath("//br"):
-        br.tail = "\n" + (br.tail or "")
-    rows: list[Row] = []
-    counter = {"tr": 0}
-
-    def cell_text(el) -> str:
-        return el.text_content().replace("\xa0", " ").strip()
-
-    def walk(el) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag == "table":
-            for tr in el.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
-                counter["tr"] += 1
-                tds = tr.xpath("./td|./th")
-                if any(td.xpath(".//table") for td in tds):
-                    for td in tds:
-                        walk(td)
-                    continue
-                cells: list[str] = []
-                for td in tds:
-                    cells.append(cell_text(td))
-                    span = td.get("colspan", "1")
-                    cells.extend([""] * (int(span) - 1 if span.isdigit() and 1 < int(span) < 50 else 0))
-                if any(cells):
-                    rows.append(Row(cells, f"tr {counter['tr']}"))
-            return
-        has_block_child = any(isinstance(c.tag, str) and (c.tag == "table" or c.tag in _BLOCK_TAGS or c.xpath(".//table")) for c in el)
-        if not has_block_child:
-            text = cell_text(el)
-            for line in text.split("\n"):
-                if line.strip():
-                    rows.append(Row([line.strip()], f"tr {counter['tr']}"))
-            return
-        if el.text and el.text.strip():
-            rows.append(Row([el.text.strip()], f"tr {counter['tr']}"))
-        for child in el:
-            walk(child)
-            if child.tail and child.tail.strip():
-                rows.append(Row([child.tail.strip()], f"tr {counter['tr']}"))
-
-    body = root.find("body")
-    walk(body if body is not None else root)
-    return rows
 
 
 # --- a whole inbox ------------------------------------------------------------

@@ -128,12 +128,18 @@ def grid_from_rows(rows: list[list[SpanCell]], *, where: str = "", anchor: int =
                 for cc in range(c, c + colspan):
                     taken.add((rr, cc))
             c += colspan
+    return grid_from_cells(placed, n_rows, where=where, anchor=anchor, provenance=provenance)
+
+
+def grid_from_cells(cells: list[GridCell], n_rows: int, *, where: str = "", anchor: int = 0, provenance: str = "text") -> Grid:
+    """A grid of cells already placed (Word's gridSpan and vMerge say where): the positions
+    no cell covers become empty cells, so every position of the rectangle is a cell or covered."""
+    taken = {(r, c) for cell in cells for r in range(cell.row, cell.row + cell.rowspan)
+             for c in range(cell.col, cell.col + cell.colspan)}
     n_cols = max((c for _, c in taken), default=-1) + 1
-    for r in range(n_rows):  # short rows: the positions nobody printed are empty cells
-        row_where = next((p.where for p in placed if p.row == r and p.where), where)
-        for c in range(n_cols):
-            if (r, c) not in taken:
-                placed.append(GridCell(r, c, "", where=row_where))
-                taken.add((r, c))
+    placed = list(cells)
+    for r in range(n_rows):
+        row_where = next((p.where for p in cells if p.row == r and p.where), where)
+        placed += [GridCell(r, c, "", where=row_where) for c in range(n_cols) if (r, c) not in taken]
     placed.sort(key=lambda g: (g.row, g.col))
     return Grid(n_rows, n_cols, placed, where=where, anchor=anchor, provenance=provenance)

@@ -32,12 +32,12 @@ class Row:
 class RawDocument:
     document_id: str
     source_file: str
-    format: str  # txt | pdf | html
+    format: str  # txt | pdf | html | docx | doc
     size_bytes: int
     rows: list[Row] = field(default_factory=list)
     pages: int | None = None
-    reader: str | None = None  # txt | html | pdfium | pdfplumber, "+ocr" when pages were read by OCR
-    reader_check: str | None = None  # why that reader (PDFs): kept with the document in the warehouse
+    reader: str | None = None  # txt | html | docx | pdfium | pdfplumber, "+ocr" when pages were read by OCR
+    reader_check: str | None = None  # why that reader, and where grid and stream disagree: kept in the warehouse
     ocr_pages: list[int] = field(default_factory=list)  # 0-based pages whose content is an image
     grids: list[Grid] = field(default_factory=list)  # the tables whose structure the reader saw (xxgk.grid)
 

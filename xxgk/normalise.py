@@ -183,9 +183,13 @@ def detect_agency(lines: list[str], year: int) -> str:
         m = _SOURCE.search(line)
         if m and _INSTITUTION.search(fold(m.group(1))):
             candidates.append(fold(m.group(1)))
-    body = fold("".join(lines[:80]))
+    folded = [fold(line) for line in lines[:80]]
+    body = "".join(folded)
+    starts = {sum(len(f) for f in folded[:i]) for i in range(1, len(folded))}
     for m in re.finditer(rf"([\u4e00-\u9fff]{{2,30}}?){year}年度?政府信息公开工作年度报告", body):
-        name = _LEAD.sub("", m.group(1))
+        # a name is not read across the start of a line: "发布机构：X" above the title "X2023年…"
+        cut = max((b for b in starts if m.start(1) < b < m.end(1)), default=m.start(1))
+        name = _LEAD.sub("", body[cut : m.end(1)])
         if _INSTITUTION.search(name):
             candidates.append(name)
     if title_name and _INSTITUTION.search(title_name) and not candidates:

@@ -122,4 +122,4 @@ def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
     from warehouse.loader import connect
 
     with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
-        assert dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall()) == {2023: 993, 2024: 186}
+        assert dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall()) == {2023: 1028, 2024: 186}

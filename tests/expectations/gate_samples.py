@@ -57,5 +57,16 @@ def write_variant(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def damaged_fuxin(tmp_path: Path) -> Path:
+    """fuxin with two rows damaged further: 予以公开 (line 61) prints "/" for its last applicant
+    column and leaves the total blank; 属于国家秘密 (line 63) prints five zeros for seven columns
+    with nothing showing where the gaps are (not placed). Its other six-zero rows stay inferred."""
+    lines = (SAMPLES_DIR / "fuxin-taiping-office-2023.txt").read_text(encoding="utf-8").split("\n")
+    assert lines[60].endswith("\t0\t0\t0\t0\t0\t0\t") and lines[62].endswith("\t0\t0\t0\t0\t0\t0")
+    lines[60] = lines[60][: -len("0\t")] + "/\t"
+    lines[62] = lines[62][: -len("\t0")]
+    return write_variant(tmp_path, "fuxin-damaged.txt", "\n".join(lines))
+
+
 def all_sample_cells() -> pl.DataFrame:
     return pl.concat([sample_cells(p.name) for p in SAMPLES])

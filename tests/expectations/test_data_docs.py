@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from gate_samples import cells_of, sample_cells, set_values_after, write_variant
+from gate_samples import cells_of, damaged_fuxin, sample_cells, set_values_after, write_variant
 
 from expectations.gates import validate_reports, validate_year_carry
 from xxgk import SAMPLES_DIR
@@ -23,11 +23,11 @@ REMOTE = re.compile(r"""<(?:link|script|img)\b[^>]*(?:src|href)=["']https?://"""
 
 
 def write_docs(tmp_path: Path) -> Path:
-    """A run with one violation (qidong's 行政复议 total 6 -> 7) and fuxin's incomplete rows."""
+    """A run with one violation (qidong's 行政复议 total 6 -> 7) and incomplete rows (damaged fuxin)."""
     text = (SAMPLES_DIR / "qidong-office-2023.txt").read_text(encoding="utf-8")
     wrong = write_variant(tmp_path, "qidong-wrong-review.txt", set_values_after(text, "四、政府信息公開行政復", ["7"], skip=4))
     docs = tmp_path / "docs"
-    gate = validate_reports(pl.concat([cells_of(wrong), sample_cells("fuxin-taiping-office-2023.txt")]), data_docs_dir=docs)
+    gate = validate_reports(pl.concat([cells_of(wrong), cells_of(damaged_fuxin(tmp_path))]), data_docs_dir=docs)
     assert gate.data_docs_index == docs.resolve() / "index.html"
     return docs
 

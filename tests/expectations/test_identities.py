@@ -67,21 +67,58 @@ def test_other_sum_when_both_printed():
 
 
 def test_not_placed_rows_make_instances_incomplete_and_are_named():
-    inst = report_instances(sample_cells("fuxin-taiping-office-2023.txt"))
+    zeros = [0.0] * 7
+    inst = report_instances(table3({
+        "result.granted": [1, 0, 0, 0, 0, 0, 1], "result.denied.state_secret": [None] * 7,
+        "result.denied.third_party": [None] * 7, "result.total": [1, 0, 0, 0, 0, 0, 1],
+        "application.new_received": [1, 0, 0, 0, 0, 0, 1], "application.carried_over": zeros,
+        "application.carried_forward": zeros,
+    }))
     results = one(inst, "T3_RESULTS_SUM", "column natural_person")
     assert results["complete"] is False and results["expected"] is None
-    assert results["unread_cells"] == 4 and results["blank_cells"] == 0
-    assert "result.denied.state_secret[natural_person]=not placed (line 63)" in results["reason"]
-    assert "result.denied.third_party[natural_person]=not placed (line 66)" in results["reason"]
+    assert results["blank_cells"] == 0
+    assert "result.denied.state_secret[natural_person]=not placed (line 2)" in results["reason"]
+    assert "result.denied.third_party[natural_person]=not placed (line 3)" in results["reason"]
     # the balance does not need those rows: it is checked
     assert one(inst, "T3_BALANCE", "column natural_person")["complete"] is True
 
 
+def test_inferred_zeros_are_numbers_elsewhere_but_never_confirm_their_own_row():
+    cells = sample_cells("fuxin-taiping-office-2023.txt")  # eight rows print six zeros for seven columns
+    inferred = cells.filter(pl.col("cell_status") == "inferred")
+    assert set(inferred["category_code"]) == {
+        "result.granted", "result.partially_granted", "result.denied.state_secret", "result.denied.law_prohibited",
+        "result.denied.three_safeties", "result.denied.third_party", "result.denied.internal_affairs",
+        "result.denied.process_info"}
+    inst = report_instances(cells)
+    results = one(inst, "T3_RESULTS_SUM", "column natural_person")
+    assert (results["complete"], results["expected"], results["printed"]) == (True, 0.0, 0.0)
+    for code in set(inferred["category_code"]):
+        assert inst.filter(pl.col("scope") == f"row {code}").is_empty()  # the identity that fixed them
+    assert one(inst, "T3_APPLICANT_SUM", "row result.denied.enforcement_file")["complete"] is True
+    scopes = set(inst.filter(pl.col("identity") == "NON_NEGATIVE")["scope"])
+    assert "cell result.granted[total]" not in scopes and "cell result.denied.enforcement_file[total]" in scopes
+
+
+def test_a_derived_other_row_never_confirms_its_items():
+    cells = sample_cells("qidong-office-2023.txt")  # prints （六） as its three items: result.other is derived
+    derived = cells.filter(pl.col("category_code") == "result.other")
+    assert set(derived["cell_status"]) == {"derived"} and derived["printed"].is_null().all()
+    assert derived.filter(pl.col("applicant_type") == "natural_person")["value"].to_list() == [56.0]  # 3 + 0 + 53
+    inst = report_instances(cells)
+    assert inst.filter(pl.col("identity") == "T3_OTHER_SUM").is_empty()
+    assert inst.filter(pl.col("scope") == "row result.other").is_empty()
+    assert "result.other.other[natural_person]=53" in one(inst, "T3_RESULTS_SUM", "column natural_person")["cells"]
+
+
 def test_printed_blank_is_counted_apart_from_parser_failure():
-    inst = report_instances(sample_cells("dongning-2023.txt"))
+    row = table3({"result.other.no_correction": [0, 0, 0, 0, 0, 0, None]}).with_columns(
+        cell_status=pl.when(pl.col("value").is_null()).then(pl.lit("blank")).otherwise(pl.col("cell_status")),
+        printed=pl.col("printed").fill_null(""))
+    inst = report_instances(row)
     row = one(inst, "T3_APPLICANT_SUM", "row result.other.no_correction")
     assert (row["complete"], row["unread_cells"], row["blank_cells"]) == (False, 0, 1)
-    assert row["reason"] == "result.other.no_correction[total]=printed blank (line 67)"
+    assert row["reason"] == "result.other.no_correction[total]=printed blank (line 1)"
     assert row["expected"] == 0.0 and row["printed"] is None  # the summed side is still shown
 
 
@@ -97,7 +134,8 @@ def test_missing_row_is_an_extraction_gap():
 def test_non_negative_every_cell_but_change():
     cells = sample_cells("qidong-office-2023.txt")
     inst = report_instances(cells)
-    assert inst.filter(pl.col("identity") == "NON_NEGATIVE").height == cells.height
+    printed = cells.filter(pl.col("cell_status") != "derived")  # result.other, the sum of its items
+    assert inst.filter(pl.col("identity") == "NON_NEGATIVE").height == printed.height == cells.height - 7
     fees = one(inst, "NON_NEGATIVE", "cell active.fees[amount_10k_yuan]")
     assert fees["printed"] == 0.0 and fees["expected"] is None
     signed = cells.head(1).with_columns(measure=pl.lit("change"), value=pl.lit(-3.0))

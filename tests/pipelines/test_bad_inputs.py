@@ -19,7 +19,8 @@ EXPECTED = {
     "empty.pdf": ("ingestion", "empty file (0 bytes)"),
     "encrypted.pdf": ("ingestion", "encrypted PDF: cannot be read without its password"),
     "blank-scan.pdf": ("ingestion", "PDF has no text layer (1 page(s) of images) and OCR read no text on them"),
-    "report.docx": ("ingestion", "unsupported file type '.docx' (supported: .txt .pdf .html .htm)"),
+    "report.docx": ("ingestion", "Word file could not be read: File is not a zip file"),
+    "report.xls": ("ingestion", "unsupported file type '.xls' (supported: .txt .pdf .html .htm .docx .doc)"),
     "huge.txt": ("ingestion", "file too large: 1.6 MB over the 1 MB limit (XXGK_MAX_FILE_MB)"),
     "meeting-notice.txt": ("normalisation", "not a government information-disclosure annual report "
                                             "(no '政府信息公开…年度报告' title and no standard table headings)"),
@@ -62,6 +63,7 @@ def run(tmp_path_factory):
     _encrypted(inbox / "encrypted.pdf")
     _blank_scan(inbox / "blank-scan.pdf")
     (inbox / "report.docx").write_bytes(b"PK\x03\x04 a word file")
+    (inbox / "report.xls").write_bytes(b"\xd0\xcf\x11\xe0 a spreadsheet")
     (inbox / "huge.txt").write_text("某县人民政府2023年政府信息公开工作年度报告\n" + "0\t" * 800_000, encoding="utf-8")
     (inbox / "meeting-notice.txt").write_text("关于召开2024年安全生产工作会议的通知\n各单位：定于下周召开会议。\n", encoding="utf-8")
     (inbox / "no-year.txt").write_text("某县人民政府政府信息公开工作报告\n" + HEADINGS, encoding="utf-8")
@@ -104,4 +106,4 @@ def test_the_summary_lists_each_with_its_reason(run):
 def test_the_good_report_loads_all_the_same(run):
     _, loaded, output, _ = run
     assert loaded == [("东宁市人民政府", 2023)]
-    assert "files read:        12" in output and "reports loaded:    1" in output
+    assert "files read:        13" in output and "reports loaded:    1" in output

@@ -68,7 +68,8 @@ def test_html_gbk_nested_tables_colspan_nbsp_and_br():
     [
         ("empty.txt", b"", "empty file"),
         ("broken.pdf", HONGZE.read_bytes()[:3000], "corrupt or truncated PDF"),
-        ("report.docx", b"PK\x03\x04 not really", "unsupported file type '.docx'"),
+        ("report.docx", b"PK\x03\x04 not really", "Word file could not be read"),
+        ("report.xls", b"\xd0\xcf\x11\xe0 not really", "unsupported file type '.xls'"),
         ("blank.txt", b"\n\n   \n", "no text in the document"),
     ],
 )

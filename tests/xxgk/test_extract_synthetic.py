@@ -49,7 +49,7 @@ def test_every_generated_cell_comes_back(tmp_path, seed, template, layout, font)
     doc = normalise_document(raw)
     assert (doc.agency, doc.year, doc.format_version) == (report.agency, report.year, template)
     got = extract_report(doc).cells_frame()
-    want = pl.DataFrame(report.expected, schema={"category_code": pl.String, "applicant_type": pl.String,
+    want = pl.DataFrame(report.loaded, schema={"category_code": pl.String, "applicant_type": pl.String,
                                                  "measure": pl.String, "value": pl.Float64, "printed": pl.String})
     joined = want.join(got, on=KEY, how="full", nulls_equal=True, suffix="_got")
     wrong = joined.filter(

@@ -48,6 +48,6 @@ def test_two_workers_make_the_same_stores_as_one(tmp_path):
     for year in one[1].years:
         a, b = (t[year].cells.collect().sort("document_id", "category_code", "applicant_type", "measure") for t in (one[2], two[2]))
         assert a.equals(b) and a.height > 0
-        cells += a.height
+        cells += a.filter(pl.col("cell_status") != "derived").height  # expected.csv lists the printed cells
         assert one[2][year].documents.drop("part").equals(two[2][year].documents.drop("part"))
     assert cells == expected.height

@@ -119,7 +119,7 @@ def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str,
             "size_bytes": doc.size_bytes,
             "pages": doc.pages,
             "reader": doc.reader,
-            "reader_check": doc.reader_check,
+            "reader_check": "; ".join(filter(None, [doc.reader_check, *extraction.notes])) or None,
             **meta,
             "cells": cells.height,
             "cells_read": cells.filter(pl.col("cell_status").is_in(["read", "converted"])).height,
@@ -214,12 +214,14 @@ def version_differences(documents: pl.DataFrame, cells: pl.LazyFrame) -> pl.Data
     pairs = others.join(loaded, on=["agency", "year"])
     involved = pl.concat([pairs["document_id"], pairs["loaded_document_id"]]).unique().to_list()
     cells = cells.filter(pl.col("document_id").is_in(involved)).select("document_id", *key, "value", "printed").collect()
-    mine = pairs.join(cells, on="document_id")
+    mine = pairs.join(cells, on="document_id").with_columns(in_mine=pl.lit(True))
     theirs = cells.select(pl.col("document_id").alias("loaded_document_id"), *key,
-                          pl.col("value").alias("loaded_value"), pl.col("printed").alias("loaded_printed"))
+                          pl.col("value").alias("loaded_value"), pl.col("printed").alias("loaded_printed"),
+                          in_theirs=pl.lit(True))
     both = mine.join(theirs, on=["loaded_document_id", *key], how="full", nulls_equal=True, coalesce=True)
     # cells only in the loaded version: give them the pair they belong to
     both = both.drop("document_id", "agency", "year").join(pairs, on="loaded_document_id")
-    differ = (pl.col("value").is_null() != pl.col("loaded_value").is_null()) | (pl.col("value") != pl.col("loaded_value"))
-    return both.filter(differ.fill_null(True)).select(DIFFERENCE_SCHEMA.keys()).cast(DIFFERENCE_SCHEMA).sort(
+    # two blanks agree; a cell present in one version only does not
+    differ = pl.col("value").ne_missing(pl.col("loaded_value")) | pl.col("in_mine").is_null() | pl.col("in_theirs").is_null()
+    return both.filter(differ).select(DIFFERENCE_SCHEMA.keys()).cast(DIFFERENCE_SCHEMA).sort(
         "agency", "year", "document_id", *key, nulls_last=True)

@@ -32,7 +32,8 @@ LEFT JOIN dim_measure m USING (measure);
 -- as the sum of their items and 其他处理 as printed or, when only its items are printed, their sum.
 CREATE OR REPLACE VIEW v_category_values AS
 WITH cells AS (
-    SELECT agency_id, year, category_code, applicant_type, value, false AS is_subtotal FROM fact_application
+    -- a derived cell (result.other as the sum of its printed items) is a subtotal too
+    SELECT agency_id, year, category_code, applicant_type, value, cell_status = 'derived' AS is_subtotal FROM fact_application
     UNION ALL
     SELECT agency_id, year, category_code, 'total', value, false FROM fact_review_litigation
 ),

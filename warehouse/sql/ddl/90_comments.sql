@@ -172,7 +172,7 @@ COMMENT ON COLUMN v_category_values.category_label IS 'Short Chinese label.';
 COMMENT ON COLUMN v_category_values.category_label_en IS 'English label.';
 COMMENT ON COLUMN v_category_values.applicant_type IS 'Applicant column; total for table 四.';
 COMMENT ON COLUMN v_category_values.value IS 'The printed value, or for a subtotal the sum of its items.';
-COMMENT ON COLUMN v_category_values.is_subtotal IS 'True when computed here as the sum of printed items; false when printed.';
+COMMENT ON COLUMN v_category_values.is_subtotal IS 'True when the sum of printed items (computed here, or derived at extraction: cell_status derived); false when printed.';
 
 COMMENT ON VIEW v_report_overview IS 'One row per agency-year: applications received, carried over, each result group, review and litigation totals, fees, quality status and region.';
 COMMENT ON COLUMN v_report_overview.agency_id IS 'The canonical agency (dim_agency).';

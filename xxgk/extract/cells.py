@@ -1,0 +1,138 @@
+"""Extracted cells and warnings: the records every reader of the tables writes, and how a
+run of printed values is placed in a row's columns.
+
+Damage is recorded, never repaired:
+
+- a row with as many values as columns is placed in order (empty cells between
+  tabs are layout, not data);
+- a row with *more* values than columns: column c can hold any of the values
+  c..c+k (k extra); it is placed only where all of them agree;
+- a row with *fewer* values: placed only where the row's own cells show the gap
+  (an empty cell in the position of the missing value), else not placed;
+- 元 printed in a 万元 column is converted, with a warning;
+- blank, "/", "—" cells keep what was printed, with value null.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from xxgk.extract.tokens import Kind, Token
+
+CELL_SCHEMA = {
+    "document_id": pl.String,
+    "table_name": pl.String,
+    "category_code": pl.String,
+    "applicant_type": pl.String,
+    "measure": pl.String,
+    "value": pl.Float64,
+    "printed": pl.String,
+    "cell_status": pl.String,  # read | converted | null_mark | blank | not_placed | not_read | inferred | derived
+    "location": pl.String,
+    "provenance": pl.String,  # text | ocr
+    "confidence": pl.Float64,  # the OCR score of the cell; null for text
+}
+WARNING_SCHEMA = {
+    "document_id": pl.String,
+    "table_name": pl.String,
+    "category_code": pl.String,
+    "kind": pl.String,
+    "message": pl.String,
+    "printed": pl.String,
+    "location": pl.String,
+}
+
+
+@dataclass
+class Extraction:
+    document_id: str
+    cells: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the reading itself (grid vs stream): for reader_check
+
+    def warn(self, table: str, code: str | None, kind: str, message: str, tokens: list[Token] = ()) -> None:
+        self.warnings.append(
+            {
+                "document_id": self.document_id,
+                "table_name": table,
+                "category_code": code,
+                "kind": kind,
+                "message": message,
+                "printed": " ".join(t.printed if t.printed else "∅" for t in tokens) or None,
+                "location": _span(tokens),
+            }
+        )
+
+    def cells_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(self.cells, schema=CELL_SCHEMA)
+
+    def warnings_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(self.warnings, schema=WARNING_SCHEMA)
+
+
+def _span(tokens) -> str | None:
+    wheres = list(dict.fromkeys(t.where for t in tokens))
+    if not wheres:
+        return None
+    return wheres[0] if len(wheres) == 1 else f"{wheres[0]}–{wheres[-1].split(' ')[-1]}"
+
+
+def place(run: list[Token], expected: int) -> tuple[list[Token | None], str | None]:
+    """Assign a run of value cells to `expected` columns, only where that is unambiguous."""
+    filled = [t for t in run if t.kind is not Kind.EMPTY]
+    n = len(filled)
+    if n == expected:
+        return filled, None
+    if n > expected:
+        k = n - expected
+        placed: list[Token | None] = []
+        for c in range(expected):
+            options = filled[c : c + k + 1]
+            same = all((o.kind, o.value, o.printed) == (options[0].kind, options[0].value, options[0].printed) for o in options)
+            placed.append(options[0] if same else None)
+        done = sum(p is not None for p in placed)
+        return placed, f"{n} values printed for {expected} columns; {done} placed where every reading agrees"
+    first_row = run[0].row
+    slots = [t for t in run if t.row == first_row]
+    while slots and slots[0].kind is Kind.EMPTY:
+        slots.pop(0)
+    while len(slots) > expected and slots[-1].kind is Kind.EMPTY:
+        slots.pop()
+    if len(slots) == expected and sum(t.kind is not Kind.EMPTY for t in slots) == n:
+        blanks = [c + 1 for c, t in enumerate(slots) if t.kind is Kind.EMPTY]
+        return slots, f"{n} values printed for {expected} columns; the row's empty cell(s) at column(s) {blanks} recorded as blank"
+    return [None] * expected, f"{n} values printed for {expected} columns; positions ambiguous, none placed"
+
+
+def emit(out: Extraction, table: str, code: str, applicant: str | None, measure: str, token: Token | None,
+          fallback_where: str | None, ten_thousand_yuan: bool = False) -> None:
+    provenance = token.provenance if token is not None else "text"
+    confidence = token.confidence if token is not None else None
+    if token is None:
+        value, printed, status, where = None, None, "not_placed", fallback_where
+    elif token.kind is Kind.UNREAD:
+        value, printed, status, where = None, None, "not_read", token.where
+        out.warn(table, code, "not_read", "OCR found this cell but could not read it: recorded as null, not 0", [token])
+    else:
+        where = token.where
+        printed = token.printed
+        if token.kind is Kind.NUMBER:
+            value, status = token.value, "read"
+            if ten_thousand_yuan and token.unit == "元":
+                value, status = round(token.value / 10000, 6), "converted"
+                out.warn(table, code, "unit_converted", f"{token.printed} printed in a 万元 column: read as {value:g} 万元", [token])
+        elif token.kind is Kind.NULL_MARK:
+            value, status = None, "null_mark"
+        else:
+            value, status, printed = None, "blank", ""
+    record(out, table, code, applicant, measure, value, printed, status, where, provenance, confidence)
+
+
+def record(out: Extraction, table: str, code: str, applicant: str | None, measure: str, value: float | None,
+           printed: str | None, status: str, where: str | None, provenance: str = "text", confidence: float | None = None) -> None:
+    out.cells.append({
+        "document_id": out.document_id, "table_name": table, "category_code": code, "applicant_type": applicant,
+        "measure": measure, "value": value, "printed": printed, "cell_status": status, "location": where,
+        "provenance": provenance, "confidence": confidence,
+    })
