@@ -1,25 +1,37 @@
-"""Dagster assets, one module per stage: ingestion -> normalisation -> extraction -> quality -> warehouse."""
-from pathlib import Path
+"""Stage 3: the tables of one statistics year, a shard of normalised part files per step."""
+from dagster import DynamicOut, DynamicOutput, OpExecutionContext, graph_asset, op
 
-from dagster import AssetExecutionContext, asset
-
-from assets.ingestion import progress_logger
+from assets.ingestion import progress_logger, shard_key
 from assets.partitions import year_partitions
-from pipelines.resources import ProcessingResource
+from pipelines.resources import ProcessingResource, StagingResource
 from xxgk.extract.year import YearTables, extract_store
 from xxgk.normalise import NormalisedStore
+from xxgk.shards import merge_tables, year_shards
+from xxgk.staging import clear
+
+TABLES = "report_tables"
 
 
-@asset(
-    group_name="xxgk",
-    partitions_def=year_partitions,
-    description="Tables 二, 三, 四 of each report of the year as Polars frames, one row per cell.",
-)
-def report_tables(context: AssetExecutionContext, normalised_documents: NormalisedStore, processing: ProcessingResource) -> YearTables:
+@op(out=DynamicOut(NormalisedStore), description="The year's documents, a shard of part files per extracting step.")
+def year_document_shards(context: OpExecutionContext, normalised_documents: NormalisedStore,
+                         processing: ProcessingResource, staging: StagingResource):
     year = int(context.partition_key)
-    folder = Path(normalised_documents.folder).parent / f"tables-{year}-{context.run_id[:8]}"
-    tables = extract_store(normalised_documents, year, folder, workers=processing.worker_count,
-                           progress=progress_logger(context, "extracted"))
+    clear(staging.folder(TABLES, year))
+    for number, shard in enumerate(year_shards(normalised_documents, year, processing.shard_size)):
+        yield DynamicOutput(shard, mapping_key=shard_key(number))
+
+
+@op(description="Extract the tables of one shard of the year's documents.")
+def extract_shard(context: OpExecutionContext, shard: NormalisedStore, processing: ProcessingResource,
+                  staging: StagingResource) -> YearTables:
+    year = int(context.partition_key)
+    return extract_store(shard, year, staging.folder(TABLES, year), workers=processing.worker_count,
+                         progress=progress_logger(context, "extracted"))
+
+
+@op(description="The shards' tables as one year; one document chosen per agency-year.")
+def merge_table_shards(context: OpExecutionContext, shards: list[YearTables]) -> YearTables:
+    tables = merge_tables(int(context.partition_key), shards)
     context.add_output_metadata(
         {
             "documents": tables.documents.height,
@@ -27,6 +39,13 @@ def report_tables(context: AssetExecutionContext, normalised_documents: Normalis
             "cells": int(tables.chosen()["cells"].sum() or 0),
             "warnings": tables.warnings.height,
             "rejected": tables.rejected.height,
+            "shards": len(shards),
         }
     )
     return tables
+
+
+@graph_asset(group_name="xxgk", partitions_def=year_partitions,
+             description="Tables 二, 三, 四 of each report of the year as Polars frames, one row per cell.")
+def report_tables(normalised_documents: NormalisedStore) -> YearTables:
+    return merge_table_shards(year_document_shards(normalised_documents).map(extract_shard).collect())

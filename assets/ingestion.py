@@ -1,12 +1,19 @@
-from dagster import AssetExecutionContext, asset
+"""Stage 1: the inbox read into a raw store, a shard of files per step."""
+from dataclasses import dataclass
+from pathlib import Path
 
-from pipelines.resources import InboxResource, ProcessingResource
+from dagster import AssetExecutionContext, DynamicOut, DynamicOutput, OpExecutionContext, graph_asset, op
+
+from pipelines.resources import InboxResource, ProcessingResource, StagingResource
 from xxgk.documents import list_inbox
 from xxgk.inbox import RawStore, read_inbox
-from xxgk.staging import new_dir, prune
+from xxgk.shards import file_shards, merge_raw
+from xxgk.staging import clear, join
+
+RAW = "raw_documents"
 
 
-def progress_logger(context: AssetExecutionContext, what: str, every: int = 200):
+def progress_logger(context: AssetExecutionContext | OpExecutionContext, what: str, every: int = 200):
     def progress(done: int, total: int, item) -> None:
         if done == total or done % every == 0 or done < every and done % max(1, total // 10) == 0:
             context.log.info(f"{what}: {done}/{total}")
@@ -14,17 +21,40 @@ def progress_logger(context: AssetExecutionContext, what: str, every: int = 200)
     return progress
 
 
-@asset(group_name="xxgk", description="Every file in the inbox, read into rows of cells; bad files rejected with a reason.")
-def raw_documents(context: AssetExecutionContext, inbox: InboxResource, processing: ProcessingResource) -> RawStore:
+def shard_key(number: int) -> str:
+    return f"{number:04d}"
+
+
+@dataclass
+class FileShard:
+    number: int
+    files: list[str]
+
+
+@op(out=DynamicOut(FileShard), description="The inbox's files, a shard of them per reading step.")
+def inbox_shards(context: OpExecutionContext, inbox: InboxResource, processing: ProcessingResource, staging: StagingResource):
     paths = list_inbox(inbox.folder)
-    context.log.info(f"{len(paths)} files in {inbox.folder}; {processing.worker_count} worker process(es)")
-    prune(processing.folder, "inbox", keep=processing.keep_stores - 1)
-    store_dir = new_dir(processing.folder, "inbox")
-    store = read_inbox(
-        paths, store_dir / "raw", max_bytes=inbox.max_bytes, workers=processing.worker_count,
-        verify_share=processing.verify_share, progress=progress_logger(context, "read"),
-        ocr_progress=progress_logger(context, "OCR pages", every=10),
+    shards = file_shards(paths, processing.shard_size)
+    context.log.info(f"{len(paths)} files in {inbox.folder}: {len(shards)} shard(s); {processing.worker_count} worker process(es) each")
+    clear(staging.folder(RAW))  # this asset's folder is written anew
+    for number, files in enumerate(shards):
+        yield DynamicOutput(FileShard(number, files), mapping_key=shard_key(number))
+
+
+@op(description="Read (and OCR) one shard of files into its part files.")
+def read_shard(context: OpExecutionContext, shard: FileShard, inbox: InboxResource, processing: ProcessingResource,
+               staging: StagingResource) -> RawStore:
+    return read_inbox(
+        [Path(f) for f in shard.files], join(staging.folder(RAW), f"shard={shard_key(shard.number)}"),
+        max_bytes=inbox.max_bytes, workers=processing.worker_count, verify_share=processing.verify_share,
+        progress=progress_logger(context, f"shard {shard.number}: read"),
+        ocr_progress=progress_logger(context, f"shard {shard.number}: OCR pages", every=10),
     )
+
+
+@op(description="The shards' manifests as one raw store.")
+def merge_raw_shards(context: OpExecutionContext, shards: list[RawStore], staging: StagingResource) -> RawStore:
+    store = merge_raw(sorted(shards, key=lambda s: s.folder), staging.folder(RAW))
     readers = store.documents.group_by("reader").len().sort("reader")
     context.add_output_metadata(
         {
@@ -33,7 +63,12 @@ def raw_documents(context: AssetExecutionContext, inbox: InboxResource, processi
             "duplicate files": sum(len(v) for v in store.duplicate_files.values()),
             "rejected": len(store.rejected),
             "readers": ", ".join(f"{r}: {n}" for r, n in readers.iter_rows()) or "none",
-            "store": str(store_dir),
+            "shards": len(shards),
         }
     )
     return store
+
+
+@graph_asset(group_name="xxgk", description="Every file in the inbox, read into rows of cells; bad files rejected with a reason.")
+def raw_documents() -> RawStore:
+    return merge_raw_shards(inbox_shards().map(read_shard).collect())

@@ -3,12 +3,14 @@ out of the box. Nothing here is read when the module is imported: `default_resou
 called when the code location loads, and Dagster resolves each EnvVar when a run starts."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
 from dagster_duckdb import DuckDBResource
 
 from xxgk import SAMPLES_DIR
+from xxgk.staging import join
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "xxgk.duckdb"
@@ -31,13 +33,13 @@ class InboxResource(ConfigurableResource):
 
 
 class ProcessingResource(ConfigurableResource):
-    """How documents are processed: where the stages keep their stores, in how many processes,
-    and which share of the PDFs is read by both readers to verify the fast one."""
+    """How documents are processed: in how many processes, in shards of how many files (or
+    documents) per Dagster step, and which share of the PDFs is read by both readers to verify
+    the fast one."""
 
-    staging: str = str(DEFAULT_WAREHOUSE.parent / "staging")
-    workers: int = 0  # worker processes per stage; 0 = one per core
+    workers: int = 0  # worker processes per step; 0 = one per core
+    shard_size: int = 1000  # files (reading) or documents (normalising, extracting) per step
     verify_share: float = 0.02
-    keep_stores: int = 3  # inbox stores kept on disk (older ones are removed)
 
     @property
     def worker_count(self) -> int:
@@ -45,9 +47,28 @@ class ProcessingResource(ConfigurableResource):
 
         return worker_count(self.workers)
 
+
+class StagingResource(ConfigurableResource):
+    """Where the stages keep their stores (XXGK_STAGING: a folder, or an fsspec URL such as
+    s3://bucket/prefix): one folder per inbox (pipelines.io_manager says what is in it)."""
+
+    url: str = str(DEFAULT_WAREHOUSE.parent / "staging")
+    inbox: InboxResource  # the inbox these stores are of: another inbox's stores are kept apart
+
     @property
-    def folder(self) -> Path:
-        return Path(self.staging).expanduser()
+    def root(self) -> str:
+        url = self.url if "://" in self.url else str(Path(self.url).expanduser().resolve())
+        return join(url, inbox_key(self.inbox.path))
+
+    def folder(self, asset: str, partition: str | int | None = None) -> str:
+        """The folder of an asset (and year): the IO manager writes its record there, and the
+        stage writes its part files there."""
+        return join(self.root, asset, *([f"year={partition}"] if partition is not None else []))
+
+
+def inbox_key(inbox: str) -> str:
+    """The folder name of an inbox's stores: the same inbox always gets the same folder."""
+    return "inbox-" + hashlib.sha256(str(Path(inbox).expanduser().resolve()).encode()).hexdigest()[:12]
 
 
 class DataDocsResource(ConfigurableResource):
@@ -89,11 +110,13 @@ def default_resources() -> dict[str, ConfigurableResource]:
     pointing the warehouse elsewhere moves them with it.
     """
     beside = beside_warehouse(EnvVar("XXGK_WAREHOUSE").get_value(str(DEFAULT_WAREHOUSE)))
+    inbox = InboxResource(path=_env("XXGK_INBOX", str(SAMPLES_DIR)), max_file_mb=_env_int("XXGK_MAX_FILE_MB", 50))
     return {
-        "inbox": InboxResource(path=_env("XXGK_INBOX", str(SAMPLES_DIR)), max_file_mb=_env_int("XXGK_MAX_FILE_MB", 50)),
+        "inbox": inbox,
+        "staging": StagingResource(url=_env("XXGK_STAGING", str(beside / "staging")), inbox=inbox),
         "processing": ProcessingResource(
-            staging=_env("XXGK_STAGING", str(beside / "staging")),
             workers=_env_int("XXGK_WORKERS", 0),
+            shard_size=_env_int("XXGK_SHARD_SIZE", 1000),
             # a float: Dagster's EnvVar has no float form, so the value is taken when the location loads
             verify_share=float(EnvVar("XXGK_VERIFY_SHARE").get_value("0.02")),
         ),
@@ -119,7 +142,7 @@ def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = N
         warehouse = Path(warehouse).expanduser().resolve()
         resources["duckdb"] = {"config": {"database": str(warehouse)}}
         if EnvVar("XXGK_STAGING").get_value() is None:
-            resources["processing"] = {"config": {"staging": str(warehouse.parent / "staging")}}
+            resources["staging"] = {"config": {"url": str(warehouse.parent / "staging")}}
         if EnvVar("XXGK_DATA_DOCS").get_value() is None:
             resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs")}}
         if EnvVar("XXGK_OVERVIEW").get_value() is None:

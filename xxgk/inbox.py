@@ -22,7 +22,7 @@ from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, _rejection
 from xxgk.extract.trust import reading_facts
 from xxgk.parallel import run_tasks
 from xxgk.pdf import ocr_documents
-from xxgk.staging import raw_documents, write_raw_rows
+from xxgk.staging import join, raw_documents, write_raw_rows
 
 MANIFEST = {
     "document_id": pl.String,
@@ -38,7 +38,7 @@ MANIFEST = {
 
 @dataclass
 class RawStore:
-    """Documents read from the inbox; their rows are in the part files under `folder`."""
+    """Documents read from the inbox; their rows are in the part files under `folder` (a URL)."""
 
     folder: str
     documents: pl.DataFrame  # MANIFEST, one row per document, in inbox order
@@ -47,7 +47,7 @@ class RawStore:
     files_seen: int
 
 
-def _manifest_row(doc: RawDocument, part: Path) -> dict:
+def _manifest_row(doc: RawDocument, part: str) -> dict:
     return {"document_id": doc.document_id, "source_file": doc.source_file, "format": doc.format,
             "size_bytes": doc.size_bytes, "pages": doc.pages, "reader": doc.reader, "reader_check": doc.reader_check,
             "part": str(part)}
@@ -58,7 +58,7 @@ def _read_chunk(chunk: int, items: list[tuple[int, Path]], folder: str, max_byte
 
     Returns (manifest rows with the file's inbox index, documents left for OCR, rejections).
     """
-    part = Path(folder) / f"raw-{chunk:06d}.parquet"
+    part = join(folder, f"raw-{chunk:06d}.parquet")
     written: list[RawDocument] = []
     manifest, scanned, rejected = [], [], []
     ids: set[str] = set()
@@ -79,16 +79,16 @@ def _read_chunk(chunk: int, items: list[tuple[int, Path]], folder: str, max_byte
     return manifest, scanned, rejected
 
 
-def read_inbox(paths: list[Path], folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1,
+def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1,
                verify_share: float = 0.0, chunk_size: int = 16,
                progress: Callable[[int, int, str], None] | None = None,
                ocr_progress: Callable[[int, int, tuple], None] | None = None) -> RawStore:
-    """Read every file into a raw store under `folder`; bad files are rejected with their reason."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    """Read every file into a raw store under `folder` (a local path or an fsspec URL); bad files
+    are rejected with their reason."""
+    folder = str(folder)
     items = list(enumerate(paths))
     size = max(1, min(chunk_size, -(-len(items) // (4 * max(workers, 1)))))
-    tasks = [(n, items[i : i + size], str(folder), max_bytes, verify_share) for n, i in enumerate(range(0, len(items), size))]
+    tasks = [(n, items[i : i + size], folder, max_bytes, verify_share) for n, i in enumerate(range(0, len(items), size))]
     manifest, scanned, rejected = [], [], []
     done = 0
     for task, (rows, ocr, bad) in run_tasks(_read_chunk, tasks, workers, documents=len(items)):
@@ -105,7 +105,7 @@ def read_inbox(paths: list[Path], folder: Path, *, max_bytes: int = DEFAULT_MAX_
         rejected += [(index_of[f["document_id"]], _rejection(f["document_id"], f["source_file"], f["reason"])) for f in failed]
         # the same scan twice: one document, read once
         by_id = {doc.document_id: doc for doc in docs}
-        part = folder / "raw-ocr.parquet"
+        part = join(folder, "raw-ocr.parquet")
         if by_id:
             write_raw_rows(list(by_id.values()), part)
         manifest += [(index, _manifest_row(by_id[doc.document_id], part)) for index, doc in scanned
@@ -118,7 +118,7 @@ def read_inbox(paths: list[Path], folder: Path, *, max_bytes: int = DEFAULT_MAX_
         else:
             documents[row["document_id"]] = row
     return RawStore(
-        folder=str(folder),
+        folder=folder,
         documents=pl.DataFrame(list(documents.values()), schema=MANIFEST),
         rejected=[r for _, r in sorted(rejected, key=lambda x: x[0])],
         duplicate_files=duplicates,
@@ -143,6 +143,6 @@ def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, workers: in
         store = read_inbox(paths, Path(tmp), max_bytes=max_bytes, workers=workers, verify_share=verify_share)
         by_id = {}
         for (part,), frame in store.documents.partition_by("part", as_dict=True).items():
-            by_id.update((d.document_id, d) for d in raw_documents(Path(part), frame.to_dicts()))
+            by_id.update((d.document_id, d) for d in raw_documents(part, frame.to_dicts()))
     documents = [by_id[i] for i in store.documents["document_id"]]
     return Ingested(documents, store.rejected, store.duplicate_files, store.files_seen)

@@ -27,7 +27,7 @@ from xxgk.model import (
     RawDocument,
 )
 from xxgk.parallel import group_parts, run_tasks
-from xxgk.staging import raw_documents, write_normalised_rows
+from xxgk.staging import join, raw_documents, write_normalised_rows
 from xxgk.vocabulary import FORMAT_2019, FORMAT_2021
 
 FIRST_STANDARD_YEAR = 2019
@@ -267,7 +267,7 @@ def _normalise_parts(raw_parts: list[str], manifest: list[dict], folder: str, to
     by_part: dict[str, list[dict]] = {}
     for m in manifest:
         by_part.setdefault(m["part"], []).append(m)
-    raw = [doc for part in raw_parts for doc in raw_documents(Path(part), by_part[part])]
+    raw = [doc for part in raw_parts for doc in raw_documents(part, by_part[part])]
     done, rejected = normalise_all(raw, today=today)
     by_year: dict[int, list[NormalisedDocument]] = {}
     for doc in done:
@@ -275,17 +275,24 @@ def _normalise_parts(raw_parts: list[str], manifest: list[dict], folder: str, to
     meta = {m["document_id"]: m for m in manifest}
     rows = []
     for year, docs in by_year.items():
-        part = write_normalised_rows(docs, Path(folder) / f"year={year}" / f"norm-{Path(raw_parts[0]).stem}.parquet")
+        part = write_normalised_rows(docs, join(folder, f"year={year}", f"norm-{_stem(raw_parts[0])}.parquet"))
         rows += [{**meta[d.document_id], "agency": d.agency, "year": d.year, "format_version": d.format_version,
                   "part": str(part)} for d in docs]
     return rows, rejected
 
 
-def normalise_store(raw, folder: Path, *, workers: int = 1, today: _dt.date | None = None, progress=None) -> NormalisedStore:
-    """Normalise every document of a raw store (xxgk.inbox.RawStore), whole raw parts per task."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tasks = [(parts, rows, str(folder), today) for parts, rows in group_parts(raw.documents)]
+def _stem(part: str) -> str:
+    """A part's name without its folder and suffix; the shard folder kept, so names stay unique."""
+    folder, _, name = part.rstrip("/").rpartition("/")
+    shard = folder.rpartition("/")[2]
+    return (f"{shard}-" if shard.startswith("shard=") else "") + name.removesuffix(".parquet")
+
+
+def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.date | None = None, progress=None) -> NormalisedStore:
+    """Normalise every document of a raw store (xxgk.inbox.RawStore), whole raw parts per task,
+    into a store under `folder` (a local path or an fsspec URL)."""
+    folder = str(folder)
+    tasks = [(parts, rows, folder, today) for parts, rows in group_parts(raw.documents)]
     rows, rejected, done = [], list(raw.rejected), 0
     for task, (part_rows, part_rejected) in run_tasks(_normalise_parts, tasks, workers, documents=raw.documents.height):
         rows += part_rows
@@ -297,4 +304,4 @@ def normalise_store(raw, folder: Path, *, workers: int = 1, today: _dt.date | No
     schema = {**raw.documents.schema, "agency": pl.String, "year": pl.Int32, "format_version": pl.String}
     documents = pl.DataFrame(sorted(rows, key=lambda r: order[r["document_id"]]), schema=schema)
     rejected.sort(key=lambda r: (r["stage"] != "ingestion", r["source_file"]))
-    return NormalisedStore(str(folder), documents, rejected, raw.duplicate_files, raw.files_seen)
+    return NormalisedStore(folder, documents, rejected, raw.duplicate_files, raw.files_seen)

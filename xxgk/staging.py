@@ -1,14 +1,17 @@
-"""Stage outputs on disk, as Parquet, so that a run holds one batch of documents at a time.
+"""The stages' stores: Parquet files on any fsspec location (a local folder, or s3://…).
 
 Each stage reads the part files of the stage before it, a batch at a time, and writes
 its own; what passes between Dagster assets is the small manifest of a store (one row per
-document, and the part file that holds its rows), never the documents themselves.
+document, and the part file that holds its rows), never the documents themselves. Where a
+store lives is decided by the caller (the Dagster IO manager: one folder per asset and
+partition); this module only reads and writes. Locations are URLs; remote filesystems take
+their settings from fsspec's own configuration (e.g. ``FSSPEC_S3_ENDPOINT_URL``) and the
+usual AWS variables, so a URL is all a worker process needs.
 
 - raw rows: document_id, row, cells, where, confidences, provenance
 - normalised rows: the same, with ``cells`` folded for matching and ``printed`` as printed
 - grids (tables whose structure the reader saw, xxgk.grid): one row per cell, in a file
   beside the part (``<part>.grids.parquet``), only when the part has any
-
 
 The cells of a row are one string joined by the unit separator (U+001F, which no report
 prints: it is replaced by a space if one ever does), not a list column: Polars builds a
@@ -16,12 +19,14 @@ string column from Python lists ~10x faster. Confidences (OCR rows only) are JSO
 """
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
 import os
-import shutil
 import uuid
 from pathlib import Path
 
+import fsspec
 import polars as pl
 
 from xxgk.grid import Grid, GridCell
@@ -64,39 +69,114 @@ def _confidences(values: list[float | None] | None) -> str | None:
     return None if values is None else json.dumps(values)
 
 
-def new_dir(root: Path, prefix: str) -> Path:
-    """A fresh folder under root, named so that runs never write into each other's."""
-    path = Path(root) / f"{prefix}-{uuid.uuid4().hex[:12]}"
-    path.mkdir(parents=True)
-    return path
+# --- locations -------------------------------------------------------------------------
+
+def join(url: str | Path, *names: str) -> str:
+    """The URL of `names` under the folder `url` (a local path or an fsspec URL)."""
+    return "/".join([str(url).rstrip("/"), *names])
 
 
-def prune(root: Path, prefix: str, keep: int) -> None:
-    """Remove all but the `keep` newest folders `prefix`-* under root (older runs' stores)."""
-    root = Path(root)
-    if not root.is_dir():
-        return
-    folders = sorted((p for p in root.glob(f"{prefix}-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in folders[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
+def _fs(url: str):
+    return fsspec.core.url_to_fs(str(url))
 
 
-def write_frame(frame: pl.DataFrame, path: Path) -> Path:
-    """Write atomically: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.write_parquet(tmp)
-    os.replace(tmp, path)
-    return path
+def is_local(url: str | Path) -> bool:
+    return isinstance(_fs(str(url))[0], fsspec.implementations.local.LocalFileSystem)
 
 
-def grids_path(part: Path) -> Path:
+def clear(url: str | Path) -> None:
+    """Remove the folder `url` and everything in it (a store about to be written anew)."""
+    fs, path = _fs(str(url))
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+
+
+def write_frame(frame: pl.DataFrame, url: str | Path) -> str:
+    """Write atomically: a reader never sees half a file (a local file is renamed into place;
+    an object store's PUT is atomic already)."""
+    url = str(url)
+    fs, path = _fs(url)
+    if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(path).with_name(f".{Path(path).name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
+        frame.write_parquet(tmp)
+        os.replace(tmp, path)
+    else:
+        with fs.open(path, "wb") as fh:
+            frame.write_parquet(fh)
+    return url
+
+
+def read_frame(url: str | Path, schema: dict | None = None) -> pl.DataFrame:
+    fs, path = _fs(str(url))
+    if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+        return pl.read_parquet(path, schema=schema, glob=False)
+    with fs.open(path, "rb") as fh:
+        return pl.read_parquet(fh, schema=schema)
+
+
+def read_frames(urls: list[str], schema: dict) -> pl.DataFrame:
+    return pl.concat([read_frame(u, schema) for u in urls]) if urls else pl.DataFrame(schema=schema)
+
+
+def scan_frames(urls: list[str], schema: dict) -> pl.LazyFrame:
+    """A lazy view of part files: scanned where they are local, read one by one otherwise."""
+    if not urls:
+        return pl.DataFrame(schema=schema).lazy()
+    if all(is_local(u) for u in urls):
+        return pl.scan_parquet([_fs(u)[1] for u in urls], schema=schema, glob=False)
+    return pl.concat([read_frame(u, schema).lazy() for u in urls])
+
+
+# --- a dataclass as a folder: its frames as Parquet, the rest as JSON -------------------
+
+RECORD = "record.json"
+
+
+def save_record(obj, url: str | Path) -> None:
+    """Write a dataclass whose fields are frames, dataclasses or JSON values into the folder `url`."""
+    values, frames = {}, []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, pl.DataFrame):
+            write_frame(value, join(url, f"{f.name}.parquet"))
+            frames.append(f.name)
+        elif dataclasses.is_dataclass(value):
+            save_record(value, join(url, f.name))
+            values[f.name] = {"record": f.name}
+        else:
+            values[f.name] = value
+    kind = type(obj)
+    doc = {"type": f"{kind.__module__}:{kind.__qualname__}", "frames": frames, "values": values}
+    fs, path = _fs(join(url, RECORD))
+    fs.makedirs(fs._parent(path), exist_ok=True)
+    with fs.open(path, "w", encoding="utf-8") as fh:  # written last: a record without it is incomplete
+        json.dump(doc, fh, ensure_ascii=False)
+
+
+def load_record(url: str | Path):
+    """The dataclass :func:`save_record` wrote into the folder `url`."""
+    fs, path = _fs(join(url, RECORD))
+    with fs.open(path, "r", encoding="utf-8") as fh:
+        doc = json.load(fh)
+    module, name = doc["type"].split(":")
+    if not module.split(".")[0] in ("xxgk", "assets", "pipelines"):
+        raise ValueError(f"not a store of this project: {doc['type']}")
+    kind = getattr(importlib.import_module(module), name)
+    values = {k: load_record(join(url, v["record"])) if isinstance(v, dict) and set(v) == {"record"} else v
+              for k, v in doc["values"].items()}
+    values.update({name: read_frame(join(url, f"{name}.parquet")) for name in doc["frames"]})
+    return kind(**values)
+
+
+# --- documents as rows ----------------------------------------------------------------
+
+def grids_path(part: str) -> str:
     """The file beside a part that holds its documents' grids."""
-    part = Path(part)
-    return part.with_name(f"{part.stem}.grids.parquet")
+    return str(part).removesuffix(".parquet") + ".grids.parquet"
 
 
-def write_grids(docs: list, part: Path) -> None:
+def write_grids(docs: list, part: str) -> None:
     """The grids of `docs` (RawDocument or NormalisedDocument) beside their rows' part."""
     columns: dict[str, list] = {name: [] for name in GRID_CELLS}
     for doc in docs:
@@ -112,12 +192,13 @@ def write_grids(docs: list, part: Path) -> None:
         write_frame(pl.DataFrame(columns, schema=GRID_CELLS), grids_path(part))
 
 
-def read_grids(part: Path, document_ids: set[str] | None = None) -> dict[str, list[Grid]]:
+def read_grids(part: str, document_ids: set[str] | None = None) -> dict[str, list[Grid]]:
     """{document_id: its grids, in order} from beside one part file (none if it has no grids file)."""
     path = grids_path(part)
-    if not path.exists():
+    fs, local = _fs(path)
+    if not fs.exists(local):
         return {}
-    frame = pl.read_parquet(path)
+    frame = read_frame(path)
     if document_ids is not None:
         frame = frame.filter(pl.col("document_id").is_in(list(document_ids)))
     out: dict[str, list[Grid]] = {}
@@ -132,7 +213,7 @@ def read_grids(part: Path, document_ids: set[str] | None = None) -> dict[str, li
     return out
 
 
-def write_raw_rows(docs: list[RawDocument], path: Path) -> Path:
+def write_raw_rows(docs: list[RawDocument], path: str) -> str:
     columns: dict[str, list] = {name: [] for name in RAW_ROWS}
     for doc in docs:
         for n, row in enumerate(doc.rows):
@@ -146,10 +227,10 @@ def write_raw_rows(docs: list[RawDocument], path: Path) -> Path:
     return write_frame(pl.DataFrame(columns, schema=RAW_ROWS), path)
 
 
-def read_rows(path: Path, document_ids: set[str] | None = None) -> dict[str, list[dict]]:
+def read_rows(path: str, document_ids: set[str] | None = None) -> dict[str, list[dict]]:
     """{document_id: its rows as dicts, in order} of one part file (only `document_ids`, if given);
     cells (and printed) as lists, confidences as a list or None."""
-    frame = pl.read_parquet(path)
+    frame = read_frame(path)
     if document_ids is not None:
         frame = frame.filter(pl.col("document_id").is_in(list(document_ids)))
     out: dict[str, list[dict]] = {}
@@ -163,7 +244,7 @@ def read_rows(path: Path, document_ids: set[str] | None = None) -> dict[str, lis
     return out
 
 
-def raw_documents(path: Path, manifest: list[dict]) -> list[RawDocument]:
+def raw_documents(path: str, manifest: list[dict]) -> list[RawDocument]:
     """The documents of `manifest` (rows of a raw store's manifest) from one part file."""
     rows = read_rows(path, {m["document_id"] for m in manifest})
     grids = read_grids(path, {m["document_id"] for m in manifest})
@@ -183,7 +264,7 @@ def raw_documents(path: Path, manifest: list[dict]) -> list[RawDocument]:
     ]
 
 
-def write_normalised_rows(docs: list, path: Path) -> Path:
+def write_normalised_rows(docs: list, path: str) -> str:
     columns: dict[str, list] = {name: [] for name in NORMALISED_ROWS}
     for doc in docs:
         for n, row in enumerate(doc.rows):
@@ -198,7 +279,7 @@ def write_normalised_rows(docs: list, path: Path) -> Path:
     return write_frame(pl.DataFrame(columns, schema=NORMALISED_ROWS), path)
 
 
-def normalised_documents(path: Path, manifest: list[dict]) -> list:
+def normalised_documents(path: str, manifest: list[dict]) -> list:
     """The NormalisedDocuments of `manifest` (rows of a normalised store's manifest) from one part file."""
     rows = read_rows(path, {m["document_id"] for m in manifest})
     grids = read_grids(path, {m["document_id"] for m in manifest})

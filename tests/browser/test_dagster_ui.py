@@ -101,7 +101,7 @@ RUNS = """{ runsOrError(filter: {pipelineName: "xxgk_year"}) { ... on Runs { res
 
 def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
     """The README's backfill command: two years queued, run by `dagster dev`'s daemon two at a
-    time (the multiprocess executor, one process per step), their warehouse writes one after
+    time (each in its own process, its steps in it), their warehouse writes one after
     the other (pool duckdb_writer, limit 1), every row loaded."""
     url, env = dagster_dev
     dagster = str(Path(sys.executable).with_name("dagster"))

@@ -1,4 +1,4 @@
-"""Each step in its own process, outputs passed through the instance's storage: what Dagster's
+"""Each step in its own process, outputs passed through the IO manager's stores: what Dagster's
 celery, docker and k8s executors need, checked here with the multiprocess executor."""
 import json
 import os
@@ -23,11 +23,12 @@ def test_annual_job_runs_with_one_process_per_step(tmp_path):
            "DAGSTER_HOME": str(home), "XXGK_DATA_DOCS_ENABLED": "0"}
     dagster = Path(sys.executable).with_name("dagster")
     done = subprocess.run(
-        [str(dagster), "job", "execute", "-m", "pipelines.definitions", "-j", "xxgk_annual",
+        [str(dagster), "job", "execute", "-m", "tests.pipelines.multiprocess_location", "-j", "xxgk_annual",
          "--tags", json.dumps({"dagster/partition": "2024"})],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "multiprocess" in done.stdout + done.stderr  # the default executor: a process per step
+    assert "multiprocess" in done.stdout + done.stderr  # a process per step
+    assert "read_shard[0000]" in done.stdout + done.stderr  # the reading's shard is a step
     with connect(tmp_path / "w.duckdb", read_only=True) as con:
         assert con.execute("SELECT agency, count(*) FROM v_disclosure_facts GROUP BY agency").fetchall() == [("淮安市洪泽区人民政府", 186)]

@@ -9,7 +9,7 @@ import polars as pl
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
 from xxgk.normalise import NormalisedDocument
 from xxgk.parallel import group_parts, run_tasks
-from xxgk.staging import normalised_documents, write_frame
+from xxgk.staging import join, normalised_documents, read_frames, scan_frames, write_frame
 
 REPORT_COLUMNS = {"agency": pl.String, "year": pl.Int32, "format_version": pl.String}
 DOCUMENT_SCHEMA = {
@@ -56,9 +56,7 @@ class YearTables:
     def cells(self) -> pl.LazyFrame:
         if isinstance(self.cells_source, pl.DataFrame):
             return self.cells_source.lazy()
-        if not self.cells_source:
-            return pl.DataFrame(schema=CELLS_SCHEMA).lazy()
-        return pl.scan_parquet(self.cells_source, schema=CELLS_SCHEMA)
+        return scan_frames(self.cells_source, CELLS_SCHEMA)
 
     def cell_batches(self, max_documents: int = 1000):
         """The cells in frames of at most about `max_documents` documents (whole documents)."""
@@ -74,10 +72,10 @@ class YearTables:
             group.append(part)
             count += sizes.get(part, 1)
             if count >= max_documents:
-                yield pl.read_parquet(group, schema=CELLS_SCHEMA)
+                yield read_frames(group, CELLS_SCHEMA)
                 group, count = [], 0
         if group:
-            yield pl.read_parquet(group, schema=CELLS_SCHEMA)
+            yield read_frames(group, CELLS_SCHEMA)
 
     def rechoose(self, violations_per_document: pl.DataFrame) -> "YearTables":
         """Choose again, now that the identity gates know which versions add up."""
@@ -146,24 +144,23 @@ def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicat
     by_part: dict[str, list[dict]] = {}
     for m in manifest:
         by_part.setdefault(m["part"], []).append(m)
-    docs = [doc for part in parts for doc in normalised_documents(Path(part), by_part[part])]
+    docs = [doc for part in parts for doc in normalised_documents(part, by_part[part])]
     cells, warnings, rows, rejected = extract_documents(docs, duplicate_files)
     out = None
     if cells.height:
-        out = str(write_frame(cells, Path(folder) / f"cells-{Path(parts[0]).stem}.parquet"))
+        out = write_frame(cells, join(folder, f"cells-{parts[0].rstrip('/').rpartition('/')[2].removesuffix('.parquet')}.parquet"))
     return out, warnings, [{**r, "part": out} for r in rows], rejected
 
 
-def extract_store(store, year: int, folder: Path, *, workers: int = 1, progress=None) -> YearTables:
+def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, progress=None) -> YearTables:
     """The tables of `year` of a normalised store (xxgk.normalise.NormalisedStore), whole parts per
-    task; the cells stay in part files under `folder`."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    task; the cells stay in part files under `folder` (a local path or an fsspec URL)."""
+    folder = str(folder)
     mine = store.documents.filter(pl.col("year") == year)
     tasks = []
     for parts, rows in group_parts(mine):
         duplicates = {r["document_id"]: store.duplicate_files[r["document_id"]] for r in rows if r["document_id"] in store.duplicate_files}
-        tasks.append((parts, rows, str(folder), duplicates))
+        tasks.append((parts, rows, folder, duplicates))
     parts, warning_frames, rows, rejected, done = [], [], [], [], 0
     for task, (cells_part, warnings, part_rows, part_rejected) in run_tasks(_extract_parts, tasks, workers, documents=mine.height):
         if cells_part:
@@ -177,7 +174,7 @@ def extract_store(store, year: int, folder: Path, *, workers: int = 1, progress=
     documents = choose_documents(pl.DataFrame(rows, schema={**DOCUMENT_SCHEMA, "part": pl.String}))
     warnings = pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=WARNINGS_SCHEMA)
     parts.sort()
-    cells = pl.scan_parquet(parts, schema=CELLS_SCHEMA) if parts else pl.DataFrame(schema=CELLS_SCHEMA).lazy()
+    cells = scan_frames(parts, CELLS_SCHEMA)
     return YearTables(year, documents, parts, warnings.sort("document_id", "location", maintain_order=True),
                       pl.DataFrame(rejected, schema=REJECTED_SCHEMA).sort("source_file"),
                       version_differences(documents, cells))
