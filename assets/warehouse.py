@@ -24,6 +24,7 @@ from warehouse.loader import (
     quiet,
 )
 from xxgk.extract.year import REJECTED_SCHEMA
+from xxgk.staging import remote_filesystems
 
 # DuckDB allows one writing process: every asset that writes the file is in this pool,
 # whose limit (dagster.yaml) is 1.
@@ -31,9 +32,11 @@ WRITER_POOL = "duckdb_writer"
 
 
 @contextmanager
-def _writer(duckdb: DuckDBResource):
+def _writer(duckdb: DuckDBResource, parts: list[str] | None = None):
     Path(duckdb.database).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.get_connection() as con:
+        for fs in remote_filesystems(parts or []):  # staging on s3://…: DuckDB reads the parts through fsspec
+            con.register_filesystem(fs)
         yield quiet(con)
 
 
@@ -82,7 +85,7 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         gates.append(validate_year_carry(cells))
         return gates[-1].violations
 
-    with _writer(duckdb) as con:
+    with _writer(duckdb, tables.cells_source if isinstance(tables.cells_source, list) else None) as con:
         ensure_schema(con)
         counts = load_years(con, batch, check_carry=check_carry)
     carry = gates[-1]

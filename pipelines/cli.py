@@ -33,7 +33,9 @@ def _settings(run_config: dict):
 
     from pipelines.resources import default_resources
 
-    return build_resources(default_resources(), resource_config=run_config.get("resources", {}))
+    # staging refers to the inbox resource by key, which only a run resolves: not needed here
+    resources = {k: v for k, v in default_resources().items() if k != "staging"}
+    return build_resources(resources, resource_config={k: v for k, v in run_config.get("resources", {}).items() if k != "staging"})
 
 
 def _say(text: str = "") -> None:
@@ -48,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
     from pipelines.definitions import build_definitions
+    from pipelines.execution import load_year, read_inbox
     from pipelines.resources import run_config
     from xxgk.documents import list_inbox
 
@@ -65,11 +68,10 @@ def run(args: argparse.Namespace) -> int:
     instance = _instance()
     run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
     _say(f"[1/2] reading the inbox {inbox}")
-    result = defs.resolve_job_def("xxgk_inbox").execute_in_process(instance=instance, run_config=run_config_, raise_on_error=False)
-    if not result.success:
+    batch = read_inbox(defs, instance, run_config_)
+    if batch is None:
         _warn("reading the inbox failed; see the run in the Dagster UI (make ui)")
         return 1
-    batch = result.output_for_node("normalised_documents")
     per_year = Counter(batch.documents["year"].to_list())
     years, notes = choose_years(batch.years, args.years, per_year)
     found = ", ".join(f"{y}: {per_year[y]}" for y in batch.years) or "none"
@@ -77,13 +79,12 @@ def run(args: argparse.Namespace) -> int:
     for note in notes:
         _say(f"      {note}")
     failed = []
-    year_job = defs.resolve_job_def("xxgk_year")
     for n, year in enumerate(years, start=1):
         t0 = time.perf_counter()
         print(f"[2/2] year {year} ({n}/{len(years)}): extract, check, load ...", end="", flush=True)
-        res = year_job.execute_in_process(instance=instance, partition_key=str(year), run_config=run_config_, raise_on_error=False)
-        _say(f" {'done' if res.success else 'FAILED'} in {time.perf_counter() - t0:.1f} s")
-        if not res.success:
+        loaded = load_year(defs, instance, year, run_config_)
+        _say(f" {'done' if loaded else 'FAILED'} in {time.perf_counter() - t0:.1f} s")
+        if not loaded:
             failed.append(year)
     from warehouse.loader import connect
     from warehouse.summary import render, summarise

@@ -12,7 +12,6 @@ reads what the runs before it wrote for the same inbox, two inboxes never share 
 and materialising an asset again replaces its folder. Values are written by
 :func:`xxgk.staging.save_record` (frames as Parquet, the rest as JSON), not pickled.
 """
-from __future__ import annotations
 
 from dagster import ConfigurableIOManagerFactory, InputContext, OutputContext, UPathIOManager
 from upath import UPath

@@ -1,7 +1,6 @@
 """Configuration: Dagster resources fed by XXGK_* environment variables, with defaults that work
 out of the box. Nothing here is read when the module is imported: `default_resources()` is
 called when the code location loads, and Dagster resolves each EnvVar when a run starts."""
-from __future__ import annotations
 
 import hashlib
 from pathlib import Path
@@ -53,6 +52,8 @@ class StagingResource(ConfigurableResource):
     s3://bucket/prefix): one folder per inbox (pipelines.io_manager says what is in it)."""
 
     url: str = str(DEFAULT_WAREHOUSE.parent / "staging")
+    # (no `from __future__ import annotations` in this module: Dagster reads this annotation to
+    # find the inbox resource a run configures)
     inbox: InboxResource  # the inbox these stores are of: another inbox's stores are kept apart
 
     @property
@@ -110,10 +111,13 @@ def default_resources() -> dict[str, ConfigurableResource]:
     pointing the warehouse elsewhere moves them with it.
     """
     beside = beside_warehouse(EnvVar("XXGK_WAREHOUSE").get_value(str(DEFAULT_WAREHOUSE)))
-    inbox = InboxResource(path=_env("XXGK_INBOX", str(SAMPLES_DIR)), max_file_mb=_env_int("XXGK_MAX_FILE_MB", 50))
+    # configured at launch (with these values unless a run says otherwise), so that the staging
+    # resource, and the IO manager through it, see the inbox a run is given (the CLI's --inbox)
+    inbox = InboxResource.configure_at_launch(path=_env("XXGK_INBOX", str(SAMPLES_DIR)),
+                                              max_file_mb=_env_int("XXGK_MAX_FILE_MB", 50))
     return {
         "inbox": inbox,
-        "staging": StagingResource(url=_env("XXGK_STAGING", str(beside / "staging")), inbox=inbox),
+        "staging": StagingResource.configure_at_launch(url=_env("XXGK_STAGING", str(beside / "staging")), inbox=inbox),
         "processing": ProcessingResource(
             workers=_env_int("XXGK_WORKERS", 0),
             shard_size=_env_int("XXGK_SHARD_SIZE", 1000),

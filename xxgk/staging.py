@@ -84,6 +84,11 @@ def is_local(url: str | Path) -> bool:
     return isinstance(_fs(str(url))[0], fsspec.implementations.local.LocalFileSystem)
 
 
+def remote_filesystems(urls: list[str]) -> list:
+    """The fsspec filesystems of the URLs that are not local files (one per protocol)."""
+    return list({fs.protocol: fs for fs in (_fs(u)[0] for u in urls) if not isinstance(fs, fsspec.implementations.local.LocalFileSystem)}.values())
+
+
 def clear(url: str | Path) -> None:
     """Remove the folder `url` and everything in it (a store about to be written anew)."""
     fs, path = _fs(str(url))

@@ -13,11 +13,17 @@ from warehouse.loader import connect
 PDF = [p for p in SAMPLE_FILES if p.suffix == ".pdf"][0]
 
 
-def _definitions(env: dict):
+def _execute(env: dict, job: str, partition: str | None = None):
+    """One run in this process, with `env` as its environment (resources read it when the run starts)."""
+    from dagster import DagsterInstance
+
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
-        return build_definitions()
+        instance = DagsterInstance.get()
+        result = build_definitions().resolve_job_def(job).execute_in_process(instance=instance, partition_key=partition)
+    assert result.success
+    return result
 
 
 def test_interleaved_runs_of_two_inboxes_each_read_their_own_stores(tmp_path):
@@ -33,21 +39,14 @@ def test_interleaved_runs_of_two_inboxes_each_read_their_own_stores(tmp_path):
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
     common = {"XXGK_WAREHOUSE": str(tmp_path / "w.duckdb"), "XXGK_DATA_DOCS_ENABLED": "0", "DAGSTER_HOME": str(home),
               "XXGK_STAGING": str(tmp_path / "staging")}
-    defs = {name: _definitions({**common, "XXGK_INBOX": str(inbox)}) for name, inbox in (("first", first), ("second", second))}
-    from dagster import DagsterInstance
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DAGSTER_HOME", str(home))
-        instance = DagsterInstance.get()
-        # both inboxes read before either year is loaded: the second's stores are the newest
-        for name in ("first", "second"):
-            assert defs[name].resolve_job_def("xxgk_inbox").execute_in_process(instance=instance).success
-        documents = {}
-        for name, year in (("first", "2023"), ("second", "2024")):
-            result = defs[name].resolve_job_def("xxgk_year").execute_in_process(instance=instance, partition_key=year)
-            assert result.success
-            tables = [m for m in result.asset_materializations_for_node("report_tables")]
-            documents[name] = tables[0].metadata["documents"].value
+    env = {"first": {**common, "XXGK_INBOX": str(first)}, "second": {**common, "XXGK_INBOX": str(second)}}
+    # both inboxes read before either year is loaded: the second's stores are the newest
+    for name in ("first", "second"):
+        _execute(env[name], "xxgk_inbox")
+    documents = {}
+    for name, year in (("first", "2023"), ("second", "2024")):
+        result = _execute(env[name], "xxgk_year", year)
+        documents[name] = result.asset_materializations_for_node("report_tables")[0].metadata["documents"].value
 
     assert documents == {"first": 5, "second": 1}
     with connect(tmp_path / "w.duckdb", read_only=True) as con:
