@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)
 
-.PHONY: setup run test ui bench clean
+.PHONY: setup run test test-fast lint-imports ui bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,8 +16,11 @@ setup: $(VENV)/.installed
 run: setup  ## load the inbox ($$XXGK_INBOX, default: the bundled samples) into the warehouse
 	$(VENV)/bin/xxgk run
 
-test: setup  ## the whole test suite
+test: setup lint-imports  ## the whole test suite
 	$(PY) -m pytest
+
+lint-imports: setup  ## the layers go one way, no import cycles ([tool.importlinter] in pyproject.toml)
+	$(VENV)/bin/lint-imports --no-cache
 
 ui: setup  ## the Dagster UI on http://127.0.0.1:3000
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
