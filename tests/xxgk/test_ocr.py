@@ -336,6 +336,29 @@ def test_ocr_of_the_scan_extracts_every_hand_checked_cell(ocr_result):
     assert got["confidence"].min() >= 0.5
 
 
+@ocr_deps
+def test_an_office_scan_gives_every_hand_checked_cell():
+    """hongze-2024.pdf printed and scanned: 150 dpi, each page skewed 0.5-1°, grey paper,
+    noise, a slight blur, JPEG quality 55 (tests/fixtures/scans.realistic_scan)."""
+    from tests.fixtures.scans import realistic_scan
+    from xxgk.extract import extract_report
+    from xxgk.normalise import normalise_document
+    from xxgk.ocr import ocr_pdf_pages
+
+    pages = ocr_pdf_pages(realistic_scan(), [0, 1, 2, 3], workers=2)
+    rows = [r for index in sorted(pages) for r in pages[index]]
+    doc = normalise_document(RawDocument("scan", "hongze-2024-office-scan.pdf", "pdf", 0, rows=as_rows(rows), pages=5))
+    got = extract_report(doc).cells_frame()
+    want = expected_cells("hongze-2024")
+    joined = want.join(got, on=KEY, how="left", nulls_equal=True, suffix="_got")
+    right = joined.filter(
+        (pl.col("value").eq_missing(pl.col("value_got"))) & (pl.col("printed").eq_missing(pl.col("printed_got")))
+    )
+    print(f"\noffice scan, cells right: {right.height} of {want.height}")
+    assert right.height == want.height == 186, joined.join(right.select(KEY), on=KEY, how="anti", nulls_equal=True)
+    assert got.height == want.height and got.filter(pl.col("cell_status") == "not_read").is_empty()
+
+
 def _refuse(*args, **kwargs):
     raise AssertionError("OCR tried to reach the network")
 
@@ -437,6 +460,39 @@ def test_a_label_running_into_the_first_value_cell_takes_nothing_from_it():
     boxes.append(Box(500, 380, 895, 420, "5.要求行政机关确认或重新出具已获取信息", 0.98))  # x1 past the first value's x0
     rows = layout_rows(boxes, 4)
     assert _cells(rows, "重新出具") == ["5.要求行政机关确认或重新出具已获取信息", "3", "0", "0", "0", "0", "0", "3"]
+
+
+def test_a_label_wrapped_in_its_ruled_cell_is_one_row_not_a_row_of_its_own():
+    """（六）其他处理's long item labels wrap inside tall ruled cells: a second line far below
+    the first (off every row's band, between two labelled rows) is the same cell's text when
+    the image shows no rule between it and its row; without the rules it is a row of UNREADs."""
+    from xxgk.ocr.boxes import Rules
+
+    boxes = (_table3([(["（六）其他处理", "1.逾期不补正、"], ["0"] * 7)], y=400)
+             + _table3([(["", "2.逾期未缴费、"], ["0"] * 7)], header=False, y=520)
+             + [_label("不再处理申请", 500, 465)])  # 25 px under its first line: not "stacked" on it
+    rules = Rules(horizontal=[(350.0, 200.0, 1420.0), (490.0, 480.0, 1420.0), (610.0, 200.0, 1420.0)], vertical=[])
+    joined = [r.cells for r in layout_rows(boxes, 3, rules=rules) if any(c is not None for c in r.confidences)]
+    assert joined == [["（六）其他处理", "1.逾期不补正、不再处理申请", *["0"] * 7], ["2.逾期未缴费、", *["0"] * 7]]
+    unruled = [r.cells for r in layout_rows(boxes, 3) if any(c is not None for c in r.confidences)]
+    assert ["不再处理申请", *[UNREAD] * 7] in unruled
+
+
+def test_ruling_lines_are_found_in_a_scanned_table_and_glyphs_are_not():
+    import numpy as np
+
+    from xxgk.ocr.image import ruling_lines
+
+    dark = np.zeros((400, 600), dtype=bool)
+    dark[100:102, 50:550] = True  # a rule, 2 px thick
+    dark[300, 50:550] = True
+    dark[300, 200:203] = False  # broken by JPEG noise
+    dark[100:302, 50] = dark[100:302, 549] = True
+    dark[150:170, 100:118] = True  # a glyph (18 px): no rule
+    rules = ruling_lines(dark, 20.0)
+    assert [round(y) for y, _, _ in rules.horizontal] == [100, 300]
+    assert [round(x) for x, _, _ in rules.vertical] == [50, 549]
+    assert rules.across(60, 500, 0, 200) == [rules.horizontal[0][0]]
 
 
 def test_pieces_of_one_label_on_one_line_join_left_to_right():

@@ -87,6 +87,19 @@ def normalise_number(text: str) -> str | None:
     return None
 
 
+@dataclass
+class Rules:
+    """The ruling lines found in a page image (deskewed), in image pixels."""
+
+    horizontal: list[tuple[float, float, float]]  # (y, x0, x1)
+    vertical: list[tuple[float, float, float]]  # (x, y0, y1)
+
+    def across(self, x0: float, x1: float, y0: float, y1: float) -> list[float]:
+        """The heights of the horizontal rules between y0 and y1 that run under most of [x0, x1]."""
+        need = 0.5 * (x1 - x0)
+        return [y for y, a, b in self.horizontal if y0 < y < y1 and min(b, x1) - max(a, x0) >= need]
+
+
 def median_height(boxes: list[Box]) -> float:
     heights = [b.h for b in boxes if b.h <= 2.5 * max(b.w, 1)]
     return statistics.median(heights) if heights else 30.0

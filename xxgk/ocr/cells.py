@@ -2,6 +2,7 @@
 labels beside them; the rows of a table none of whose numbers was found; the other text as lines."""
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections.abc import Iterable
@@ -9,7 +10,14 @@ from dataclasses import replace
 from itertools import pairwise
 
 from xxgk.marks import UNREAD
-from xxgk.ocr.boxes import VALUE_MIN_SCORE, Box, OcrRow, normalise_number, y_overlap
+from xxgk.ocr.boxes import (
+    VALUE_MIN_SCORE,
+    Box,
+    OcrRow,
+    Rules,
+    normalise_number,
+    y_overlap,
+)
 from xxgk.ocr.columns import (
     GridRow,
     Reread,
@@ -21,7 +29,7 @@ from xxgk.ocr.columns import (
 
 
 def table_rows(table: list[ValueRow], texts: list[Box], h: float, above: float, used: set[int],
-                where: str, reread: Reread | None = None) -> Iterable[tuple[float, OcrRow]]:
+                where: str, reread: Reread | None = None, rules: Rules | None = None) -> Iterable[tuple[float, OcrRow]]:
     """The grid rows of one table; marks the boxes it takes (labels, strays) `used`."""
     columns = value_columns(table, texts, h, above)
     values_left = columns[0][0]
@@ -87,7 +95,25 @@ def table_rows(table: list[ValueRow], texts: list[Box], h: float, above: float, 
     def stacked_on(t: Box, above: Box) -> bool:
         return t.x0 < above.x1 and above.x0 < t.x1 and -0.3 * h < t.y0 - above.y1 < 0.5 * h
 
+    def ruled_with(t: Box) -> GridRow | None:
+        """The one row with values between the same two ruling lines as t (the rest of a
+        label wrapped in its ruled cell), if the image shows rules above and below t."""
+        if rules is None:
+            return None
+        over = rules.across(t.x0, t.x1, -math.inf, t.yc)
+        under = rules.across(t.x0, t.x1, t.yc, math.inf)
+        if not over or not under:
+            return None
+        inside = [g for g in grid if g.values and max(over) < g.yc < min(under)]
+        return inside[0] if len(inside) == 1 else None
+
     for t in orphans:
+        g = ruled_with(t)
+        if g is not None:
+            g.labels.append(t)
+            row_of[id(t)] = g
+            used.add(id(t))
+            continue
         stacked = [key for key in row_of if stacked_on(t, by_id[key])]
         if stacked:
             g = row_of[stacked[0]]

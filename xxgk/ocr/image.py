@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from xxgk.ocr.boxes import Rules
+
 DEFAULT_DPI = 200
 
 
@@ -91,6 +93,29 @@ def widen(mask):
     out[1:] |= mask[:-1]
     out[:-1] |= mask[1:]
     return out
+
+
+def ruling_lines(dark, h: float) -> Rules:
+    """The ruling lines of a page's ink: runs of ink at least three text heights long,
+    horizontal or vertical, after gaps of a pixel or two (noise, JPEG) are closed."""
+    import cv2  # OpenCV's morphology: a long thin opening keeps lines and drops glyphs
+
+    ink = dark.astype(np.uint8)
+    length = max(25, int(3 * h))
+    out = []
+    for kernel, close in (((length, 1), (5, 1)), ((1, length), (1, 5))):
+        mask = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, close))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        lines = []
+        for x, y, w, hh, _ in stats[1:count]:
+            if kernel[0] > 1:  # horizontal: thin, long
+                if hh <= max(6, 0.4 * h):
+                    lines.append((y + (hh - 1) / 2, float(x), float(x + w)))
+            elif w <= max(6, 0.4 * h):
+                lines.append((x + (w - 1) / 2, float(y), float(y + hh)))
+        out.append(sorted(lines))
+    return Rules(out[0], out[1])
 
 
 def render_page(pdf, index: int, dpi: int = DEFAULT_DPI):

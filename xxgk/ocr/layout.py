@@ -11,6 +11,7 @@ from xxgk.ocr.boxes import (
     PAGE_NUMBER,
     Box,
     OcrRow,
+    Rules,
     median_height,
     normalise_number,
     y_overlap,
@@ -77,11 +78,13 @@ def _join_units(boxes: list[Box], h: float) -> list[Box]:
     return [joined.get(id(b), b) for b in boxes if id(b) not in gone]
 
 def layout_rows(boxes: list[Box], page_number: int, page_size: tuple[float, float] | None = None,
-                reread: Reread | None = None) -> list[OcrRow]:
+                reread: Reread | None = None, rules: Rules | None = None) -> list[OcrRow]:
     """Rebuild table rows and text lines of one page from the positions of its boxes.
 
     ``reread(x0, y0, x1, y1, keep)``, if given, reads again the ink of a grid cell the
-    boxes did not settle (none found, a low score, text that is no number).
+    boxes did not settle (none found, a low score, text that is no number). ``rules``, the
+    ruling lines found in the image, if given, tell which row a line of label text off
+    every row's band belongs to: the one between the same two rules.
     """
     where = f"page {page_number} (ocr)"
     if not boxes:
@@ -133,7 +136,7 @@ def layout_rows(boxes: list[Box], page_number: int, page_size: tuple[float, floa
     out: list[tuple[float, OcrRow]] = []
     for index, table in enumerate(tables):
         above = tables[index - 1][-1].y1 if index else -math.inf
-        for yc, row in table_rows(table, texts, h, above, used, where, reread):
+        for yc, row in table_rows(table, texts, h, above, used, where, reread, rules):
             out.append((yc, row))
     table_spans = [(t[0].y0, t[-1].y1) for t in tables]
     out.extend(rows_under_headers(texts, values, table_spans, used, h, where, reread))

@@ -9,7 +9,7 @@ import numpy as np
 
 from xxgk.ocr.boxes import Box, OcrRow, median_height, normalise_number, y_overlap
 from xxgk.ocr.engine import read_boxes, recognise, shared_engine
-from xxgk.ocr.image import Page, ink_bounds, prepare, widen
+from xxgk.ocr.image import Page, ink_bounds, prepare, ruling_lines, widen
 from xxgk.ocr.layout import layout_rows
 
 
@@ -143,5 +143,6 @@ def ocr_page(image, page_number: int, *, engine=None) -> list[OcrRow]:
         return recognise(engine, gray, gx0 - pad, gy0 - pad, gx1 + pad, gy1 + pad)
 
     height, width = page.gray.shape
-    return layout_rows(boxes, page_number, page_size=(float(width), float(height)), reread=reread)
+    rules = ruling_lines(page.dark, h)
+    return layout_rows(boxes, page_number, page_size=(float(width), float(height)), reread=reread, rules=rules)
 
