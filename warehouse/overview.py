@@ -15,6 +15,7 @@ from warehouse import charts
 from warehouse.statements import run
 
 TOP = 15  # agencies shown in the charts
+LISTED = 100  # agencies listed in the long tables of a page (the views hold them all)
 RESULT_COLUMNS = {"予以公开": "granted", "部分公开": "partially_granted", "不予公开": "denied", "无法提供": "unavailable",
                   "不予处理": "not_processed", "其他处理": "other_handling"}
 QUALITY = {"passed": "通过", "violations": "合计不符", "incomplete_extraction": "提取不完整",
@@ -122,12 +123,18 @@ def _changes(changes: list[dict], year: int) -> str:
     received = [c for c in changes if c["category_code"] == "application.new_received"]
     if not received:
         return title + f"<p class=\"note\">没有同一机关 {year - 1} 年的报告可比。</p>"
-    chart = charts.change_bars([c["agency"] for c in received[:TOP]], [float(c["previous_value"] or 0) for c in received[:TOP]],
-                               [float(c["value"] or 0) for c in received[:TOP]], (year - 1, year))
+    # the largest changes in applications received; every agency's are in v_year_over_year
+    received.sort(key=lambda c: (-abs(float(c["change"] or 0)), c["agency"]))
+    shown = received[:TOP]
+    chart = charts.change_bars([c["agency"] for c in shown], [float(c["previous_value"] or 0) for c in shown],
+                               [float(c["value"] or 0) for c in shown], (year - 1, year))
+    listed = {c["agency"] for c in received[:LISTED]}
     rows = [[f"<td>{_e(c['agency'])}</td>", f"<td>{_e(c['category_label'])}</td>", _n(c["previous_value"]), _n(c["value"]),
              _n(c["change"]), _pct(c["change_pct"])]
-            for c in changes]
-    return title + chart + _table(["机关", "项目", str(year - 1), str(year), "变化", "变化率"], rows)
+            for c in changes if c["agency"] in listed]
+    more = (f"<p class=\"note\">变化最大的 {LISTED} 个机关；其余 {len(received) - LISTED} 个见 v_year_over_year。</p>"
+            if len(received) > LISTED else "")
+    return title + chart + _table(["机关", "项目", str(year - 1), str(year), "变化", "变化率"], rows) + more
 
 
 def _flagged(reports: list[dict]) -> list[dict]:
@@ -136,15 +143,20 @@ def _flagged(reports: list[dict]) -> list[dict]:
 
 def _problems(reports: list[dict], findings: list[dict]) -> str:
     """Reports whose totals do not add up (or could not all be read), each linked to its findings."""
-    flagged = _flagged(reports)
+    flagged = sorted(_flagged(reports), key=lambda r: -r["identity_violations"])
+    more = len(flagged) - LISTED
+    flagged = flagged[:LISTED]  # a national year has thousands: the rest are in v_report_overview / v_identity_findings
     rows = [[f"<td>{_e(r['agency'])}</td>", f"<td>{QUALITY.get(r['quality_status'], _e(r['quality_status']))}</td>",
              f"<td class=\"n\">{r['identity_violations']}</td>",
              (f"<td><a href=\"#{_anchor(r['agency_id'])}\">查看发现</a></td>" if r["identity_violations"] else "<td>–</td>"),
              f"<td>{_e(Path(r['source_file']).name)}</td>"] for r in flagged]
     out = ["<h2 id=\"problems\">合计不符或需核查的报告</h2>",
            _table(["机关", "质量状态", "发现", "", "文件"], rows) if rows else "<p>本年所有报告的合计都相符。</p>"]
+    if more > 0:
+        out.append(f"<p class=\"note\">发现最多的 {LISTED} 份；其余 {more} 份见 v_report_overview 和 v_identity_findings。</p>")
+    linked = {r["agency_id"] for r in flagged}
     by_agency: dict[str, list[dict]] = {}
-    for f in findings:
+    for f in (f for f in findings if f["agency_id"] in linked):
         by_agency.setdefault(f["agency_id"], []).append(f)
     for agency_id, items in by_agency.items():
         out.append(f"<h3 id=\"{_anchor(agency_id)}\">{_e(items[0]['agency'])} 的发现</h3>")

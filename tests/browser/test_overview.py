@@ -31,3 +31,14 @@ def test_overview_pages_render_offline_with_their_charts(bi_warehouse, tmp_path)
     out_dir = Path(os.environ.get("XXGK_SCREENSHOTS", tmp_path))  # docs/ to refresh docs/annual-overview.png
     shot = screenshot((folder / "2024.html").as_uri(), out_dir / "annual-overview.png", width=1200, height=2400)
     assert shot.stat().st_size > 50_000  # a page with charts, not a blank one
+
+
+def test_long_lists_are_cut_with_a_pointer_to_the_views(bi_warehouse, monkeypatch):
+    import warehouse.overview
+    from warehouse.loader import connect
+
+    monkeypatch.setattr(warehouse.overview, "LISTED", 0)  # a national year lists the first 100 of thousands
+    with connect(bi_warehouse["XXGK_WAREHOUSE"], read_only=True) as con:
+        page = warehouse.overview.render(con, 2024, [2023, 2024])
+    assert "其余 1 个见 v_year_over_year" in page and "其余 1 份见 v_report_overview 和 v_identity_findings" in page
+    assert "查看发现" not in page  # no link to findings that are not on the page
