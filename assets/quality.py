@@ -27,7 +27,7 @@ from xxgk.extract.year import YearTables
 from xxgk.vocabulary import APPLICANT_COLUMNS, categories
 
 REPORT_IDENTITIES = ("T3_BALANCE", "T3_RESULTS_SUM", "T3_OTHER_SUM", "T3_APPLICANT_SUM", "T4_GROUP_SUM", "NON_NEGATIVE")
-CELL_STATUSES = ("read", "converted", "null_mark", "blank", "not_placed", "not_read", "inferred", "derived")
+CELL_STATUSES = ("read", "converted", "implausible", "null_mark", "blank", "not_placed", "not_read", "inferred", "derived")
 
 
 @dataclass

@@ -82,7 +82,7 @@ INSTANCE_SCHEMA = {
     "reason": pl.String,
 }
 
-_READ = ("read", "converted", "inferred")  # cells that are numbers an identity may add up
+_READ = ("read", "converted", "inferred", "implausible")  # numbers an identity may add up (implausible: as printed)
 _UNREAD = ("missing", "not_placed", "not_read")  # not_read: OCR found the cell but could not read it
 _BLANK = ("blank", "null_mark")
 _KEY = ["table_name", "category_code", "applicant_type", "measure"]
@@ -141,10 +141,17 @@ def _label() -> pl.Expr:
     return pl.col("category_code") + pl.when(inner.is_not_null()).then("[" + inner + "]").otherwise(pl.lit(""))
 
 
+def _is_number(status: pl.Expr) -> pl.Expr:
+    """A cell an identity can use: printed as a number, and a finite one."""
+    return status.is_in(_READ) & pl.col("value").is_finite().fill_null(False)
+
+
 def _describe(label: pl.Expr) -> pl.Expr:
     """'label=162 (line 484)'; a cell that is not a number says what it is instead."""
     v = pl.col("value")
-    number = pl.when(v == v.round()).then(v.cast(pl.Int64).cast(pl.String)).otherwise(v.cast(pl.String))
+    # beyond 2**53 a float is no exact integer (and beyond 2**63 no Int64): shown as a float
+    whole = (v == v.round()) & (v.abs() < 2**53)
+    number = pl.when(whole).then(v.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(v.cast(pl.String))
     status = pl.col("status")
     shown = (
         pl.when(status.is_in(_READ)).then(number)
@@ -174,7 +181,7 @@ def _evaluate(terms: pl.DataFrame, cells: pl.DataFrame, group: list[str], descri
         looked_up = looked_up.with_columns(
             location=pl.concat_str("doc_note", "location", separator=", ", ignore_nulls=True)
         )
-    looked_up = looked_up.with_columns(ok=pl.col("status").is_in(_READ),
+    looked_up = looked_up.with_columns(ok=_is_number(pl.col("status")),
                                        desc=_describe(pl.col("label")) if describe else pl.lit(None, pl.String))
     is_sum = pl.col("side") == "sum"
 
@@ -280,9 +287,9 @@ def _report_instances(cells: pl.DataFrame, describe: bool) -> pl.DataFrame:
         identity=pl.lit("NON_NEGATIVE"),
         scope="cell " + _label(),
         expected=pl.lit(None, pl.Float64),
-        printed=pl.when(status.is_in(_READ)).then(pl.col("value")),
+        printed=pl.when(_is_number(status)).then(pl.col("value")),
         cells=_describe(_label()) if describe else pl.lit(None, pl.String),
-        complete=status.is_in(_READ),
+        complete=_is_number(status),
         unread_cells=status.is_in(_UNREAD).cast(pl.Int64),
         blank_cells=status.is_in(_BLANK).cast(pl.Int64),
         reason=pl.when(status.is_in(_READ)).then(None).otherwise(_describe(_label())) if describe else pl.lit(None, pl.String),

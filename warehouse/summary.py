@@ -14,6 +14,7 @@ class Summary:
     cells: int
     warnings: int
     violations: list[tuple]  # agency, year, identity, scope, expected, printed
+    implausible: list[tuple]  # agency, year, category_code, printed, location: numbers no report can mean
     rejected: list[tuple]  # source_file, stage, reason
     superseded: list[tuple] = ()  # agency, year, source_file (another version of the agency-year was loaded)
     duplicates: list[tuple] = ()  # source_file, duplicate_files (the same bytes under other names: one document)
@@ -35,6 +36,12 @@ def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None) ->
             f"""SELECT a.agency_name, v.year, v.identity, v.scope, v.expected, v.printed
                 FROM fact_identity_violation v JOIN dim_agency a USING (agency_id)
                 {where.replace('year', 'v.year')} ORDER BY v.year, a.agency_name, v.identity, v.scope"""
+        ).fetchall(),
+        implausible=con.execute(
+            f"""SELECT a.agency_name, w.year, w.category_code, w.printed, w.location
+                FROM fact_extraction_warning w JOIN dim_agency a USING (agency_id)
+                WHERE w.kind = 'implausible_value' {where.replace('WHERE year', 'AND w.year')}
+                ORDER BY w.year, a.agency_name, w.location"""
         ).fetchall(),
         rejected=con.execute("SELECT source_file, stage, reason FROM rejected_document ORDER BY source_file").fetchall(),
         superseded=con.execute(
@@ -89,11 +96,25 @@ def render(summary: Summary, files_read: int | None = None, limit: int = 40) -> 
     lines.append(f"cells loaded:      {summary.cells}")
     lines.append(f"warnings:          {summary.warnings}")
     lines.append(f"identity violations: {len(summary.violations)}")
-    lines += _cut([f"  {year}  {agency}  {identity} [{scope}]: expected {expected:g}, printed {printed:g}"
+    lines += _cut([f"  {year}  {agency}  {identity} [{scope}]: {_sides(identity, expected, printed)}"
                    for agency, year, identity, scope, expected, printed in summary.violations], limit, "fact_identity_violation")
+    lines.append(f"implausible values: {len(summary.implausible)} (loaded as printed, cell_status 'implausible')")
+    lines += _cut([f"  {year}  {agency}  {code}: printed {printed} ({location})"
+                   for agency, year, code, printed, location in summary.implausible], limit, "fact_extraction_warning")
     lines.append(f"files not loaded:  {len(summary.rejected)}")
     lines += _cut([f"  {source}: {reason} ({stage})" for source, stage, reason in summary.rejected], limit, "rejected_document")
     return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
+
+
+def _sides(identity: str, expected: float | None, printed: float | None) -> str:
+    """What a violation compares; NON_NEGATIVE has one side (the cell), its bound is 0."""
+    if identity == "NON_NEGATIVE":
+        return f"printed {_number(printed)}, below 0"
+    return f"expected {_number(expected)}, printed {_number(printed)}"
 
 
 def _cut(lines: list[str], limit: int, table: str) -> list[str]:

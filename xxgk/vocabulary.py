@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from functools import cache
 
@@ -30,6 +31,20 @@ REVIEW_CODES = tuple(f"{g}.{o}" for g in REVIEW_GROUPS for o in REVIEW_OUTCOMES)
 TEN_THOUSAND_YUAN_MEASURES = frozenset({"amount_10k_yuan"})
 # Measures that may legitimately be negative (2019 format "本年增/减").
 SIGNED_MEASURES = frozenset({"change"})
+# No count or amount of one agency's year comes near this (a national total of applications
+# is ~10^6): a larger printed number is a typo or garbage, kept as printed but flagged.
+IMPLAUSIBLE_FROM = 1e12
+
+
+def implausible(value: float, measure: str) -> str | None:
+    """Why a printed number cannot mean what its cell says, or None."""
+    if not math.isfinite(value):
+        return "not a finite number"
+    if abs(value) >= IMPLAUSIBLE_FROM:
+        return "10^12 or more, no report counts that many"
+    if value < 0 and measure not in SIGNED_MEASURES:
+        return "negative, where the identities allow no negative"
+    return None
 
 
 @dataclass(frozen=True)

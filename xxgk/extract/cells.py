@@ -14,11 +14,14 @@ Damage is recorded, never repaired:
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from xxgk.extract.tokens import Kind, Token
+from xxgk.vocabulary import implausible
 
 CELL_SCHEMA = {
     "document_id": pl.String,
@@ -28,7 +31,7 @@ CELL_SCHEMA = {
     "measure": pl.String,
     "value": pl.Float64,
     "printed": pl.String,
-    "cell_status": pl.String,  # read | converted | null_mark | blank | not_placed | not_read | inferred | derived
+    "cell_status": pl.String,  # read | converted | implausible | null_mark | blank | not_placed | not_read | inferred | derived
     "location": pl.String,
     "provenance": pl.String,  # text | ocr
     "confidence": pl.Float64,  # the OCR score of the cell; null for text
@@ -122,6 +125,10 @@ def emit(out: Extraction, table: str, code: str, applicant: str | None, measure:
             if ten_thousand_yuan and token.unit == "元":
                 value, status = round(token.value / 10000, 6), "converted"
                 out.warn(table, code, "unit_converted", f"{token.printed} printed in a 万元 column: read as {value:g} 万元", [token])
+            why = implausible(value, measure)
+            if why:
+                value, status = (value if math.isfinite(value) else None), "implausible"
+                out.warn(table, code, "implausible_value", f"{token.printed}: {why}; loaded as printed", [token])
         elif token.kind is Kind.NULL_MARK:
             value, status = None, "null_mark"
         else:

@@ -95,7 +95,7 @@ CREATE TABLE IF NOT EXISTS fact_active_disclosure (   -- table 二 (第二十条
     measure        VARCHAR NOT NULL,
     value          DOUBLE,
     printed        VARCHAR,
-    cell_status    VARCHAR NOT NULL,      -- read | converted | null_mark | blank | not_placed | not_read (OCR) | inferred | derived (not printed: xxgk/extract/inferred.py)
+    cell_status    VARCHAR NOT NULL,      -- read | converted | implausible | null_mark | blank | not_placed | not_read (OCR) | inferred | derived (not printed: xxgk/extract/inferred.py)
     document_id    VARCHAR NOT NULL,
     location       VARCHAR,
     provenance     VARCHAR NOT NULL,      -- text | ocr
