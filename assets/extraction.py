@@ -26,7 +26,7 @@ def extract_shard(context: OpExecutionContext, shard: NormalisedStore, processin
                   staging: StagingResource) -> YearTables:
     year = int(context.partition_key)
     return extract_store(shard, year, staging.folder(TABLES, year), workers=processing.worker_count,
-                         progress=progress_logger(context, "extracted"))
+                         progress=progress_logger(context, "extracted"), budget=processing.budget)
 
 
 @op(description="The shards' tables as one year; one document chosen per agency-year.")

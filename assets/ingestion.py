@@ -1,12 +1,12 @@
 """Stage 1: the inbox read into a raw store, a shard of files per step."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster import AssetExecutionContext, DynamicOut, DynamicOutput, OpExecutionContext, graph_asset, op
 
 from pipelines.resources import InboxResource, ProcessingResource, StagingResource
-from xxgk.documents import list_inbox
 from xxgk.inbox import RawStore, read_inbox
+from xxgk.listing import scan_inbox
 from xxgk.shards import file_shards, merge_raw
 from xxgk.staging import clear, join
 
@@ -29,16 +29,19 @@ def shard_key(number: int) -> str:
 class FileShard:
     number: int
     files: list[str]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # entries not read, and why (shard 0 lists them)
 
 
 @op(out=DynamicOut(FileShard), description="The inbox's files, a shard of them per reading step.")
 def inbox_shards(context: OpExecutionContext, inbox: InboxResource, processing: ProcessingResource, staging: StagingResource):
-    paths = list_inbox(inbox.folder)
-    shards = file_shards(paths, processing.shard_size)
-    context.log.info(f"{len(paths)} files in {inbox.folder}: {len(shards)} shard(s); {processing.worker_count} worker process(es) each")
+    listing = scan_inbox(inbox.folder, follow_outside_links=inbox.follow_outside_links)
+    paths = listing.files
+    shards = file_shards(paths, processing.shard_size)  # one at least: shard 0 lists the skipped entries
+    context.log.info(f"{len(paths)} files in {inbox.folder} ({len(listing.skipped)} skipped): {len(shards)} shard(s); "
+                     f"{processing.worker_count} worker process(es) each")
     clear(staging.folder(RAW))  # this asset's folder is written anew
     for number, files in enumerate(shards):
-        yield DynamicOutput(FileShard(number, files), mapping_key=shard_key(number))
+        yield DynamicOutput(FileShard(number, files, listing.skipped if number == 0 else []), mapping_key=shard_key(number))
 
 
 @op(description="Read (and OCR) one shard of files into its part files.")
@@ -47,6 +50,7 @@ def read_shard(context: OpExecutionContext, shard: FileShard, inbox: InboxResour
     return read_inbox(
         [Path(f) for f in shard.files], join(staging.folder(RAW), f"shard={shard_key(shard.number)}"),
         max_bytes=inbox.max_bytes, workers=processing.worker_count, verify_share=processing.verify_share,
+        budget=processing.budget, skipped=shard.skipped,
         progress=progress_logger(context, f"shard {shard.number}: read"),
         ocr_progress=progress_logger(context, f"shard {shard.number}: OCR pages", every=10),
     )

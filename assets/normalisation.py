@@ -23,7 +23,7 @@ def raw_document_shards(context: OpExecutionContext, raw_documents: RawStore, pr
 def normalise_shard(context: OpExecutionContext, shard: RawStore, processing: ProcessingResource,
                     staging: StagingResource) -> NormalisedStore:
     return normalise_store(shard, staging.folder(NORMALISED), workers=processing.worker_count,
-                           progress=progress_logger(context, "normalised"))
+                           progress=progress_logger(context, "normalised"), budget=processing.budget)
 
 
 @op(description="The shards' manifests as one normalised store.")

@@ -55,13 +55,16 @@ def run(args: argparse.Namespace) -> int:
     from xxgk.documents import list_inbox
 
     config = run_config(inbox=args.inbox, warehouse=args.warehouse)
+    if args.follow_outside_links:
+        config.setdefault("resources", {}).setdefault("inbox", {"config": {}})["config"]["follow_outside_links"] = True
     with _settings(config) as settings:
         inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
+        follow = settings.inbox.follow_outside_links
     problem = inbox_problem(inbox)
     if problem:
         _warn(problem)
         return 2
-    if not list_inbox(inbox):
+    if not list_inbox(inbox, follow_outside_links=follow):
         _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm or .txt); nothing loaded")
         return 1
     defs = build_definitions()
@@ -123,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run = sub.add_parser("run", help="materialize everything for every year in the inbox, then summarise")
     p_run.add_argument("--inbox", help="folder of reports, read recursively, or one report file (default: $XXGK_INBOX, else the bundled samples)")
     p_run.add_argument("--warehouse", help="DuckDB file; staging/ and data_docs/ go beside it (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+    p_run.add_argument("--follow-outside-links", action="store_true",
+                       help="read the files that links in the inbox point to outside it (default: listed as skipped)")
     p_run.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
     p_run.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
     export.add_parser(sub)

@@ -9,6 +9,7 @@ from dagster import ConfigurableResource, EnvVar
 from dagster_duckdb import DuckDBResource
 
 from xxgk import SAMPLES_DIR
+from xxgk.budget import Budget
 from xxgk.staging import join
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -17,10 +18,12 @@ MB = 1_000_000  # file sizes are decimal megabytes everywhere: the limit, the re
 
 
 class InboxResource(ConfigurableResource):
-    """Where the reports arrive (a folder, read recursively, or one file), and how big a file may be."""
+    """Where the reports arrive (a folder, read recursively, or one file), how big a file may be,
+    and whether links that lead out of the inbox are followed."""
 
     path: str = str(SAMPLES_DIR)
     max_file_mb: int = 50
+    follow_outside_links: bool = False
 
     @property
     def folder(self) -> Path:
@@ -39,6 +42,19 @@ class ProcessingResource(ConfigurableResource):
     workers: int = 0  # worker processes per step; 0 = one per core
     shard_size: int = 1000  # files (reading) or documents (normalising, extracting) per step
     verify_share: float = 0.02
+    # what one document may cost (xxgk.budget.Budget): over it, the document is rejected saying which limit
+    max_pages: int = 500
+    max_megapixels: float = 100.0  # of a page rendered for OCR
+    max_inflated_mb: int = 512  # decompressed streams of a PDF
+    max_html_mb: int = 8  # markup of a web page without its images, scripts and styles
+    worker_memory_mb: int = 2048  # address space of each worker process; 0: no limit
+    document_seconds: float = 300.0  # wall time of a document in a stage; 0: no limit
+
+    @property
+    def budget(self) -> Budget:
+        return Budget(max_pages=self.max_pages, max_megapixels=self.max_megapixels,
+                      max_inflated_mb=self.max_inflated_mb, worker_memory_mb=self.worker_memory_mb,
+                      document_seconds=self.document_seconds, max_html_mb=self.max_html_mb)
 
     @property
     def worker_count(self) -> int:
@@ -99,6 +115,15 @@ def _env_int(name: str, default: int):
     return EnvVar.int(name) if EnvVar(name).get_value() is not None else default
 
 
+def _env_float(name: str, default: float) -> float:
+    # Dagster's EnvVar has no float form: the value is taken when the location loads
+    return float(EnvVar(name).get_value(str(default)))
+
+
+def _env_flag(name: str) -> bool:
+    return EnvVar(name).get_value("0").strip().lower() not in ("", "0", "false", "no")
+
+
 def beside_warehouse(warehouse: str | Path) -> Path:
     """Staging and Data Docs live beside the warehouse file unless configured otherwise."""
     return Path(warehouse).expanduser().parent
@@ -114,7 +139,8 @@ def default_resources() -> dict[str, ConfigurableResource]:
     # configured at launch (with these values unless a run says otherwise), so that the staging
     # resource, and the IO manager through it, see the inbox a run is given (the CLI's --inbox)
     inbox = InboxResource.configure_at_launch(path=_env("XXGK_INBOX", str(SAMPLES_DIR)),
-                                              max_file_mb=_env_int("XXGK_MAX_FILE_MB", 50))
+                                              max_file_mb=_env_int("XXGK_MAX_FILE_MB", 50),
+                                              follow_outside_links=_env_flag("XXGK_FOLLOW_OUTSIDE_LINKS"))
     return {
         "inbox": inbox,
         "staging": StagingResource.configure_at_launch(url=_env("XXGK_STAGING", str(beside / "staging")), inbox=inbox),
@@ -122,7 +148,13 @@ def default_resources() -> dict[str, ConfigurableResource]:
             workers=_env_int("XXGK_WORKERS", 0),
             shard_size=_env_int("XXGK_SHARD_SIZE", 1000),
             # a float: Dagster's EnvVar has no float form, so the value is taken when the location loads
-            verify_share=float(EnvVar("XXGK_VERIFY_SHARE").get_value("0.02")),
+            verify_share=_env_float("XXGK_VERIFY_SHARE", 0.02),
+            max_pages=_env_int("XXGK_MAX_PAGES", 500),
+            max_megapixels=_env_float("XXGK_MAX_PIXELS", 100.0),
+            max_inflated_mb=_env_int("XXGK_MAX_INFLATED_MB", 512),
+            max_html_mb=_env_int("XXGK_MAX_HTML_MB", 8),
+            worker_memory_mb=_env_int("XXGK_WORKER_MEMORY_MB", 2048),
+            document_seconds=_env_float("XXGK_DOCUMENT_SECONDS", 300.0),
         ),
         "duckdb": DuckDBResource(database=_env("XXGK_WAREHOUSE", str(DEFAULT_WAREHOUSE))),
         "data_docs": DataDocsResource(

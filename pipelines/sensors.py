@@ -24,7 +24,7 @@ def inbox_sensor(context: SensorEvaluationContext, inbox: InboxResource):
     if not inbox.folder.exists():
         return SkipReason(f"inbox not found: {inbox.folder}")
     previous = json.loads(context.cursor) if context.cursor else {}
-    state, changed = fingerprint_inbox(list_inbox(inbox.folder), previous)
+    state, changed = fingerprint_inbox(list_inbox(inbox.folder, follow_outside_links=inbox.follow_outside_links), previous)
     context.update_cursor(json.dumps(state))
     if not changed:
         return SkipReason("no new or changed files")

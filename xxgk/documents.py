@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from xxgk.budget import Budget, OverTime, memory_reason
+from xxgk.listing import display_name, scan_inbox
 from xxgk.model import DocumentRejected, RawDocument, Row
 from xxgk.pdf import Judge, read_pdf
 from xxgk.readers.html import decode_html, html_document, html_rows
@@ -26,28 +28,22 @@ def document_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def list_inbox(inbox: Path) -> list[Path]:
-    """Every regular file under the inbox, in a stable order (hidden files skipped); an inbox
-    that is one file is that file."""
-    if inbox.is_file():
-        return [inbox]
-    if not inbox.is_dir():
-        raise FileNotFoundError(f"inbox not found (neither a folder nor a file): {inbox}")
-    return sorted(
-        p
-        for p in inbox.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(inbox).parts)
-    )
+def list_inbox(inbox: Path, *, follow_outside_links: bool = False) -> list[Path]:
+    """Every regular file under the inbox, in a stable order (what is skipped, and why:
+    :func:`xxgk.listing.scan_inbox`); an inbox that is one file is that file."""
+    return scan_inbox(inbox, follow_outside_links=follow_outside_links).files
 
 
 def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                  verify_share: float = 0.0, judge: Judge | None = None) -> RawDocument:
+                  verify_share: float = 0.0, judge: Judge | None = None, budget: Budget | None = None) -> RawDocument:
     """Read one file into rows. Raises DocumentRejected with a clear reason.
 
     A PDF page whose content is an image is listed in ``ocr_pages``, its rows left to OCR.
     ``judge`` tells whether the fast PDF reading can be trusted (:func:`xxgk.extract.trust.reading_facts`);
-    without it every PDF is read by the reference reader.
+    without it every PDF is read by the reference reader. ``budget`` (default: the defaults)
+    bounds what the file may cost.
     """
+    budget = budget or Budget()
     size = path.stat().st_size if data is None else len(data)
     if size == 0:
         raise DocumentRejected("empty file (0 bytes)")
@@ -58,18 +54,18 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
     if data is None:
         data = path.read_bytes()
     suffix = path.suffix.lower()
-    doc = RawDocument(document_id(data), str(path), _FORMATS.get(suffix, suffix.lstrip(".")), size)
+    doc = RawDocument(document_id(data), display_name(path), _FORMATS.get(suffix, suffix.lstrip(".")), size, path=str(path))
     if suffix == ".txt":
         doc.rows, doc.reader = text_rows(decode_text(data)), "txt"
     elif suffix == ".pdf":
-        reading = read_pdf(data, judge=judge, verify=verified(doc.document_id, verify_share))
+        reading = read_pdf(data, judge=judge, verify=verified(doc.document_id, verify_share), budget=budget)
         doc.rows, doc.pages, doc.ocr_pages = reading.rows, reading.pages, reading.ocr_pages
         doc.grids = reading.grids
         doc.reader, doc.reader_check = reading.reader, reading.check
         if doc.ocr_pages:
             return doc
     elif suffix in (".html", ".htm"):
-        (doc.rows, doc.grids), doc.reader = html_document(data), "html"
+        (doc.rows, doc.grids), doc.reader = html_document(budget.fit_html(data)), "html"
     elif suffix in (".docx", ".doc"):
         from xxgk.readers.word import doc_to_docx, word_document
 
@@ -95,18 +91,28 @@ def verified(document: str, share: float) -> bool:
 
 # --- a whole inbox ------------------------------------------------------------
 
-def _read_one(path: Path, max_bytes: int, verify_share: float = 0.0, judge: Judge | None = None) -> RawDocument | dict:
-    """Read one file, or say why not (a rejection record). Runs in worker processes."""
+def _read_one(path: Path, max_bytes: int, verify_share: float = 0.0, judge: Judge | None = None,
+              budget: Budget | None = None) -> RawDocument | dict:
+    """Read one file, or say why not (a rejection record). Runs in worker processes: whatever
+    goes wrong with this file — an error of a reader, memory, time — rejects this file only."""
+    budget = budget or Budget()
+    name = display_name(path)
+    doc_id = document_id(str(path).encode(errors="surrogateescape"))
     try:
         size = path.stat().st_size
         data = path.read_bytes() if 0 < size <= max_bytes else None
-        doc_id = document_id(data) if data is not None else document_id(f"{path}:{size}".encode())
-        return read_document(path, b"" if size == 0 else data, max_bytes=max_bytes, verify_share=verify_share,
-                             judge=judge)
-    except DocumentRejected as exc:
-        return _rejection(doc_id, str(path), exc.reason)
+        doc_id = document_id(data) if data is not None else document_id(f"{path}:{size}".encode(errors="surrogateescape"))
+        with budget.deadline():
+            return read_document(path, b"" if size == 0 else data, max_bytes=max_bytes, verify_share=verify_share,
+                                 judge=judge, budget=budget)
+    except (DocumentRejected, OverTime) as exc:
+        return _rejection(doc_id, name, exc.reason)
     except OSError as exc:
-        return _rejection(document_id(str(path).encode()), str(path), f"cannot read file: {exc.strerror or exc}")
+        return _rejection(doc_id, name, f"cannot read file: {exc.strerror or exc}")
+    except MemoryError:
+        return _rejection(doc_id, name, memory_reason())
+    except Exception as exc:  # noqa: BLE001 (a reader's fault on this file: the others go on)
+        return _rejection(doc_id, name, f"reading failed: {type(exc).__name__}: {str(exc)[:200]}")
 
 
 def _rejection(doc_id: str, source_file: str, reason: str) -> dict:

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import polars as pl
 
-from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, _rejection
+from xxgk.budget import Budget
+from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, _rejection, document_id
 from xxgk.extract.trust import reading_facts
-from xxgk.parallel import run_tasks
+from xxgk.listing import display_name
+from xxgk.parallel import Isolation, run_tasks
 from xxgk.pdf import ocr_documents
 from xxgk.staging import join, raw_documents, write_raw_rows
 
@@ -53,17 +55,18 @@ def _manifest_row(doc: RawDocument, part: str) -> dict:
             "part": str(part)}
 
 
-def _read_chunk(chunk: int, items: list[tuple[int, Path]], folder: str, max_bytes: int, verify_share: float):
+def _read_chunk(chunk: str, items: list[tuple[int, Path]], folder: str, max_bytes: int, verify_share: float,
+                budget: Budget | None = None):
     """Read a chunk of files; write their rows to one part. Runs in a worker process.
 
     Returns (manifest rows with the file's inbox index, documents left for OCR, rejections).
     """
-    part = join(folder, f"raw-{chunk:06d}.parquet")
+    part = join(folder, f"raw-{chunk}.parquet")
     written: list[RawDocument] = []
     manifest, scanned, rejected = [], [], []
     ids: set[str] = set()
     for index, path in items:
-        result = _read_one(path, max_bytes, verify_share, reading_facts)
+        result = _read_one(path, max_bytes, verify_share, reading_facts, budget)
         if isinstance(result, dict):
             rejected.append((index, result))
         elif result.document_id in ids:  # the same bytes twice in this chunk: noted as a duplicate by the caller
@@ -79,27 +82,76 @@ def _read_chunk(chunk: int, items: list[tuple[int, Path]], folder: str, max_byte
     return manifest, scanned, rejected
 
 
+def _file_id(path: Path, max_bytes: int) -> str:
+    """The document id of a file that could not be read (by its bytes when they can be had)."""
+    try:
+        if path.stat().st_size <= max_bytes:
+            return document_id(path.read_bytes())
+    except OSError:
+        pass
+    return document_id(str(path).encode(errors="surrogateescape"))
+
+
+def _chunk_isolation(budget: Budget) -> Isolation:
+    def split(task: tuple) -> list[tuple]:
+        chunk, items, *rest = task
+        return [(f"{chunk}-{k:03d}", [item], *rest) for k, item in enumerate(items)] if len(items) > 1 else [task]
+
+    def failed(task: tuple, reason: str):
+        (index, path), max_bytes = task[1][0], task[3]
+        return [], [], [(index, _rejection(_file_id(path, max_bytes), display_name(path), reason))]
+
+    return Isolation(split, failed, budget.worker_memory_mb, budget.document_seconds, in_workers=True)
+
+
+def _ocr_isolated(scanned: list[RawDocument], workers: int, budget: Budget, progress) -> tuple[list, list[dict]]:
+    """OCR every scanned document together; if that fails, one document at a time, so that
+    only a document that fails alone is rejected."""
+    try:
+        return ocr_documents(scanned, reading_facts, workers=workers, progress=progress)
+    except (Exception, MemoryError):  # noqa: BLE001 (isolation: which document is found below)
+        pass
+    docs, failed = [], []
+    for doc in scanned:
+        try:
+            with budget.deadline():
+                ok, bad = ocr_documents([doc], reading_facts, workers=workers, progress=progress)
+            docs += ok
+            failed += bad
+        except BaseException as exc:  # noqa: BLE001 (OverTime, MemoryError, a dead OCR worker...)
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            reason = getattr(exc, "reason", None) or f"OCR failed: {type(exc).__name__}: {str(exc)[:200]}"
+            failed.append({"document_id": doc.document_id, "source_file": doc.source_file, "reason": reason})
+    return docs, failed
+
+
 def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1,
-               verify_share: float = 0.0, chunk_size: int = 16,
+               verify_share: float = 0.0, chunk_size: int = 16, budget: Budget | None = None,
+               skipped: list[tuple[str, str]] = (),
                progress: Callable[[int, int, str], None] | None = None,
                ocr_progress: Callable[[int, int, tuple], None] | None = None) -> RawStore:
     """Read every file into a raw store under `folder` (a local path or an fsspec URL); bad files
-    are rejected with their reason."""
+    are rejected with their reason, and so is every entry of `skipped` (display name, reason:
+    what the inbox listing left out)."""
+    budget = budget or Budget()
     folder = str(folder)
     items = list(enumerate(paths))
     size = max(1, min(chunk_size, -(-len(items) // (4 * max(workers, 1)))))
-    tasks = [(n, items[i : i + size], folder, max_bytes, verify_share) for n, i in enumerate(range(0, len(items), size))]
+    tasks = [(f"{n:06d}", items[i : i + size], folder, max_bytes, verify_share, budget)
+             for n, i in enumerate(range(0, len(items), size))]
     manifest, scanned, rejected = [], [], []
     done = 0
-    for task, (rows, ocr, bad) in run_tasks(_read_chunk, tasks, workers, documents=len(items)):
+    for task, (rows, ocr, bad) in run_tasks(_read_chunk, tasks, workers, documents=len(items),
+                                            isolation=_chunk_isolation(budget)):
         manifest += rows
         scanned += ocr
         rejected += bad
         done += len(task[1])
         if progress:
-            progress(done, len(items), str(task[1][-1][1]))
+            progress(done, len(items), display_name(task[1][-1][1]))
     if scanned:
-        docs, failed = ocr_documents([doc for _, doc in scanned], reading_facts, workers=workers, progress=ocr_progress)
+        docs, failed = _ocr_isolated([doc for _, doc in scanned], workers, budget, ocr_progress)
         index_of = {doc.document_id: index for index, doc in scanned}
         failed_ids = {f["document_id"] for f in failed}
         rejected += [(index_of[f["document_id"]], _rejection(f["document_id"], f["source_file"], f["reason"])) for f in failed]
@@ -117,12 +169,13 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
             duplicates.setdefault(row["document_id"], []).append(row["source_file"])
         else:
             documents[row["document_id"]] = row
+    not_listed = [_rejection(document_id(name.encode()), name, reason) for name, reason in skipped]
     return RawStore(
         folder=folder,
         documents=pl.DataFrame(list(documents.values()), schema=MANIFEST),
-        rejected=[r for _, r in sorted(rejected, key=lambda x: x[0])],
+        rejected=not_listed + [r for _, r in sorted(rejected, key=lambda x: x[0])],
         duplicate_files=duplicates,
-        files_seen=len(paths),
+        files_seen=len(paths) + len(skipped),
     )
 
 

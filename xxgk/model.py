@@ -40,6 +40,7 @@ class RawDocument:
     reader_check: str | None = None  # why that reader, and where grid and stream disagree: kept in the warehouse
     ocr_pages: list[int] = field(default_factory=list)  # 0-based pages whose content is an image
     grids: list[Grid] = field(default_factory=list)  # the tables whose structure the reader saw (xxgk.grid)
+    path: str | None = None  # the file as it can be opened (source_file is for display), until OCR is done
 
 
 @dataclass

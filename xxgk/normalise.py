@@ -26,7 +26,7 @@ from xxgk.model import (
     NormalisedRow,
     RawDocument,
 )
-from xxgk.parallel import group_parts, run_tasks
+from xxgk.parallel import group_parts, per_document, run_tasks
 from xxgk.staging import join, raw_documents, write_normalised_rows
 from xxgk.vocabulary import FORMAT_2019, FORMAT_2021
 
@@ -275,7 +275,8 @@ def _normalise_parts(raw_parts: list[str], manifest: list[dict], folder: str, to
     meta = {m["document_id"]: m for m in manifest}
     rows = []
     for year, docs in by_year.items():
-        part = write_normalised_rows(docs, join(folder, f"year={year}", f"norm-{_stem(raw_parts[0])}.parquet"))
+        # named by the first document too: a task run again one document at a time writes apart
+        part = write_normalised_rows(docs, join(folder, f"year={year}", f"norm-{_stem(raw_parts[0])}-{manifest[0]['document_id'][:8]}.parquet"))
         rows += [{**meta[d.document_id], "agency": d.agency, "year": d.year, "format_version": d.format_version,
                   "part": str(part)} for d in docs]
     return rows, rejected
@@ -288,13 +289,21 @@ def _stem(part: str) -> str:
     return (f"{shard}-" if shard.startswith("shard=") else "") + name.removesuffix(".parquet")
 
 
-def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.date | None = None, progress=None) -> NormalisedStore:
+def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.date | None = None, progress=None,
+                    budget=None) -> NormalisedStore:
     """Normalise every document of a raw store (xxgk.inbox.RawStore), whole raw parts per task,
     into a store under `folder` (a local path or an fsspec URL)."""
     folder = str(folder)
     tasks = [(parts, rows, folder, today) for parts, rows in group_parts(raw.documents)]
     rows, rejected, done = [], list(raw.rejected), 0
-    for task, (part_rows, part_rejected) in run_tasks(_normalise_parts, tasks, workers, documents=raw.documents.height):
+
+    def failed(task: tuple, reason: str):
+        m = task[1][0]
+        return [], [{"document_id": m["document_id"], "source_file": m["source_file"], "stage": "normalisation",
+                     "year": None, "reason": reason}]
+
+    for task, (part_rows, part_rejected) in run_tasks(_normalise_parts, tasks, workers, documents=raw.documents.height,
+                                                      isolation=per_document(failed, budget)):
         rows += part_rows
         rejected += part_rejected
         done += len(task[1])

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
+
+from xxgk.budget import Budget
 
 # Imported once by the fork server, so every worker starts with them loaded.
 PRELOAD = ["xxgk.pdf", "xxgk.normalise", "xxgk.extract.tables", "xxgk.staging", "polars", "pdfplumber", "pypdfium2"]
@@ -57,46 +64,220 @@ def group_parts(manifest, documents: int = TASK_DOCUMENTS) -> list[tuple[list[st
     return tasks
 
 
-def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents: int | None = None) -> Iterator[tuple[tuple, object]]:
+@dataclass(frozen=True)
+class Isolation:
+    """How a stage's tasks fall apart into documents, so that one document that breaks (an
+    exception, MemoryError, a worker killed or stuck) is rejected alone.
+
+    split(task): the task as one task per document, of the same shape;
+    failed(task, reason): the result that rejects the one document of `task` with `reason`.
+    """
+
+    split: Callable[[tuple], list[tuple]]
+    failed: Callable[[tuple, str], object]
+    memory_mb: int = 0  # the address space of a worker (RLIMIT_AS); 0: no limit
+    document_seconds: float = 0  # past this (x documents, plus slack) a worker is killed; 0: never
+    # in a worker process even when there are few documents: a stage that meets hostile bytes
+    # (reading) must not be able to take the caller down with it
+    in_workers: bool = False
+
+
+def per_document(failed: Callable[[tuple, str], object], budget=None) -> Isolation:
+    """The isolation of a stage whose tasks are (parts, manifest rows, *rest): one document is
+    (its own part, its own row, *rest)."""
+    budget = budget or Budget()
+
+    def split(task: tuple) -> list[tuple]:
+        _, rows, *rest = task
+        return [([row["part"]], [row], *rest) for row in rows] if len(rows) > 1 else [task]
+
+    return Isolation(split, failed, budget.worker_memory_mb, budget.document_seconds)
+
+
+# A task in a worker is killed when it runs past this multiple of its documents' time budget
+# plus the slack: the worker's own timer should have stopped it well before.
+HARD_LIMIT_FACTOR, HARD_LIMIT_SLACK = 2, 30
+
+
+def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents: int | None = None,
+              isolation: Isolation | None = None) -> Iterator[tuple[tuple, object]]:
     """Yield (task, fn(*task)) for every task, in the order they finish.
 
     With one worker, or fewer than MIN_PARALLEL_DOCUMENTS `documents` in all, the tasks run
-    here, in order (no processes; easy to debug and profile). An exception in a task is
-    raised here, at its turn.
+    here, in order (no processes; easy to debug and profile), unless `isolation.in_workers`
+    (then in one worker process). Without `isolation`, an
+    exception in a task is raised here, at its turn. With it, a task that fails — raises, or
+    its worker dies or hangs — is run again one document at a time, each alone in a fresh
+    worker, and only the documents that fail alone are rejected (their results are
+    ``isolation.failed``); the others' results are yielded as (single-document task, result).
     """
     if documents is not None and documents < MIN_PARALLEL_DOCUMENTS:
         workers = 1
-    if workers <= 1:
-        for task in tasks:
-            yield task, fn(*task)
+    if isolation is not None and isolation.in_workers:
+        workers = max(workers, 1)
+    elif workers <= 1:
+        yield from _run_here(fn, tasks, isolation)
         return
     pending: dict = {}
+    started: dict = {}
     todo = iter(tasks)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    suspects: list[tuple] = []
+    pool = _pool(workers, isolation)
     finished = False
+
+    def restart() -> None:  # the pool is gone: the tasks still in it are suspects
+        nonlocal pool
+        suspects.extend(pending.pop(f) for f in list(pending))
+        started.clear()
+        pool.shutdown(wait=False, cancel_futures=True)
+        pool = _pool(workers, isolation)
 
     def submit(task: tuple) -> None:
         with _main_hidden():  # workers start on submit
-            pending[pool.submit(fn, *task)] = task
+            try:
+                future = pool.submit(fn, *task)
+            except BrokenProcessPool:
+                if isolation is None:
+                    raise
+                restart()
+                future = pool.submit(fn, *task)
+        pending[future] = task
+        started[future] = time.monotonic()
 
     try:
         for task in todo:
             submit(task)
             if len(pending) >= 2 * workers:
                 break
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        while pending or suspects:
+            done, _ = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED) if pending else (set(), set())
+            if isolation is not None and not done and _overdue(pending, started, isolation):
+                _kill(pool)  # a worker stuck in one call: every task in flight is a suspect
+                done, _ = wait(pending)
+            broken = False
             for future in done:
                 task = pending.pop(future)
-                yield task, future.result()
+                started.pop(future, None)
+                error = future.exception()
+                if error is None:
+                    yield task, future.result()
+                elif isolation is None:
+                    raise error
+                else:
+                    suspects.append(task)
+                    broken = broken or isinstance(error, BrokenProcessPool)
+            if broken:
+                restart()
+            while suspects:
+                yield from _run_alone(fn, suspects.pop(0), isolation)
+            while len(pending) < 2 * workers:
                 nxt = next(todo, None)
-                if nxt is not None:
-                    submit(nxt)
+                if nxt is None:
+                    break
+                submit(nxt)
         finished = True
     finally:
         # after the last task, wait for the workers to exit (their memory is back); after an
         # error or an abandoned generator, do not wait for tasks nobody will read
         pool.shutdown(wait=finished, cancel_futures=not finished)
+
+
+_POLL_SECONDS = 5.0
+
+
+def _pool(workers: int, isolation: Isolation | None) -> ProcessPoolExecutor:
+    memory = isolation.memory_mb if isolation is not None else 0
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(memory,))
+
+
+def _start_worker(memory_mb: int) -> None:
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+
+
+def _hard_limit(task: tuple, isolation: Isolation, documents: int | None = None) -> float:
+    n = documents if documents is not None else len(isolation.split(task))
+    return isolation.document_seconds * n * HARD_LIMIT_FACTOR + HARD_LIMIT_SLACK
+
+
+def _overdue(pending: dict, started: dict, isolation: Isolation) -> bool:
+    if not isolation.document_seconds:
+        return False
+    now = time.monotonic()
+    # a task waits in the queue behind at most one other: twice its own limit
+    return any(now - started[f] > 2 * _hard_limit(task, isolation) for f, task in pending.items())
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    for process in list((pool._processes or {}).values()):  # no public way to stop a stuck worker
+        process.kill()
+
+
+def _describe(error: BaseException, pool: ProcessPoolExecutor | None, isolation: Isolation) -> str:
+    if isinstance(error, MemoryError):
+        if isolation.memory_mb:
+            return f"over budget: ran out of memory within the {isolation.memory_mb} MB of a worker (XXGK_WORKER_MEMORY_MB)"
+        return "ran out of memory"
+    if isinstance(error, BrokenProcessPool):
+        codes = [p.exitcode for p in (pool._processes or {}).values()] if pool is not None and pool._processes else []
+        code = next((c for c in codes if c), None)
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            why = " (killed: out of memory, or by an operator)" if name == "SIGKILL" else ""
+            return f"the worker process handling it died of {name}{why}"
+        return "the worker process handling it died" + (f" (exit code {code})" if code else "")
+    if isinstance(error, FuturesTimeout):
+        return (f"over budget: still running after {_hard_limit((), isolation, 1):g} s, so its worker was killed "
+                f"(XXGK_DOCUMENT_SECONDS is {isolation.document_seconds:g})")
+    text = f"{type(error).__name__}: {error}"
+    return "failed: " + (text if len(text) <= 300 else text[:299] + "…")
+
+
+def _run_here(fn: Callable, tasks: Iterable[tuple], isolation: Isolation | None) -> Iterator[tuple[tuple, object]]:
+    for task in tasks:
+        if isolation is None:
+            yield task, fn(*task)
+            continue
+        try:
+            result = fn(*task)
+        except (Exception, MemoryError):  # noqa: BLE001 (isolation: any fault of one document)
+            for one in isolation.split(task):
+                try:
+                    result = fn(*one)
+                except (Exception, MemoryError) as error:  # noqa: BLE001
+                    result = isolation.failed(one, _describe(error, None, isolation))
+                yield one, result
+            continue
+        yield task, result
+
+
+def _run_alone(fn: Callable, task: tuple, isolation: Isolation) -> Iterator[tuple[tuple, object]]:
+    """Each document of `task` in a worker of its own, one after the other."""
+    pool = _pool(1, isolation)
+    try:
+        for one in isolation.split(task):
+            with _main_hidden():
+                future = pool.submit(fn, *one)
+            try:
+                yield one, future.result(timeout=_hard_limit(one, isolation, 1) if isolation.document_seconds else None)
+                continue
+            except FuturesTimeout as error:
+                _kill(pool)
+                reason = _describe(error, pool, isolation)
+            except BrokenProcessPool as error:
+                reason = _describe(error, pool, isolation)
+            except (Exception, MemoryError) as error:  # noqa: BLE001 (isolation: any fault of one document)
+                yield one, isolation.failed(one, _describe(error, pool, isolation))
+                continue
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = _pool(1, isolation)
+            yield one, isolation.failed(one, reason)
+    finally:
+        pool.shutdown(wait=True)
 
 
 @contextmanager

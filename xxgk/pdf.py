@@ -36,7 +36,8 @@ import pypdfium2.raw as pdfium_c
 from xxgk import ocr
 from xxgk.grid import Grid
 from xxgk.marks import TABLE_PAGE_WORDS as TABLE_PAGE
-from xxgk.model import RawDocument, Row
+from xxgk.budget import Budget
+from xxgk.model import DocumentRejected, RawDocument, Row
 from xxgk.pdf_grid import page_edges, ruled_tables
 from xxgk.pdf_layout import (
     gap_lines,
@@ -91,30 +92,37 @@ def _in_page_order(page_rows: dict[int, list[Row]]) -> list[Row]:
     return [row for page in sorted(page_rows) for row in page_rows[page]]
 
 
-def read_pdf(data: bytes, *, judge: Judge | None = None, verify: bool = False) -> PdfReading:
-    """Read a PDF; raises DocumentRejected (encrypted, corrupt, no text and nothing to OCR).
+def read_pdf(data: bytes, *, judge: Judge | None = None, verify: bool = False, budget: Budget | None = None) -> PdfReading:
+    """Read a PDF; raises DocumentRejected (encrypted, corrupt, no text and nothing to OCR, over
+    its budget: inflated bytes, pages, pixels of a page to OCR — each checked before it is spent).
 
     Without a ``judge`` the pdfium reading cannot be trusted, and pdfplumber reads the document.
     """
+    budget = budget or Budget()
+    budget.check_inflated(data)
     try:
         pdf = pdfium.PdfDocument(data)
     except Exception:  # let pdfplumber give the reason (encrypted, corrupt...)
         page_rows, grids, n_pages = reference_pages(data, None, {})
         return PdfReading(page_rows, n_pages, "pdfplumber", "pdfium could not open the file", page_grids=grids)
     try:
-        fast, fast_grids, texts, coverage, embedded = {}, {}, [], [], True
+        budget.check_pages(len(pdf))
+        fast, fast_grids, texts, embedded, ocr_pages, blank = {}, {}, [], True, [], []
         for i in range(len(pdf)):
             page = pdf[i]
             fast[i], fast_grids[i], text = _pdfium_page(page, f"page {i + 1}")
             texts.append(text)
             covered, page_embedded = _page_objects(page)
-            coverage.append(covered)
             embedded = embedded and page_embedded
+            if ocr.page_needs_ocr(text, covered):
+                budget.check_pixels(i, *page.get_size(), ocr.DEFAULT_DPI)  # before anything renders it
+                (ocr_pages if _has_ink(page) else blank).append(i)
             page.close()
     finally:
         pdf.close()
     n_pages = len(texts)
-    ocr_pages = [i for i in range(n_pages) if ocr.page_needs_ocr(texts[i], coverage[i])]
+    if len(blank) == n_pages:
+        raise DocumentRejected(f"PDF of {n_pages} blank page(s): no text and no ink to read by OCR")
     text_pages = [i for i in range(n_pages) if i not in ocr_pages]
     if ocr_pages:  # slow anyway: the reference reader for the pages with text
         wanted = {i for i in text_pages if i == 0 or TABLE_PAGE.search(texts[i])}
@@ -158,6 +166,18 @@ def _pdfium_page(page, where: str) -> tuple[list[Row], list[tuple[int, Grid]], s
     around = words_from_chars([c for c in chars if outside([t.bbox for t in tables])(c)])
     rows, starts = page_rows([(t.bbox, t.rows) for t in tables], around, where)
     return rows, [(start, t.grid) for start, t in zip(starts, tables)], text
+
+
+# A page is rendered this small to see whether anything is drawn on it (~150x210 px for A4).
+INK_DPI = 18
+
+
+def _has_ink(page) -> bool:
+    """Whether anything shows on the page: OCR of a blank page costs ~0.6 s to read nothing."""
+    if pdfium_c.FPDFPage_CountObjects(page.raw) == 0:
+        return False
+    pixels = page.render(scale=INK_DPI / 72, grayscale=True).to_numpy()
+    return bool((pixels < 245).any())
 
 
 # The PDF standard's 14 fonts: never embedded, and known to every reader.
@@ -219,7 +239,7 @@ def pages_to_ocr(doc: RawDocument, judge: Judge) -> list[int]:
     """
     if judge(doc.rows).incomplete is None:
         return []
-    grid = ocr.pages_with_table_grid(doc.source_file, doc.ocr_pages)
+    grid = ocr.pages_with_table_grid(doc.path or doc.source_file, doc.ocr_pages)
     if not grid:
         return list(doc.ocr_pages)
     return sorted(({0} & set(doc.ocr_pages)) | set(grid))
@@ -233,7 +253,7 @@ def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, pr
     for those that cannot be read: OCR missing, or nothing legible.
     """
     plans = {id(doc): pages_to_ocr(doc, judge) for doc in docs}
-    tasks = [(doc.source_file, page) for doc in docs for page in plans[id(doc)]]
+    tasks = [(doc.path or doc.source_file, page) for doc in docs for page in plans[id(doc)]]
     rejected: list[dict] = []
     if tasks:
         try:
@@ -254,7 +274,7 @@ def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, pr
             for row in doc.rows:
                 rows_by_page.setdefault(int(row.where.split()[1]) - 1, []).append(row)
             for page in read:
-                rows_by_page[page] = ocr.as_rows(by_task[(doc.source_file, page)])
+                rows_by_page[page] = ocr.as_rows(by_task[(doc.path or doc.source_file, page)])
             doc.rows = [r for page in sorted(rows_by_page) for r in rows_by_page[page]]
             doc.reader = f"{doc.reader}+ocr"
         notes = [f"page(s) {_pages(read)} read by OCR"] if read else []

@@ -38,6 +38,8 @@ def reference_pages(data: bytes, pages: set[int] | None, texts: dict[int, str]
                 page = page.dedupe_chars()  # fake-bold text is drawn twice
                 chars_seen += len(page.chars)
                 rows[index], grids[index] = _page(page, f"page {index + 1}")
+    except MemoryError:
+        raise  # the document's budget, not damage
     except Exception as exc:  # pdfminer raises many kinds on damaged files, pdfplumber wraps them
         causes = [exc, *exc.args, exc.__cause__, exc.__context__]
         if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes) or "password" in str(exc).lower():

@@ -155,8 +155,14 @@ def save_record(obj, url: str | Path) -> None:
     doc = {"type": f"{kind.__module__}:{kind.__qualname__}", "frames": frames, "values": values}
     fs, path = _fs(join(url, RECORD))
     fs.makedirs(fs._parent(path), exist_ok=True)
+    # a file name that is not UTF-8 (lone surrogates) is written as \udcNN escapes, and read back as it was
+    text = json.dumps(doc, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(doc)
     with fs.open(path, "w", encoding="utf-8") as fh:  # written last: a record without it is incomplete
-        json.dump(doc, fh, ensure_ascii=False)
+        fh.write(text)
 
 
 def load_record(url: str | Path):

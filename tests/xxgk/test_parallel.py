@@ -1,5 +1,7 @@
 """The stages give the same stores whether one process does the work or several."""
 import os
+import signal
+import time
 
 import polars as pl
 import pytest
@@ -8,7 +10,7 @@ from tests.fixtures.synthetic import EMBEDDABLE_FONT, write_corpus
 from xxgk.extract.year import extract_store
 from xxgk.inbox import read_inbox
 from xxgk.normalise import normalise_store
-from xxgk.parallel import MIN_PARALLEL_DOCUMENTS, run_tasks
+from xxgk.parallel import MIN_PARALLEL_DOCUMENTS, Isolation, run_tasks
 
 
 def _fail_on(n: int) -> int:
@@ -51,3 +53,57 @@ def test_two_workers_make_the_same_stores_as_one(tmp_path):
         cells += a.filter(pl.col("cell_status") != "derived").height  # expected.csv lists the printed cells
         assert one[2][year].documents.drop("part").equals(two[2][year].documents.drop("part"))
     assert cells == expected.height
+
+
+# --- isolation: one document that breaks is rejected alone ---------------------------------
+
+def _squares(numbers: list[int]) -> list:
+    """A task of several 'documents'; some of them break in the ways a hostile file does."""
+    out = []
+    for n in numbers:
+        if n == 13:
+            os.kill(os.getpid(), signal.SIGKILL)  # what the OOM killer does
+        if n == 17:
+            raise ValueError("seventeen is cursed")
+        if n == 19:
+            bytearray(1 << 31)  # 2 GiB, over the worker's address-space limit
+        if n == 23:
+            time.sleep(600)  # stuck in one call
+        out.append(n * n)
+    return out
+
+
+_ISOLATION = Isolation(split=lambda task: [([n],) for n in task[0]],
+                       failed=lambda task, reason: [("rejected", task[0][0], reason)],
+                       memory_mb=1024, document_seconds=1)
+
+
+def _results(tasks, workers):
+    got = {}
+    for task, result in run_tasks(_squares, tasks, workers, isolation=_ISOLATION):
+        for n, r in zip(task[0], result):
+            got[n] = r
+    return got
+
+
+def test_a_document_that_kills_raises_or_exhausts_its_worker_is_rejected_alone(monkeypatch):
+    monkeypatch.setattr("xxgk.parallel.HARD_LIMIT_SLACK", 2)
+    monkeypatch.setattr("xxgk.parallel.HARD_LIMIT_FACTOR", 1)
+    monkeypatch.setattr("xxgk.parallel._POLL_SECONDS", 0.5)
+    tasks = [(list(range(i, i + 4)),) for i in range(10, 30, 4)]  # 10..29 in tasks of 4
+    got = _results(tasks, workers=2)
+    assert sorted(got) == list(range(10, 30))
+    rejected = {n: r[2] for n, r in got.items() if isinstance(r, tuple)}
+    assert set(rejected) == {13, 17, 19, 23}
+    assert rejected[13] == "the worker process handling it died of SIGKILL (killed: out of memory, or by an operator)"
+    assert rejected[17] == "failed: ValueError: seventeen is cursed"
+    assert rejected[19] == "over budget: ran out of memory within the 1024 MB of a worker (XXGK_WORKER_MEMORY_MB)"
+    assert rejected[23].startswith("over budget: still running after 3 s, so its worker was killed")
+    assert all(got[n] == n * n for n in got if n not in rejected)
+
+
+def test_in_process_a_failing_document_is_rejected_alone():
+    got = {}
+    for task, result in run_tasks(_squares, [([1, 2, 17, 3],)], workers=1, isolation=_ISOLATION):
+        got.update(zip(task[0], result))
+    assert got == {1: 1, 2: 4, 3: 9, 17: ("rejected", 17, "failed: ValueError: seventeen is cursed")}

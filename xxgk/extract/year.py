@@ -8,7 +8,7 @@ import polars as pl
 
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
 from xxgk.normalise import NormalisedDocument
-from xxgk.parallel import group_parts, run_tasks
+from xxgk.parallel import group_parts, per_document, run_tasks
 from xxgk.staging import join, normalised_documents, read_frames, scan_frames, write_frame
 
 REPORT_COLUMNS = {"agency": pl.String, "year": pl.Int32, "format_version": pl.String}
@@ -148,11 +148,12 @@ def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicat
     cells, warnings, rows, rejected = extract_documents(docs, duplicate_files)
     out = None
     if cells.height:
-        out = write_frame(cells, join(folder, f"cells-{parts[0].rstrip('/').rpartition('/')[2].removesuffix('.parquet')}.parquet"))
+        # named by the first document too: a task run again one document at a time writes apart
+        out = write_frame(cells, join(folder, f"cells-{parts[0].rstrip('/').rpartition('/')[2].removesuffix('.parquet')}-{manifest[0]['document_id'][:8]}.parquet"))
     return out, warnings, [{**r, "part": out} for r in rows], rejected
 
 
-def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, progress=None) -> YearTables:
+def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, progress=None, budget=None) -> YearTables:
     """The tables of `year` of a normalised store (xxgk.normalise.NormalisedStore), whole parts per
     task; the cells stay in part files under `folder` (a local path or an fsspec URL)."""
     folder = str(folder)
@@ -162,7 +163,15 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
         duplicates = {r["document_id"]: store.duplicate_files[r["document_id"]] for r in rows if r["document_id"] in store.duplicate_files}
         tasks.append((parts, rows, folder, duplicates))
     parts, warning_frames, rows, rejected, done = [], [], [], [], 0
-    for task, (cells_part, warnings, part_rows, part_rejected) in run_tasks(_extract_parts, tasks, workers, documents=mine.height):
+
+    def failed(task: tuple, reason: str):
+        m = task[1][0]
+        return None, pl.DataFrame(schema=WARNINGS_SCHEMA), [], [
+            {"document_id": m["document_id"], "source_file": m["source_file"], "stage": "extraction", "year": year,
+             "reason": reason}]
+
+    for task, (cells_part, warnings, part_rows, part_rejected) in run_tasks(
+            _extract_parts, tasks, workers, documents=mine.height, isolation=per_document(failed, budget)):
         if cells_part:
             parts.append(cells_part)
         warning_frames.append(warnings)

@@ -1,0 +1,137 @@
+"""What one document may cost: pages, rendered pixels, decompressed bytes, memory, wall time.
+
+A file over its budget is rejected with the limit it hit and the variable that sets it,
+before the cost is paid wherever that can be known in advance (pages, pixels, inflated
+bytes), else when it is reached (memory: the worker's address-space limit; time: a timer).
+"""
+from __future__ import annotations
+
+import re
+import signal
+import threading
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from xxgk.model import DocumentRejected
+
+
+class OverTime(BaseException):
+    """A document ran out of time. Not an Exception: the readers' `except Exception`
+    (pdfminer raises many kinds) must not turn it into another reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_pages: int = 500  # real annual reports have 5-60
+    max_megapixels: float = 100.0  # a rendered page (A0 at 200 dpi is 62 Mpx, A4 3.9 Mpx)
+    max_inflated_mb: int = 512  # decompressed stream bytes of one PDF
+    worker_memory_mb: int = 2048  # address space of a worker process (RLIMIT_AS); 0: no limit
+    document_seconds: float = 300.0  # wall time of one document in one stage; 0: no limit
+    max_html_mb: int = 8  # markup of a web page, once images, scripts and styles are taken out
+
+    def check_pages(self, pages: int) -> None:
+        if pages > self.max_pages:
+            raise DocumentRejected(f"over budget: {pages} pages, the limit is {self.max_pages} (XXGK_MAX_PAGES)")
+
+    def check_pixels(self, page: int, width_pt: float, height_pt: float, dpi: int) -> None:
+        """Before a page is rendered at `dpi`: its bitmap must fit the budget."""
+        w, h = round(width_pt * dpi / 72), round(height_pt * dpi / 72)
+        if w * h > self.max_megapixels * 1e6:
+            raise DocumentRejected(
+                f"over budget: page {page + 1} ({width_pt:.0f}x{height_pt:.0f} pt) would render at {dpi} dpi as "
+                f"{w}x{h} px = {w * h / 1e6:,.0f} Mpx, the limit is {self.max_megapixels:g} Mpx (XXGK_MAX_PIXELS)")
+
+    def check_inflated(self, data: bytes) -> None:
+        """The decompressed size of the PDF's Flate streams must fit the budget: inflated in
+        pieces and stopped at the limit, so a bomb costs the limit, not its full size."""
+        limit = self.max_inflated_mb * 1024 * 1024
+        if len(data) * 1032 <= limit:  # deflate inflates at most ~1032:1: nothing to look at
+            return
+        total = 0
+        for stream in _flate_streams(data):
+            inflater = zlib.decompressobj()
+            try:
+                for at in range(0, len(stream), 1 << 14):  # small pieces: unconsumed_tail is a copy
+                    chunk = stream[at : at + (1 << 14)]
+                    while chunk:
+                        total += len(inflater.decompress(chunk, 1 << 20))
+                        if total > limit:
+                            raise DocumentRejected(
+                                f"over budget: its compressed streams inflate to more than {self.max_inflated_mb} MB "
+                                f"(a decompression bomb?), the limit is {self.max_inflated_mb} MB (XXGK_MAX_INFLATED_MB)")
+                        chunk = inflater.unconsumed_tail
+                    if inflater.eof:
+                        break
+            except zlib.error:
+                continue  # not a zlib stream (or damaged): the PDF readers judge it
+
+    def fit_html(self, data: bytes) -> bytes:
+        """A web page small enough to parse: its tree takes ~30x its markup in memory (a
+        49 MB page ~1.5 GB). Over the budget, the bulk a report does not need (inline base64
+        images of a Word export, scripts, styles, comments) is taken out first."""
+        limit = self.max_html_mb * 1024 * 1024
+        if len(data) <= limit:
+            return data
+        data = _HTML_BULK.sub(b"", data)
+        data = _DATA_URI.sub(b'\\1""', data)
+        if len(data) > limit:
+            raise DocumentRejected(
+                f"over budget: {len(data) / 1e6:.1f} MB of HTML markup (without images, scripts and styles), "
+                f"the limit is {self.max_html_mb} MB (XXGK_MAX_HTML_MB)")
+        return data
+
+    @contextmanager
+    def deadline(self):
+        """Raise DocumentRejected in this thread when the document takes longer than its
+        budget. A timer signal: it lands between two library calls, so the caller also kills
+        a worker that stays in one call far beyond it (xxgk.parallel)."""
+        if not self.document_seconds or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def expired(signum, frame):
+            raise OverTime(f"over budget: took longer than {self.document_seconds:g} s (XXGK_DOCUMENT_SECONDS)")
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, self.document_seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def memory_reason() -> str:
+    """Why a document that ran out of memory is rejected (naming the worker's limit, if set)."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return "ran out of memory"
+    return f"over budget: ran out of memory within the {soft >> 20} MB of a worker (XXGK_WORKER_MEMORY_MB)"
+
+
+_HTML_BULK = re.compile(rb"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.S | re.I)
+_DATA_URI = re.compile(rb"""(\bsrc\s*=\s*)["']data:[^"']*["']""", re.I)
+_STREAM = re.compile(rb"stream\r?\n")
+
+
+def _flate_streams(data: bytes):
+    """The bodies of the PDF's streams that start as zlib data (the 0x78 header byte)."""
+    pos = 0
+    while True:
+        match = _STREAM.search(data, pos)
+        if match is None:
+            return
+        start = match.end()
+        end = data.find(b"endstream", start)
+        if end < 0:
+            end = len(data)
+        if start < len(data) and data[start] == 0x78:
+            yield memoryview(data)[start:end]
+        pos = end + 1
