@@ -14,10 +14,11 @@ class Summary:
     cells: int
     warnings: int
     violations: list[tuple]  # agency, year, identity, scope, expected, printed
-    implausible: list[tuple]  # agency, year, category_code, printed, location: numbers no report can mean
     rejected: list[tuple]  # source_file, stage, reason
     superseded: list[tuple] = ()  # agency, year, source_file (another version of the agency-year was loaded)
     duplicates: list[tuple] = ()  # source_file, duplicate_files (the same bytes under other names: one document)
+    # agency, year, category_code, printed, location: numbers no report can mean
+    implausible: list[tuple] = ()
 
 
 def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None) -> Summary:
@@ -98,7 +99,8 @@ def render(summary: Summary, files_read: int | None = None, limit: int = 40) -> 
     lines.append(f"identity violations: {len(summary.violations)}")
     lines += _cut([f"  {year}  {agency}  {identity} [{scope}]: {_sides(identity, expected, printed)}"
                    for agency, year, identity, scope, expected, printed in summary.violations], limit, "fact_identity_violation")
-    lines.append(f"implausible values: {len(summary.implausible)} (loaded as printed, cell_status 'implausible')")
+    if summary.implausible:
+        lines.append(f"implausible values: {len(summary.implausible)} (loaded as printed, cell_status 'implausible')")
     lines += _cut([f"  {year}  {agency}  {code}: printed {printed} ({location})"
                    for agency, year, code, printed, location in summary.implausible], limit, "fact_extraction_warning")
     lines.append(f"files not loaded:  {len(summary.rejected)}")

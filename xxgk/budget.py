@@ -49,7 +49,7 @@ class Budget:
     def check_inflated(self, data: bytes) -> None:
         """The decompressed size of the PDF's Flate streams must fit the budget: inflated in
         pieces and stopped at the limit, so a bomb costs the limit, not its full size."""
-        limit = self.max_inflated_mb * 1024 * 1024
+        limit = self.max_inflated_mb * 1_000_000
         if len(data) * 1032 <= limit:  # deflate inflates at most ~1032:1: nothing to look at
             return
         total = 0
@@ -74,7 +74,7 @@ class Budget:
         """A web page small enough to parse: its tree takes ~30x its markup in memory (a
         49 MB page ~1.5 GB). Over the budget, the bulk a report does not need (inline base64
         images of a Word export, scripts, styles, comments) is taken out first."""
-        limit = self.max_html_mb * 1024 * 1024
+        limit = self.max_html_mb * 1_000_000
         if len(data) <= limit:
             return data
         data = _HTML_BULK.sub(b"", data)

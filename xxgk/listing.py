@@ -24,15 +24,22 @@ class Listing:
 
 
 def display_name(path: Path | str) -> str:
-    """The path as text that any store can hold. A name holding bytes that are not UTF-8 (a
-    GBK name from a Windows zip, kept by Python as lone surrogates) shows those bytes as
-    \\xNN escapes, so the name stays traceable to the bytes on disk."""
+    """The path as text that any store can hold. A name that is not UTF-8 (a GBK name from a
+    Windows zip, kept by Python as lone surrogates) shows each of its non-ASCII bytes as
+    \\xNN, so it stays traceable to the bytes on disk."""
     text = str(path)
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
+        pass
+    parts = []
+    for part in os.fsencode(text).split(b"/"):
+        try:
+            parts.append(part.decode("utf-8"))
+        except UnicodeDecodeError:
+            parts.append("".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02x}" for b in part))
+    return "/".join(parts)
 
 
 def _within(target: str, root: str) -> bool:

@@ -227,7 +227,10 @@ def _describe(error: BaseException, pool: ProcessPoolExecutor | None, isolation:
         code = next((c for c in codes if c), None)
         if code is not None and code < 0:
             name = signal.Signals(-code).name
-            why = " (killed: out of memory, or by an operator)" if name == "SIGKILL" else ""
+            if isolation.memory_mb:  # pdfium and Rust (Polars) abort when an allocation fails
+                why = f", most likely out of memory (the limit is {isolation.memory_mb} MB a worker, XXGK_WORKER_MEMORY_MB)"
+            else:
+                why = " (killed: out of memory, or by an operator)" if name == "SIGKILL" else ""
             return f"the worker process handling it died of {name}{why}"
         return "the worker process handling it died" + (f" (exit code {code})" if code else "")
     if isinstance(error, FuturesTimeout):
@@ -255,9 +258,17 @@ def _run_here(fn: Callable, tasks: Iterable[tuple], isolation: Isolation | None)
         yield task, result
 
 
+def _alone_pool(isolation: Isolation) -> ProcessPoolExecutor:
+    """A pool of one worker, started: its start-up is not counted in a document's time."""
+    pool = _pool(1, isolation)
+    with _main_hidden():
+        pool.submit(int).result()
+    return pool
+
+
 def _run_alone(fn: Callable, task: tuple, isolation: Isolation) -> Iterator[tuple[tuple, object]]:
     """Each document of `task` in a worker of its own, one after the other."""
-    pool = _pool(1, isolation)
+    pool = _alone_pool(isolation)
     try:
         for one in isolation.split(task):
             with _main_hidden():
@@ -274,7 +285,7 @@ def _run_alone(fn: Callable, task: tuple, isolation: Isolation) -> Iterator[tupl
                 yield one, isolation.failed(one, _describe(error, pool, isolation))
                 continue
             pool.shutdown(wait=False, cancel_futures=True)
-            pool = _pool(1, isolation)
+            pool = _alone_pool(isolation)
             yield one, isolation.failed(one, reason)
     finally:
         pool.shutdown(wait=True)

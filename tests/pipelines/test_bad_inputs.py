@@ -18,7 +18,7 @@ HEADINGS = "二、主动公开政府信息情况\n三、收到和处理政府信
 EXPECTED = {
     "empty.pdf": ("ingestion", "empty file (0 bytes)"),
     "encrypted.pdf": ("ingestion", "encrypted PDF: cannot be read without its password"),
-    "blank-scan.pdf": ("ingestion", "PDF has no text layer (1 page(s) of images) and OCR read no text on them"),
+    "blank-scan.pdf": ("ingestion", "PDF of 1 blank page(s): no text and no ink to read by OCR"),
     "report.docx": ("ingestion", "Word file could not be read: File is not a zip file"),
     "report.xls": ("ingestion", "unsupported file type '.xls' (supported: .txt .pdf .html .htm .docx .doc)"),
     "huge.txt": ("ingestion", "file too large: 1.6 MB over the 1 MB limit (XXGK_MAX_FILE_MB)"),

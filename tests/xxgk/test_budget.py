@@ -1,0 +1,71 @@
+"""A document's budget: each limit rejects the document that passes it, saying which, and
+costs no more than the limit; the files beside it are read."""
+import resource
+import shutil
+import time
+
+from tests.fixtures import hostile
+from xxgk.budget import Budget
+from xxgk.documents import DocumentRejected, read_document
+from xxgk.inbox import read_inbox
+
+
+def _reason(path, budget: Budget) -> str:
+    try:
+        read_document(path, budget=budget)
+    except DocumentRejected as exc:
+        return exc.reason
+    raise AssertionError(f"{path.name} was read")
+
+
+def test_each_limit_names_itself_and_its_variable(tmp_path):
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(hostile.inflate_bomb(1))
+    start = time.perf_counter()
+    assert _reason(bomb, Budget(max_inflated_mb=64)) == ("over budget: its compressed streams inflate to more than 64 MB "
+                                                         "(a decompression bomb?), the limit is 64 MB (XXGK_MAX_INFLATED_MB)")
+    assert time.perf_counter() - start < 10
+    pages = tmp_path / "pages.pdf"
+    pages.write_bytes(hostile.blank_pages(30))
+    assert _reason(pages, Budget(max_pages=20)) == "over budget: 30 pages, the limit is 20 (XXGK_MAX_PAGES)"
+    assert _reason(pages, Budget()) == "PDF of 30 blank page(s): no text and no ink to read by OCR"
+    page = tmp_path / "page.pdf"
+    page.write_bytes(hostile.huge_mediabox())
+    assert _reason(page, Budget(max_megapixels=2000)) == "PDF of 1 blank page(s): no text and no ink to read by OCR"
+
+
+def test_a_word_export_over_the_html_budget_loses_its_pictures_not_its_tables(tmp_path):
+    page = tmp_path / "report.html"
+    page.write_bytes(hostile.html_with_inline_image(12))
+    plain = tmp_path / "plain.html"
+    plain.write_bytes(hostile.html_with_inline_image(0))
+    rows = [r.cells for r in read_document(page, budget=Budget(max_html_mb=1)).rows]
+    assert len(rows) > 100 and rows == [r.cells for r in read_document(plain).rows]
+
+
+def _inbox(tmp_path, hostile_name: str, data: bytes):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("dongning-2023.txt", "lingdong-2023.txt"):
+        shutil.copy(hostile.SAMPLES / name, inbox)
+    (inbox / hostile_name).write_bytes(data)
+    return sorted(inbox.iterdir())
+
+
+def test_a_pdf_that_exhausts_the_worker_memory_is_rejected_and_its_neighbours_are_read(tmp_path):
+    # the inflated-bytes budget raised so the bomb reaches pdfium, which aborts when memory ends
+    paths = _inbox(tmp_path, "bomb.pdf", hostile.inflate_bomb(1))
+    store = read_inbox(paths, tmp_path / "raw", workers=1, budget=Budget(max_inflated_mb=8000, worker_memory_mb=800))
+    assert [r["reason"] for r in store.rejected] == [
+        "the worker process handling it died of SIGABRT, most likely out of memory "
+        "(the limit is 800 MB a worker, XXGK_WORKER_MEMORY_MB)"]
+    assert store.documents.height == 2
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 850 * 1024
+
+
+def test_a_document_over_its_time_is_rejected_and_its_neighbours_are_read(tmp_path):
+    paths = _inbox(tmp_path, "white.pdf", hostile.white_scans(150))
+    store = read_inbox(paths, tmp_path / "raw", workers=1, budget=Budget(document_seconds=1))
+    assert [(r["source_file"].rsplit("/", 1)[1], r["reason"]) for r in store.rejected] == [
+        ("white.pdf", "over budget: took longer than 1 s (XXGK_DOCUMENT_SECONDS)")]
+    assert store.documents.height == 2
