@@ -1,4 +1,6 @@
 -- Views for BI tools and analysts. Each is described by COMMENT ON in comments.sql.
+-- Numbers are shown with TRY_CAST: a value no report can mean (cell_status implausible, e.g. 23 digits)
+-- does not fit DECIMAL(18, 4) or BIGINT, and shows as NULL here (as printed in the fact tables) instead of failing.
 
 -- The public contract: its first ten columns keep their names and meaning; new columns only at the end.
 -- `agency` is the name as the report gives it; agency_id / agency_name are the canonical agency.
@@ -47,7 +49,7 @@ groups AS (
     GROUP BY ALL
 )
 SELECT v.agency_id, v.year, v.category_code, c.parent_code, c.sort_order, c.label_short AS category_label,
-       c.label_en AS category_label_en, v.applicant_type, CAST(v.value AS DECIMAL(18, 4)) AS value, v.is_subtotal
+       c.label_en AS category_label_en, v.applicant_type, TRY_CAST(v.value AS DECIMAL(18, 4)) AS value, v.is_subtotal
 FROM (SELECT * FROM cells UNION ALL SELECT * FROM groups) v
 JOIN dim_category c USING (category_code);
 
@@ -85,15 +87,15 @@ findings AS (
 SELECT r.agency_id, a.agency_name AS agency, d.agency_name AS agency_as_printed, r.year, r.format_version,
        a.province_code, a.province, a.city_code, a.city, a.county_code, a.county, a.region_code, a.level, a.kind,
        a.parent_agency_name,
-       CAST(t.received AS BIGINT) AS received, CAST(t.carried_over AS BIGINT) AS carried_over,
-       CAST(t.granted AS BIGINT) AS granted, CAST(t.partially_granted AS BIGINT) AS partially_granted,
-       CAST(t.denied AS BIGINT) AS denied, CAST(t.unavailable AS BIGINT) AS unavailable,
-       CAST(t.not_processed AS BIGINT) AS not_processed, CAST(t.other_handling AS BIGINT) AS other_handling,
-       CAST(t.results_total AS BIGINT) AS results_total, CAST(t.carried_forward AS BIGINT) AS carried_forward,
-       CAST(t.review_total AS BIGINT) AS review_total, CAST(t.litigation_direct_total AS BIGINT) AS litigation_direct_total,
-       CAST(t.litigation_after_review_total AS BIGINT) AS litigation_after_review_total,
-       CAST(money.fees_10k_yuan AS DECIMAL(18, 4)) AS fees_10k_yuan,
-       CAST(money.procurement_10k_yuan AS DECIMAL(18, 4)) AS procurement_10k_yuan,
+       TRY_CAST(t.received AS BIGINT) AS received, TRY_CAST(t.carried_over AS BIGINT) AS carried_over,
+       TRY_CAST(t.granted AS BIGINT) AS granted, TRY_CAST(t.partially_granted AS BIGINT) AS partially_granted,
+       TRY_CAST(t.denied AS BIGINT) AS denied, TRY_CAST(t.unavailable AS BIGINT) AS unavailable,
+       TRY_CAST(t.not_processed AS BIGINT) AS not_processed, TRY_CAST(t.other_handling AS BIGINT) AS other_handling,
+       TRY_CAST(t.results_total AS BIGINT) AS results_total, TRY_CAST(t.carried_forward AS BIGINT) AS carried_forward,
+       TRY_CAST(t.review_total AS BIGINT) AS review_total, TRY_CAST(t.litigation_direct_total AS BIGINT) AS litigation_direct_total,
+       TRY_CAST(t.litigation_after_review_total AS BIGINT) AS litigation_after_review_total,
+       TRY_CAST(money.fees_10k_yuan AS DECIMAL(18, 4)) AS fees_10k_yuan,
+       TRY_CAST(money.procurement_10k_yuan AS DECIMAL(18, 4)) AS procurement_10k_yuan,
        r.quality_status, CAST(coalesce(findings.identity_violations, 0) AS INTEGER) AS identity_violations,
        r.warnings, r.cells, r.cells_read, r.document_id, d.source_file
 FROM fact_report r
@@ -109,7 +111,7 @@ SELECT cur.agency_id, a.agency_name AS agency, a.region_code, a.province, a.city
        cur.category_code, cur.category_label, cur.sort_order, cur.applicant_type, cur.is_subtotal,
        cur.year, cur.value, prev.year AS previous_year, prev.value AS previous_value,
        cur.value - prev.value AS change,
-       CAST(round(100.0 * (cur.value - prev.value) / nullif(prev.value, 0), 1) AS DECIMAL(10, 1)) AS change_pct
+       TRY_CAST(round(100.0 * (cur.value - prev.value) / nullif(prev.value, 0), 1) AS DECIMAL(10, 1)) AS change_pct
 FROM v_category_values cur
 JOIN v_category_values prev
   ON prev.agency_id = cur.agency_id AND prev.year = cur.year - 1
@@ -127,8 +129,8 @@ SELECT v.agency_id, a.agency_name AS agency, a.region_code, a.province, a.city, 
            WHEN 'group' THEN '组：' || coalesce(g.label_short, split_part(v.scope, ' ', 2))
            ELSE v.scope
        END AS scope_label,
-       CAST(v.expected AS DECIMAL(18, 4)) AS expected, CAST(v.printed AS DECIMAL(18, 4)) AS printed,
-       CAST(v.printed - v.expected AS DECIMAL(18, 4)) AS difference,
+       TRY_CAST(v.expected AS DECIMAL(18, 4)) AS expected, TRY_CAST(v.printed AS DECIMAL(18, 4)) AS printed,
+       TRY_CAST(v.printed - v.expected AS DECIMAL(18, 4)) AS difference,
        array_to_string(list_sort(list_distinct(regexp_extract_all(v.cells, '(?:doc [0-9a-f]+, )?(?:line|page) [0-9]+'))), '; ') AS location,
        v.cells, v.document_id, d.source_file, r.quality_status
 FROM fact_identity_violation v
