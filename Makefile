@@ -19,6 +19,9 @@ run: setup  ## load the inbox ($$XXGK_INBOX, default: the bundled samples) into 
 test: setup lint-imports  ## the whole test suite
 	$(PY) -m pytest
 
+test-fast: setup lint-imports  ## the pure logic, in under 30 s: tests not marked slow (tests/conftest.py)
+	$(PY) -m pytest -q -m "not slow" -p no:cacheprovider tests/xxgk tests/warehouse tests/expectations tests/fixtures
+
 lint-imports: setup  ## the layers go one way, no import cycles ([tool.importlinter] in pyproject.toml)
 	$(VENV)/bin/lint-imports --no-cache
 

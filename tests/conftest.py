@@ -43,3 +43,20 @@ def bi_warehouse(tmp_path_factory) -> dict[str, str]:
     from tests.bi_fixture import build
 
     return build(tmp_path_factory.mktemp("bi"))
+
+
+# `make test-fast`: the pure logic. Whole pipelines, the browser, and the modules below (they
+# start worker pools, OCR, generate PDFs, validate with Great Expectations, kill processes or
+# build virtualenvs) are marked `slow`; `make test` runs everything.
+SLOW_FOLDERS = ("pipelines", "browser")
+SLOW_MODULES = {"test_ocr.py", "test_extract_synthetic.py", "test_parallel.py", "test_crash_safety.py",
+                "test_bi_clients.py", "test_bi_views.py", "test_data_docs.py", "test_synthetic.py",
+                "test_gates.py", "test_year_carry.py", "test_dictionary.py", "test_summary.py", "test_versions.py",
+                "test_web_reports.py", "test_loader.py", "test_damage_properties.py", "test_pdf_grid.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        path = item.path
+        if path.parent.name in SLOW_FOLDERS or path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

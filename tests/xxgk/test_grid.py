@@ -1,4 +1,6 @@
 """The table grid model: merged cells at their top-left, covered positions, empty cells kept."""
+from pathlib import Path
+
 import pytest
 
 from xxgk.documents import RawDocument, Row
@@ -72,7 +74,7 @@ def test_grids_travel_through_the_raw_and_normalised_stores(tmp_path):
     grid.cells[0].confidence = 0.5
     raw = _doc([grid, grid_from_rows([[SpanCell("行政復議"), SpanCell("")]], where="tr 60", anchor=2)])
     part = write_raw_rows([raw], tmp_path / "raw-000000.parquet")
-    assert grids_path(part).exists()
+    assert Path(grids_path(part)).exists()  # stores are URLs: a local path here
     manifest = [{"document_id": "d0c", "source_file": "x.html", "format": "html", "size_bytes": 100, "pages": None,
                  "reader": "html", "reader_check": None}]
     back = raw_documents(part, manifest)[0]
@@ -91,7 +93,7 @@ def test_grids_travel_through_the_raw_and_normalised_stores(tmp_path):
 
 def test_a_part_without_grids_writes_no_grid_file(tmp_path):
     part = write_raw_rows([_doc([])], tmp_path / "raw-000001.parquet")
-    assert not grids_path(part).exists()
+    assert not Path(grids_path(part)).exists()
     manifest = [{"document_id": "d0c", "source_file": "x.html", "format": "html", "size_bytes": 100, "pages": None,
                  "reader": "html", "reader_check": None}]
     assert raw_documents(part, manifest)[0].grids == []
