@@ -110,7 +110,7 @@ def read_pdf(data: bytes, *, judge: Judge | None = None, verify: bool = False, b
         fast, fast_grids, texts, embedded, ocr_pages, blank = {}, {}, [], True, [], []
         for i in range(len(pdf)):
             page = pdf[i]
-            fast[i], fast_grids[i], text = _pdfium_page(page, f"page {i + 1}")
+            fast[i], fast_grids[i], text = _pdfium_page(page, f"page {i + 1}", first=i == 0)
             texts.append(text)
             covered, page_embedded = _page_objects(page)
             embedded = embedded and page_embedded
@@ -148,9 +148,11 @@ def read_pdf(data: bytes, *, judge: Judge | None = None, verify: bool = False, b
                       f"verification: pdfium and pdfplumber disagree ({differences}); pdfplumber kept", page_grids=grids)
 
 
-def _pdfium_page(page, where: str) -> tuple[list[Row], list[tuple[int, Grid]], str]:
+def _pdfium_page(page, where: str, first: bool = True) -> tuple[list[Row], list[tuple[int, Grid]], str]:
     """One page read from pdfium's objects: its ruled tables (:mod:`xxgk.pdf_grid`) and the
-    lines of the words around them; and the page's text, line by line, to classify it."""
+    lines of the words around them; and the page's text, line by line, to classify it.
+    Tables are looked for where the reference reader looks: on the first page and the
+    pages whose words show tables (ruled frames around narrative are no tables)."""
     width, height = page.get_size()
     textpage = page.get_textpage()
     try:
@@ -159,7 +161,7 @@ def _pdfium_page(page, where: str) -> tuple[list[Row], list[tuple[int, Grid]], s
         textpage.close()
     lines = gap_lines(words_from_chars(chars))
     text = "\n".join(" ".join(cells) for _, cells in lines)
-    edges = page_edges(page.raw, height) if chars else []
+    edges = page_edges(page.raw, height) if chars and (first or TABLE_PAGE.search(text)) else []
     tables = ruled_tables(edges, chars, (width, height), where) if edges else []
     if not tables:
         return [Row(cells, where) for _, cells in lines], [], text
