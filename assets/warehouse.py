@@ -1,5 +1,4 @@
 from contextlib import contextmanager
-from pathlib import Path
 
 import polars as pl
 from dagster import (
@@ -21,8 +20,8 @@ from warehouse.loader import (
     ensure_schema,
     load_rejections,
     load_years,
-    quiet,
 )
+from warehouse.writer import open_writer
 from xxgk.extract.year import REJECTED_SCHEMA
 from xxgk.staging import remote_filesystems
 
@@ -33,11 +32,12 @@ WRITER_POOL = "duckdb_writer"
 
 @contextmanager
 def _writer(duckdb: DuckDBResource, parts: list[str] | None = None):
-    Path(duckdb.database).parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.get_connection() as con:
+    # not duckdb.get_connection(): it leaves the connection open when the load fails, retries
+    # a read-only folder for ~100 s, and publishes nothing for readers (warehouse/writer.py)
+    with open_writer(duckdb.database) as con:
         for fs in remote_filesystems(parts or []):  # staging on s3://…: DuckDB reads the parts through fsspec
             con.register_filesystem(fs)
-        yield quiet(con)
+        yield con
 
 
 @asset(

@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipelines import export
+from pipelines.recovery import guarded, recover_dead_runs
 from pipelines.resources import PROJECT_ROOT
 from pipelines.run_options import choose_years, inbox_problem, parse_years
 
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     defs = build_definitions()
     instance = _instance()
+    recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
     run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
     _say(f"[1/2] reading the inbox {inbox}")
     batch = read_inbox(defs, instance, run_config_)
@@ -91,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
             failed.append(year)
     from warehouse.loader import connect
     from warehouse.summary import render, summarise
+    from warehouse.writer import readable_path
 
-    with connect(warehouse, read_only=True) as con:
+    with connect(readable_path(warehouse), read_only=True) as con:  # the published copy: never waits for a writer
         _say()
         _say(render(summarise(con, years), files_read=batch.files_seen))
     _say(f"\nwarehouse: {warehouse}  ({time.perf_counter() - started:.1f} s)")
@@ -137,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        return run(args)
+        return guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
     if args.command == "export":
         return export.export(args)
     return 2

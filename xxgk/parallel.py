@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from xxgk.budget import Budget
+from xxgk.lifeline import die_with
 
 # Imported once by the fork server, so every worker starts with them loaded.
 PRELOAD = ["xxgk.pdf", "xxgk.normalise", "xxgk.extract.tables", "xxgk.staging", "polars", "pdfplumber", "pypdfium2"]
@@ -178,7 +179,10 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
         finished = True
     finally:
         # after the last task, wait for the workers to exit (their memory is back); after an
-        # error or an abandoned generator, do not wait for tasks nobody will read
+        # error, an interrupt or an abandoned generator, stop the tasks nobody will read (the
+        # interpreter would otherwise wait for them at exit)
+        if not finished:
+            _kill(pool)
         pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
@@ -187,10 +191,12 @@ _POLL_SECONDS = 5.0
 
 def _pool(workers: int, isolation: Isolation | None) -> ProcessPoolExecutor:
     memory = isolation.memory_mb if isolation is not None else 0
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(memory,))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_start_worker,
+                               initargs=(memory, os.getpid()))
 
 
-def _start_worker(memory_mb: int) -> None:
+def _start_worker(memory_mb: int, caller_pid: int) -> None:
+    die_with(caller_pid)  # even when the caller is killed (xxgk/lifeline.py)
     if memory_mb > 0:
         import resource
 
