@@ -22,6 +22,7 @@ def add_parser(sub) -> None:
 def export(args: argparse.Namespace) -> int:
     from warehouse.export import ExportError, export as write
     from warehouse.loader import connect
+    from warehouse.writer import readable_path
 
     warehouse = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
     if not warehouse.is_file():
@@ -30,7 +31,7 @@ def export(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser() if args.out else warehouse.parent / "export"
     print(f"exporting {warehouse} as {args.to} to {out}" + (f" (years {', '.join(map(str, args.years))})" if args.years else ""), flush=True)
     try:
-        with connect(warehouse, read_only=True) as con:
+        with connect(readable_path(warehouse), read_only=True) as con:  # the published copy: a load never blocks it
             written = write(con, args.to, out, args.years, say=lambda line: print(line, flush=True))
     except (ExportError, OSError) as exc:
         print(f"xxgk: export failed: {exc}", file=sys.stderr)
