@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 from warehouse.writer import WarehouseWriteError
+from xxgk.lifeline import process_exists
 
 HOST_TAG = "xxgk/host"
 PID_TAG = "xxgk/pid"  # the process running the run, before its RUN_START event says so
@@ -285,19 +286,13 @@ def _tagged_process(record) -> tuple[int, float] | None:
 def _process_alive_since(pid: int, since: float) -> bool:
     """Whether process `pid` is running and is the one that existed at `since` (not a later
     process given the same pid)."""
+    if not os.path.exists("/proc/self/stat"):  # not Linux: only whether the pid exists
+        return process_exists(pid)
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             fields = fh.read().rsplit(b")", 1)[1].split()
     except FileNotFoundError:
         return False
-    except OSError:  # no /proc (not Linux): only whether the pid exists
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
     if fields[0] in (b"Z", b"X"):  # ended, not yet reaped
         return False
     started = _boot_time() + int(fields[19]) / os.sysconf("SC_CLK_TCK")

@@ -47,13 +47,13 @@ def _watch(caller_pid: int, pidfd: int | None) -> None:
     if pidfd is not None:
         select.select([pidfd], [], [])  # readable once the process has ended
     else:
-        while _alive(caller_pid):
+        while process_exists(caller_pid):
             time.sleep(POLL_SECONDS)
     # os._exit, not sys.exit: the main thread may be deep in a C call (OCR, pdfium)
     os._exit(EXIT_CODE)
 
 
-def _alive(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
