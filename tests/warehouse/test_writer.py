@@ -55,7 +55,7 @@ def test_each_load_publishes_a_whole_copy_for_readers(tmp_path, batch):
     assert published == tmp_path / "xxgk.published.duckdb" and readable_path(path) == published
     with duckdb.connect(str(path), read_only=True) as writer_file, duckdb.connect(str(published), read_only=True) as copy:
         assert snapshot(copy) == snapshot(writer_file)
-        assert copy.execute(TOTAL_SQL).fetchone()[0] == 993
+        assert copy.execute(TOTAL_SQL).fetchone()[0] == batch.cells.height > 0  # every cell of the load
     assert sorted(p.name for p in tmp_path.iterdir()) == ["xxgk.duckdb", "xxgk.published.duckdb"]  # no partial copy left
 
 
