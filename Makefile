@@ -1,22 +1,49 @@
 # Everything runs from a local virtualenv (.venv) that the first target creates.
-VENV   ?= .venv
-PY     := $(VENV)/bin/python
+# `make` alone, or `make help`, lists the targets (from the `##` comments below).
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PYTHON  ?= python3
+UI_HOST ?= 127.0.0.1
+UI_PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)
+UI_PID   = $(DAGSTER_HOME)/.dagster-ui.pid
 
-.PHONY: setup run test test-fast lint-imports ui bench clean
+.DEFAULT_GOAL := help
+.PHONY: help setup check-python run test lint-imports ui ui-stop clean
+
+help:  ## this list
+	@echo "make TARGET  (Python >= 3.11; DAGSTER_HOME defaults to this folder)"
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:[^#]*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# A .venv made by an older Python (a first `make` with python3 = 3.10 leaves one) is removed
+# and rebuilt; an interpreter that is too old is an error that says what to run instead.
+check-python:  ## check the Python that builds .venv, and rebuild a .venv made by an older one
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "xxgk needs Python >= 3.11, but $(PYTHON) is $$($(PYTHON) -c 'import platform; print(platform.python_version())' 2>/dev/null || echo 'not found')." >&2; \
+	  echo "Install Python 3.11 or newer and run: make PYTHON=python3.11 $(or $(filter-out check-python,$(MAKECMDGOALS)),setup)" >&2; \
+	  exit 1; }
+	@if [ -e $(VENV) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	  echo "$(VENV) was made by Python $$($(PY) -c 'import platform; print(platform.python_version())' 2>/dev/null || echo '(broken)'), xxgk needs >= 3.11: removing it and rebuilding with $(PYTHON)"; \
+	  rm -rf $(VENV); fi
 
 $(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv
-	$(VENV)/bin/uv pip install --quiet -p $(PY) -e '.[dev]'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --disable-pip-version-check --progress-bar on uv
+	$(VENV)/bin/uv pip install -p $(PY) -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed
+# Dagster's own commands (dg launch, dagster job backfill, ...) read .env in the folder they
+# run in: with it they use this folder's instance, as `make` and `xxgk` do, unless
+# DAGSTER_HOME is set (python-dotenv expands the default).
+.env:
+	echo 'DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)}' > $@
 
-run: setup  ## load the inbox ($$XXGK_INBOX, default: the bundled samples) into the warehouse
+setup: check-python $(VENV)/.installed .env  ## create .venv and install xxgk with its test dependencies
+
+run: setup  ## load the inbox (XXGK_INBOX, default: the bundled samples) into the warehouse
 	$(VENV)/bin/xxgk run
 
-test: setup lint-imports  ## the whole test suite
+test: setup lint-imports  ## the whole test suite (needs the Debian packages chromium and fonts-wqy-microhei)
 	$(PY) -m pytest
 
 test-fast: setup lint-imports  ## the pure logic, in under 30 s: tests not marked slow (tests/conftest.py)
@@ -25,8 +52,21 @@ test-fast: setup lint-imports  ## the pure logic, in under 30 s: tests not marke
 lint-imports: setup  ## the layers go one way, no import cycles ([tool.importlinter] in pyproject.toml)
 	$(VENV)/bin/lint-imports --no-cache
 
-ui: setup  ## the Dagster UI on http://127.0.0.1:3000
-	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
+# A background job of a shell ignores SIGINT, its children inherit that, and Dagster maps
+# SIGTERM to SIGINT's handler: restore SIGINT's default before exec so that Ctrl-C, TERM and
+# `make ui-stop` all stop the UI with its daemon and code server. VIRTUAL_ENV: dg warns when
+# the active venv is not the project's.
+ui: setup  ## the Dagster UI (dg dev) on http://127.0.0.1:3000 (UI_PORT=...); Ctrl-C or make ui-stop stops it
+	VIRTUAL_ENV=$(abspath $(VENV)) $(PY) -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); open(sys.argv[1], "w").write(str(os.getpid())); os.execv(sys.argv[2], sys.argv[2:])' \
+	  $(UI_PID) $(VENV)/bin/dg dev --host $(UI_HOST) --port $(UI_PORT)
 
-clean:
-	rm -rf $(VENV) storage history schedules logs .logs_queue .nux .telemetry warehouse/*.duckdb warehouse/data_docs
+ui-stop:  ## stop the UI that make ui started (in the background or in another terminal)
+	@if [ -f $(UI_PID) ] && kill -0 $$(cat $(UI_PID)) 2>/dev/null; then \
+	  pid=$$(cat $(UI_PID)); kill -TERM $$pid; \
+	  for i in $$(seq 60); do kill -0 $$pid 2>/dev/null || break; sleep 1; done; \
+	  if kill -0 $$pid 2>/dev/null; then echo "the Dagster UI (pid $$pid) is still running after 60 s: kill -KILL $$pid" >&2; exit 1; fi; \
+	  rm -f $(UI_PID); echo "Dagster UI stopped (pid $$pid)"; \
+	else rm -f $(UI_PID); echo "no Dagster UI started by make ui is running"; fi
+
+clean:  ## remove .venv, the warehouse, Data Docs and the local Dagster instance's files
+	rm -rf $(VENV) .env storage history schedules logs .logs_queue .nux .telemetry .dagster-ui.pid warehouse/*.duckdb warehouse/data_docs warehouse/staging

@@ -17,6 +17,11 @@ those files, so rather than vendoring a CSS framework:
 4. ``index.html``: the landing page, listing the suites written to the folder
    (from the ``<suite>.json`` headline each run leaves), also the page GX's "Home"
    link leads to.
+
+GX copies 4 MB of fonts and images into every site; its pages, once offline, use two of
+them (the logo and the favicon, 13 KB). Those two go to one ``static/`` folder beside the
+year folders, shared by all, and each year's copy is removed. GX keeps a page per run:
+only the last ``keep_runs`` runs' pages are kept.
 """
 from __future__ import annotations
 
@@ -26,7 +31,9 @@ import html
 import json
 import os
 import re
+import shutil
 from pathlib import Path
+from functools import cache
 from urllib.parse import unquote, urlparse
 
 import polars as pl
@@ -34,7 +41,7 @@ import polars as pl
 from expectations.identities import IDENTITY_TEXT
 
 
-def write_data_docs(context, suite, results: list, gate, out_dir: Path) -> Path:
+def write_data_docs(context, suite, results: list, gate, out_dir: Path, keep_runs: int = 5) -> Path:
     """Render `results` (GX validation results of one suite, one per batch of documents) and
     `gate` (their findings together) into out_dir; return index.html."""
     out_dir = out_dir.resolve()
@@ -43,9 +50,11 @@ def write_data_docs(context, suite, results: list, gate, out_dir: Path) -> Path:
     gx_links = []
     for n, result in enumerate(results, start=1):
         gx_pages = _gx_site(context, suite, result, run_time + dt.timedelta(microseconds=n), out_dir)
+        shared = _share_static(out_dir)
         for page in gx_pages:
-            _make_offline(page, out_dir)
+            _make_offline(page, shared)
         gx_links.append(gx_pages[0].relative_to(out_dir).as_posix())
+    _prune_runs(out_dir / "validations" / suite.name, keep_runs)
     (out_dir / f"{gate.suite}.html").write_text(_summary_page(gate, results, run_time, gx_links), encoding="utf-8")
     headline = {
         "suite": gate.suite,
@@ -132,18 +141,73 @@ code,pre{background:#f6f6f6;padding:.1rem .3rem;border-radius:3px;font-size:.85e
 
 
 _OFFLINE_MARK = "<!-- xxgk: made readable offline -->"
+_SHARED_FILES = ("images/logo-long.png", "images/favicon.ico")  # all GX's pages use of its static/ once offline
+_STATIC_REF = re.compile(r"(?:\.\./)*static/(images/[\w.-]+)")
 
 
-def _make_offline(page: Path, out_dir: Path) -> None:
+def _share_static(out_dir: Path) -> Path:
+    """Move the files GX's pages use from out_dir/static to the shared static/ beside out_dir;
+    drop the rest of GX's copy. Returns the shared folder."""
+    shared = out_dir.parent / "static"
+    own = out_dir / "static"
+    for name in _SHARED_FILES:
+        if (own / name).exists() and not (shared / name).exists():
+            (shared / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(own / name, shared / name)
+    shutil.rmtree(own, ignore_errors=True)
+    return shared
+
+
+def _prune_runs(suite_dir: Path, keep: int) -> None:
+    """Keep the pages of the last `keep` runs (GX names run folders by UTC time: they sort)."""
+    runs = sorted((p for p in suite_dir.glob("*/*") if p.is_dir()), key=lambda p: p.name)
+    for old in runs[: max(0, len(runs) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+    for empty in suite_dir.glob("*"):
+        if empty.is_dir() and not any(empty.iterdir()):
+            empty.rmdir()
+
+
+def _make_offline(page: Path, shared: Path) -> None:
     text = page.read_text(encoding="utf-8")
     if _OFFLINE_MARK in text:  # a page GX did not rewrite this time
         return
     text = _CDN_TAG.sub("", text)
-    # The GX logo is fetched from S3 with a timestamp on every view; GX's static/ folder has it.
-    logo = os.path.relpath(out_dir / "static" / "images" / "logo-long.png", page.parent)
-    text = _GX_WEB_ASSET.sub(Path(logo).as_posix(), text)
+    # The GX logo is fetched from S3 with a timestamp on every view; the shared static/ has it.
+    logo = Path(os.path.relpath(shared / "images" / "logo-long.png", page.parent)).as_posix()
+    text = _GX_WEB_ASSET.sub(logo, text)
+    text = _STATIC_REF.sub(lambda m: Path(os.path.relpath(shared / m.group(1), page.parent)).as_posix(), text)
+    text = _clean_gx_markup(text)
     text = text.replace("</head>", f"{_OFFLINE_MARK}<style>{_GX_OFFLINE_CSS}</style>\n</head>", 1)
     page.write_text(text, encoding="utf-8")
+
+
+def _clean_gx_markup(text: str) -> str:
+    """What GX's pages show that means nothing here: for a pair of columns its table of
+    unexpected values has an "Unexpected Value" column of "EMPTY" (the pair's values are in
+    the expected and printed columns beside it); its hint to retrieve the rows is pandas code
+    (`df.filter(items=[7], axis=0)`) for a dataframe the reader does not have; its footer
+    is a newsletter link with tracking parameters."""
+    from lxml import html as lxml_html
+
+    doc = lxml_html.document_fromstring(text)
+    for table in doc.xpath("//table[thead/tr/th]"):
+        heads = [th.text_content().strip() for th in table.xpath("./thead/tr/th")]
+        rows = table.xpath("./tbody/tr")
+        if heads[:2] == ["Unexpected Value", "Count"] and all(
+                (r.xpath("./td[1]") or [None])[0] is not None and r.xpath("./td[1]")[0].text_content().strip() == "EMPTY"
+                for r in rows):
+            for tr in table.xpath("./thead/tr|./tbody/tr"):
+                for cell in tr.xpath("./th|./td")[:2]:
+                    tr.remove(cell)
+    for code in doc.xpath("//code[contains(., 'df.filter(')]"):
+        body = code.xpath("ancestor::div[contains(@id, 'collapse-body')][1]")
+        block = body[0].getparent() if body else code
+        block.getparent().remove(block)
+    for link in doc.xpath("//a[contains(@href, 'utm_')]"):
+        holder = link.xpath("ancestor::footer[1]") or link.xpath("ancestor::p[1]") or [link]
+        holder[0].getparent().remove(holder[0])
+    return "<!DOCTYPE html>\n" + lxml_html.tostring(doc, encoding="unicode")
 
 
 # --- our pages ------------------------------------------------------------------------------------
@@ -158,7 +222,8 @@ td{overflow-wrap:anywhere}td.report,td.num,td.word{white-space:nowrap}
 td.cells{font-family:ui-monospace,monospace;font-size:.8rem;color:#444}table.fixed{table-layout:fixed}table.fixed td{white-space:normal}
 .status{display:inline-block;padding:.1rem .5rem;border-radius:.8rem;font-size:.8rem;font-weight:600;white-space:nowrap}
 .passed,.ok{background:#ddf4e4;color:#1b5e20}.violations,.violations_and_incomplete,.bad{background:#fde2e2;color:#8e0000}
-.incomplete_extraction,.warn{background:#fff3cd;color:#7a5a00}
+.incomplete_extraction,.warn{background:#fff3cd;color:#7a5a00}.printed_blanks{background:#e6ecfb;color:#1f3f8f}
+.zh{color:#555}
 .headline{display:flex;gap:1rem;flex-wrap:wrap}.headline div{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem}
 .headline b{display:block;font-size:1.4rem}.muted{color:#666;font-size:.85rem}
 """
@@ -188,6 +253,22 @@ _HEADERS = {
 _WIDTHS = {"report": "16%", "identity": "14%", "scope": "15%", "expected": "6.5%", "printed": "6%", "kind": "10%"}
 
 
+@cache
+def _scope_labels() -> dict[str, str]:
+    """The report's own Chinese label of each scope: 'column natural_person' -> 自然人,
+    'row result.total' -> （七）总计, 'group review' -> 行政复议."""
+    from xxgk.vocabulary import applicant_types, categories
+
+    labels = {f"column {t['applicant_type']}": t["label"] for t in applicant_types()}
+    for code, category in categories().items():
+        label = category.label_2021 or category.label_2019
+        if label:
+            labels[f"row {code}"] = label
+            if category.section == 4 and code.endswith(".total"):
+                labels[f"group {code.removesuffix('.total')}"] = label.removesuffix(" 总计")
+    return labels
+
+
 def _table(frame: pl.DataFrame, numeric=(), badge=(), mono=()) -> str:
     if frame.is_empty():
         return '<p class="muted">none</p>'
@@ -208,6 +289,8 @@ def _table(frame: pl.DataFrame, numeric=(), badge=(), mono=()) -> str:
                 tds.append(f'<td class="num">{_number(v)}</td>')
             elif c in badge:
                 tds.append(f'<td><span class="status {html.escape(str(v))}">{html.escape(str(v))}</span></td>')
+            elif c == "scope" and v in _scope_labels():
+                tds.append(f'<td>{html.escape(v)}<br><span class="zh">{html.escape(_scope_labels()[v])}</span></td>')
             else:
                 cls = ' class="cells"' if c in mono else ' class="word"' if c in ("identity", "kind") else ""
                 tds.append(f"<td{cls}>{html.escape('' if v is None else str(v))}</td>")

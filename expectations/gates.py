@@ -79,7 +79,7 @@ def validate_reports(cells: pl.DataFrame, data_docs_dir: Path | None = None) -> 
     return _gate("report_identities", report_instances(cells), data_docs_dir)
 
 
-def validate_report_batches(batches, data_docs_dir: Path | None = None) -> GateResult:
+def validate_report_batches(batches, data_docs_dir: Path | None = None, keep_runs: int = 5) -> GateResult:
     """validate_reports over frames of whole documents, one GX validation each, so memory holds
     one batch of identity instances at a time; the findings of all batches, together.
 
@@ -103,7 +103,7 @@ def validate_report_batches(batches, data_docs_dir: Path | None = None) -> GateR
         per_document=pl.concat([g.per_document for g in gates]),
         instances=gates[0].instances.clear(),
     )
-    return _with_data_docs(gate, results, data_docs_dir)
+    return _with_data_docs(gate, results, data_docs_dir, keep_runs)
 
 
 def _described(gate: GateResult, cells: pl.DataFrame) -> GateResult:
@@ -229,14 +229,14 @@ def _validate(suite_name: str, instances: pl.DataFrame):
     return gate, result
 
 
-def _with_data_docs(gate: GateResult, results: list, data_docs_dir: Path | None) -> GateResult:
+def _with_data_docs(gate: GateResult, results: list, data_docs_dir: Path | None, keep_runs: int = 5) -> GateResult:
     if data_docs_dir is None:
         return gate
     from expectations.datadocs import write_data_docs
 
     with _LOCK:
         suite, _ = _suite_and_batch(gate.suite)
-        index = write_data_docs(_context(), suite, results, gate, Path(data_docs_dir))
+        index = write_data_docs(_context(), suite, results, gate, Path(data_docs_dir), keep_runs=keep_runs)
     return replace(gate, data_docs_index=index)
 
 

@@ -1,5 +1,7 @@
 import csv
 import os
+import shutil
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -34,6 +36,15 @@ def expected_reports() -> dict[str, dict]:
 
 @pytest.fixture(scope="session")
 def ci() -> bool:
+    return in_ci()
+
+
+# Debian packages some tests need (.ci/run installs them; the README lists them).
+MISSING_PACKAGE = "missing Debian package"
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -61,3 +72,40 @@ def pytest_collection_modifyitems(items):
         path = item.path
         if path.parent.name in SLOW_FOLDERS or path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+def require_package(package: str, present: bool) -> None:
+    """Skip a test whose Debian package is missing, with a reason the end of the run sums up;
+    in CI (CI=true) a missing package is a failure."""
+    if present:
+        return
+    if in_ci():
+        pytest.fail(f"{MISSING_PACKAGE} {package}: CI must install it (.ci/run does)")
+    pytest.skip(f"{MISSING_PACKAGE} {package}")
+
+
+def require_chromium() -> str:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    require_package("chromium", browser is not None)
+    return browser
+
+
+def require_cjk_font() -> Path:
+    require_package("fonts-wqy-microhei", CJK_FONT.exists())
+    return CJK_FONT
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly, last, which tests did not run for want of a package, and how to install it."""
+    missing: Counter = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if MISSING_PACKAGE in reason:
+            missing[reason.split(MISSING_PACKAGE, 1)[1].strip()] += 1
+    if not missing:
+        return
+    terminalreporter.section("NOT RUN: Debian packages missing", sep="!", red=True, bold=True)
+    for package, n in sorted(missing.items()):
+        terminalreporter.write_line(f"{n} test{'s' if n != 1 else ''} skipped: {package} is not installed", red=True)
+    terminalreporter.write_line(f"install them: sudo apt-get install {' '.join(sorted(missing))}   (with CI=true they fail instead)",
+                                red=True, bold=True)

@@ -1,22 +1,9 @@
 """Headless Debian Chromium for screenshots, set up the way this machine's network needs."""
-import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def require_chromium() -> str:
-    """Skip without Chromium on a developer machine; in CI (CI=true) its absence is a failure."""
-    if CHROMIUM:
-        return CHROMIUM
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail("chromium is not installed (.ci/run installs the Debian package)")
-    pytest.skip("chromium is not installed (apt-get install chromium)")
+from tests.conftest import require_chromium  # skips without Chromium, fails in CI; the run's end says so
 
 
 def _run(url: str, action: list[str], *, width: int, height: int, wait_ms: int) -> subprocess.CompletedProcess:

@@ -1,12 +1,13 @@
 """The identity gates in the graph: a wrong total is loaded, recorded, and shown alike in the
 warehouse, in the Dagster instance (what the UI shows) and in the run summary."""
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
-from assets.quality import REPORT_IDENTITIES
+from assets.identity_checks import CHECKS
 from pipelines.cli import main
 from pipelines.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
@@ -15,8 +16,14 @@ from warehouse.loader import connect
 QIDONG = [p for p in SAMPLE_FILES if "qidong" in p.name][0]
 
 
+HONGZE = next(p for p in SAMPLE_FILES if p.suffix == ".pdf")
+PARTITIONED = ("report_tables", "checked_facts", "warehouse_facts")
+
+
 @pytest.fixture(scope="module")
 def broken_run(tmp_path_factory):
+    """A 2023 with one wrong total, then a 2024 that adds up, loaded in that order: the year
+    that loads last passes, the checks must still show 2023's failure."""
     root = tmp_path_factory.mktemp("gates")
     inbox = root / "inbox"
     inbox.mkdir()
@@ -25,6 +32,7 @@ def broken_run(tmp_path_factory):
     # one wrong printed total: (七)总计, natural person, 162 -> 163
     (inbox / "qidong-wrong-total.txt").write_text(text.replace("(七)總計(jì)\n\n162\n", "(七)總計(jì)\n\n163\n"), encoding="utf-8")
     shutil.copy([p for p in SAMPLE_FILES if "suifenhe" in p.name][0], inbox)
+    shutil.copy(HONGZE, inbox)
     home = root / "home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
@@ -41,17 +49,22 @@ def broken_run(tmp_path_factory):
             assert main(["run"]) == 0
         checks = {}
         with DagsterInstance.get() as instance:
-            for name in REPORT_IDENTITIES:
-                record = instance.event_log_storage.get_latest_asset_check_execution_by_key(
-                    [AssetCheckKey(AssetKey("checked_facts"), name)])[AssetCheckKey(AssetKey("checked_facts"), name)]
+            for name in CHECKS:
+                key = AssetCheckKey(AssetKey("warehouse_facts"), name)
+                record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
                 metadata = record.evaluation.metadata
-                checks[name] = (record.partition, record.evaluation.passed, metadata["violations"].value,
-                                metadata["findings"].value)
-    return env, out.getvalue(), checks
+                checks[name] = (record.evaluation.passed, metadata["findings"].value, metadata["years with findings"].value,
+                                metadata["findings (first 100)"].value, record.run_id, metadata)
+            materializations = {
+                asset: [(r.partition_key, r.asset_materialization.metadata)
+                        for r in instance.fetch_materializations(AssetKey(asset), limit=10).records]
+                for asset in PARTITIONED}
+            last_load = instance.fetch_materializations(AssetKey("warehouse_facts"), limit=1).records[0]
+    return env, out.getvalue(), checks, materializations, last_load
 
 
 def test_warehouse_records_exactly_the_broken_identities(broken_run):
-    env, _, _ = broken_run
+    env, *_ = broken_run
     with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
         rows = con.execute("""SELECT a.agency_name, v.identity, v.scope, v.expected, v.printed
                               FROM fact_identity_violation v JOIN dim_agency a USING (agency_id) ORDER BY 2, 3""").fetchall()
@@ -64,22 +77,27 @@ def test_warehouse_records_exactly_the_broken_identities(broken_run):
         ("启东市人民政府办公室", "T3_RESULTS_SUM", "column natural_person", 162.0, 163.0),
     ]
     assert facts == [(163.0,)]  # loaded as printed, never "fixed"
-    assert status == {"启东市人民政府办公室": "violations", "绥芬河市营商环境建设监督局": "passed"}
+    assert status == {"启东市人民政府办公室": "violations", "绥芬河市营商环境建设监督局": "passed", "淮安市洪泽区人民政府": "passed"}
 
 
 def test_dagster_checks_agree_with_the_warehouse(broken_run):
-    env, _, checks = broken_run
+    env, _, checks, _, last_load = broken_run
     assert {name: check[:3] for name, check in checks.items()} == {
-        "T3_BALANCE": ("2023", False, 1),
-        "T3_RESULTS_SUM": ("2023", False, 1),
-        "T3_APPLICANT_SUM": ("2023", False, 1),
-        "T3_OTHER_SUM": ("2023", True, 0),
-        "T4_GROUP_SUM": ("2023", True, 0),
-        "NON_NEGATIVE": ("2023", True, 0),
+        "T3_BALANCE": (False, 1, "2023"),
+        "T3_RESULTS_SUM": (False, 1, "2023"),
+        "T3_APPLICANT_SUM": (False, 1, "2023"),
+        "T3_OTHER_SUM": (True, 0, "none"),
+        "T4_GROUP_SUM": (True, 0, "none"),
+        "NON_NEGATIVE": (True, 0, "none"),
+        "extraction_complete": (True, 0, "none"),
+        "XY_CARRY": (False, 0, "none"),  # no agency with two consecutive years: nothing checked is not a pass
     }
+    assert checks["XY_CARRY"][5]["nothing checked"].value == "no agency has reports of two consecutive years"
     # what the UI shows for each check is, finding for finding, what the warehouse holds
     with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
-        for name, (_, _, _, findings) in checks.items():
+        for name, (_, _, _, findings, *_) in checks.items():
+            if name == "extraction_complete":
+                continue
             stored = con.execute(
                 """SELECT v.document_id, a.agency_name, v.year, v.scope, v.expected, v.printed FROM fact_identity_violation v
                    JOIN dim_agency a USING (agency_id) WHERE v.identity = ? ORDER BY v.scope""", [name]).fetchall()
@@ -87,8 +105,60 @@ def test_dagster_checks_agree_with_the_warehouse(broken_run):
             assert shown == stored, name
 
 
+def test_a_failed_year_stays_failed_after_another_year_loads(broken_run):
+    """Issue: the overview showed the checks of the latest materialization (2024, all passed)
+    while 2023 had failed. Every check result now covers every year loaded."""
+    _, _, checks, _, last_load = broken_run
+    assert last_load.partition_key == "2024"
+    for name in ("T3_BALANCE", "T3_RESULTS_SUM", "T3_APPLICANT_SUM"):
+        passed, _, years, _, run_id, metadata = checks[name]
+        assert run_id == last_load.run_id and not passed and years == "2023"
+        assert "| 2023 | 2 | 1 |" in metadata["by year"].value and "| 2024 | 1 | 0 |" in metadata["by year"].value
+
+
+def test_partitioned_assets_have_no_metadata_to_plot_across_years(broken_run):
+    """Dagster plots numeric metadata as one series over materializations: for a partitioned
+    asset that mixes years (2023's violations, then 2024's). None is numeric."""
+    from dagster import FloatMetadataValue, IntMetadataValue
+
+    for asset, events in broken_run[3].items():
+        assert {p for p, _ in events} == {"2023", "2024"}, asset
+        for partition, metadata in events:
+            numeric = [k for k, v in metadata.items() if isinstance(v, (IntMetadataValue, FloatMetadataValue))]
+            assert numeric == [], (asset, partition, numeric)
+
+
+def test_the_year_links_its_data_docs(broken_run):
+    for partition, metadata in broken_run[3]["checked_facts"]:
+        link = metadata["data docs"].value
+        assert link.startswith("file://") and link.endswith(f"/docs/{partition}/index.html")
+        from urllib.parse import urlparse
+        from urllib.request import url2pathname
+
+        assert Path(url2pathname(urlparse(link).path)).is_file()
+
+
+def test_check_descriptions_give_the_equation_in_words_and_chinese_labels():
+    import csv
+
+    from assets.identity_checks import DESCRIPTIONS
+    from pipelines.definitions import build_definitions
+
+    specs = {s.name: s for s in build_definitions().get_assets_def("warehouse_facts").check_specs}
+    assert set(specs) == set(CHECKS)
+    with open(PROJECT_ROOT / "xxgk" / "spec" / "categories.csv", encoding="utf-8") as fh:
+        labels = " ".join(row["label_2021_format"] for row in csv.DictReader(fh))
+    for name, spec in specs.items():
+        assert spec.description == DESCRIPTIONS[name] and "spec/identities.md" not in spec.description
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in spec.description), name
+    # the Chinese labels quoted are the report's own
+    for fragment in ("一、本年新收", "二、上年结转", "（七）总计", "四、结转下年度继续办理", "（一）予以公开", "（六）其他处理",
+                     "结果维持", "结果纠正", "其他结果", "尚未审结"):
+        assert fragment in labels and any(fragment in d for d in DESCRIPTIONS.values()), fragment
+
+
 def test_run_summary_lists_the_violations(broken_run):
-    _, output, _ = broken_run
+    _, output, *_ = broken_run
     assert "identity violations: 3" in output
     assert "T3_BALANCE [column natural_person]: expected 162, printed 163" in output
 

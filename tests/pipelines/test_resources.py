@@ -40,14 +40,21 @@ def test_importing_the_code_location_reads_no_configuration():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def _resolved(resources: dict, config: dict | None = None):
+    """The resources as a run sees them (Dagster resolves EnvVars and launch config)."""
+    from dagster import build_resources
+
+    return build_resources(resources, resource_config=(config or {}).get("resources", {}))
+
+
 def test_defaults_without_any_variable(monkeypatch):
     for name in ("XXGK_INBOX", "XXGK_WAREHOUSE", "XXGK_STAGING", "XXGK_DATA_DOCS", "XXGK_MAX_FILE_MB", "XXGK_WORKERS"):
         monkeypatch.delenv(name, raising=False)
-    resources = default_resources()
-    assert resources["inbox"].path == str(SAMPLES_DIR) and resources["inbox"].max_file_mb == 50
-    assert resources["duckdb"].database == str(DEFAULT_WAREHOUSE)
-    assert resources["processing"].staging == str(DEFAULT_WAREHOUSE.parent / "staging")
-    assert resources["data_docs"].path == str(DEFAULT_WAREHOUSE.parent / "data_docs")
+    with _resolved(default_resources()) as r:
+        assert r.inbox.path == str(SAMPLES_DIR) and r.inbox.max_file_mb == 50
+        assert r.duckdb.database == str(DEFAULT_WAREHOUSE)
+        assert r.staging.url == str(DEFAULT_WAREHOUSE.parent / "staging")
+        assert r.data_docs.path == str(DEFAULT_WAREHOUSE.parent / "data_docs")
 
 
 def test_variables_become_env_vars_that_dagster_resolves_at_launch(monkeypatch, tmp_path):
@@ -56,24 +63,23 @@ def test_variables_become_env_vars_that_dagster_resolves_at_launch(monkeypatch, 
     monkeypatch.delenv("XXGK_STAGING", raising=False)
     resources = default_resources()
     assert isinstance(resources["duckdb"].database, EnvVar) and resources["duckdb"].database.env_var_name == "XXGK_WAREHOUSE"
-    assert resources["processing"].staging == str(tmp_path / "staging")  # beside the warehouse
-    from dagster import build_resources
-
     monkeypatch.setenv("XXGK_WAREHOUSE", str(tmp_path / "later.duckdb"))  # what counts is the value when the run starts
-    with build_resources(resources) as built:
-        assert built.duckdb.database == str(tmp_path / "later.duckdb")
-        assert built.inbox.max_bytes == 7_000_000
+    with _resolved(resources) as r:
+        assert r.duckdb.database == str(tmp_path / "later.duckdb")
+        assert r.inbox.max_bytes == 7_000_000
+        assert r.staging.url == str(tmp_path / "staging")  # beside the warehouse named when the location loaded
 
 
 def test_run_config_moves_staging_and_data_docs_with_the_warehouse(monkeypatch, tmp_path):
     monkeypatch.delenv("XXGK_STAGING", raising=False)
     monkeypatch.delenv("XXGK_OVERVIEW", raising=False)
     monkeypatch.setenv("XXGK_DATA_DOCS", str(tmp_path / "docs"))
-    config = run_config(inbox=tmp_path / "in", warehouse=tmp_path / "out" / "w.duckdb")["resources"]
-    assert config == {"inbox": {"config": {"path": str(tmp_path / "in")}},
-                      "duckdb": {"config": {"database": str(tmp_path / "out" / "w.duckdb")}},
-                      "processing": {"config": {"staging": str(tmp_path / "out" / "staging")}},
-                      "overview": {"config": {"path": str(tmp_path / "out" / "overview")}}}
+    config = run_config(inbox=tmp_path / "in", warehouse=tmp_path / "out" / "w.duckdb")
+    with _resolved(default_resources(), config) as r:
+        assert r.inbox.path == str(tmp_path / "in")
+        assert r.duckdb.database == str(tmp_path / "out" / "w.duckdb")
+        assert r.staging.url == str(tmp_path / "out" / "staging")
+        assert r.data_docs.path == str(tmp_path / "docs")  # named by its variable: stays
     assert run_config() == {}
 
 

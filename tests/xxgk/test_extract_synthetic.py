@@ -1,11 +1,11 @@
 """Extraction on realistic generated PDFs (tests/fixtures/synthetic.py): both templates, hard layouts,
 with the CJK font embedded (as published reports do: read by pdfium, verified against pdfplumber)
 and not embedded (read by pdfplumber)."""
-import os
 
 import polars as pl
 import pytest
 
+from tests.conftest import require_cjk_font
 from tests.fixtures.synthetic import EMBEDDABLE_FONT, make_report
 from xxgk.documents import read_document
 from xxgk.extract import extract_report
@@ -37,8 +37,8 @@ FONTS = [pytest.param(None, id="font-not-embedded"), pytest.param(str(EMBEDDABLE
 @pytest.mark.parametrize("font", FONTS)
 @pytest.mark.parametrize("seed, template, layout", CASES)
 def test_every_generated_cell_comes_back(tmp_path, seed, template, layout, font):
-    if font and not EMBEDDABLE_FONT.exists() and not os.environ.get("CI"):
-        pytest.skip("fonts-wqy-microhei not installed")
+    if font:
+        require_cjk_font()
     report = make_report(seed, template, embed_font=font, **layout)
     path = report.write(tmp_path / f"report-{seed}.pdf")
     raw = read_document(path, verify_share=1.0, judge=reading_facts)  # read both ways, and compared

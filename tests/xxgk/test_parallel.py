@@ -6,6 +6,7 @@ import time
 import polars as pl
 import pytest
 
+from tests.conftest import require_cjk_font
 from tests.fixtures.synthetic import EMBEDDABLE_FONT, write_corpus
 from xxgk.extract.year import extract_store
 from xxgk.inbox import read_inbox
@@ -35,8 +36,7 @@ def _stores(inbox, folder, workers: int):
 
 
 def test_two_workers_make_the_same_stores_as_one(tmp_path):
-    if not EMBEDDABLE_FONT.exists() and not os.environ.get("CI"):
-        pytest.skip("fonts-wqy-microhei not installed")
+    require_cjk_font()
     n = MIN_PARALLEL_DOCUMENTS + 8
     write_corpus(tmp_path / "inbox", n, seed=11, embed_font=str(EMBEDDABLE_FONT))
     one = _stores(tmp_path / "inbox", tmp_path / "one", 1)

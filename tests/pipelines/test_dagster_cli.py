@@ -1,0 +1,43 @@
+"""Dagster's own commands, run in the project folder with no DAGSTER_HOME and no -m for `dg`:
+they find the code location (pyproject.toml) and the project's instance (.env, written by
+`make setup`), so a year materialized by `dagster asset materialize` finds the inbox that
+`dg launch` read."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.resources import PROJECT_ROOT
+from tests.conftest import SAMPLE_FILES, expected_reports
+from warehouse.loader import connect
+
+BIN = Path(sys.executable).parent
+DONGNING = next(p for p in SAMPLE_FILES if "dongning" in p.name)
+
+
+def test_dg_launch_and_dagster_asset_materialize_from_the_project_folder(tmp_path):
+    project = tmp_path / "project"  # a checkout of the project: its configuration files
+    project.mkdir()
+    for name in ("pyproject.toml", "dagster.yaml", "Makefile"):
+        shutil.copy(PROJECT_ROOT / name, project / name)
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME",) and not k.startswith("XXGK_")}
+    subprocess.run(["make", "--no-print-directory", ".env"], cwd=project, env=env, check=True, capture_output=True)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(DONGNING, inbox / DONGNING.name)
+    env |= {"XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(tmp_path / "w.duckdb"), "XXGK_DATA_DOCS_ENABLED": "0"}
+    run = {"cwd": project, "env": env, "capture_output": True, "text": True, "timeout": 600}
+
+    read = subprocess.run([str(BIN / "dg"), "launch", "--job", "xxgk_inbox"], **run)
+    assert read.returncode == 0, read.stderr[-3000:]
+    year = subprocess.run([str(BIN / "dagster"), "asset", "materialize", "-m", "pipelines.definitions",
+                           "--select", "report_tables,checked_facts,warehouse_facts", "--partition", "2023"], **run)
+    assert year.returncode == 0, year.stderr[-3000:]
+
+    assert (project / "storage" / "normalised_documents").exists()  # the project's instance, not a temporary one
+    assert not list(project.glob(".tmp_dagster_home_*"))
+    with connect(tmp_path / "w.duckdb", read_only=True) as con:
+        # the printed cells (the view adds derived ones where a report prints only the items of a sum)
+        cells = con.execute("SELECT count(*) FROM v_disclosure_facts WHERE year = 2023 AND cell_status <> 'derived'").fetchone()[0]
+    assert cells == int(expected_reports()[DONGNING.name]["cells"])
