@@ -35,7 +35,11 @@ def test_dg_launch_and_dagster_asset_materialize_from_the_project_folder(tmp_pat
                            "--select", "report_tables,checked_facts,warehouse_facts", "--partition", "2023"], **run)
     assert year.returncode == 0, year.stderr[-3000:]
 
-    assert (project / "storage" / "normalised_documents").exists()  # the project's instance, not a temporary one
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(project)) as instance:  # the project's instance, not a temporary one
+        jobs = sorted(r.job_name for r in instance.get_runs())
+        assert len(jobs) == 2 and jobs[-1] == "xxgk_inbox" and jobs[0].startswith("__ASSET_JOB"), jobs
     assert not list(project.glob(".tmp_dagster_home_*"))
     with connect(tmp_path / "w.duckdb", read_only=True) as con:
         # the printed cells (the view adds derived ones where a report prints only the items of a sum)
