@@ -32,7 +32,8 @@ CELL_STATUSES = ("read", "converted", "implausible", "null_mark", "blank", "not_
 @dataclass
 class CheckedFacts:
     tables: YearTables
-    violations: pl.DataFrame  # agency, year, identity, scope, expected, printed, cells, document_id
+    violations: pl.DataFrame  # of the chosen reports: agency, year, identity, scope, expected, printed, cells, document_id
+    version_violations: pl.DataFrame  # the same of every version: the warehouse chooses among all it knows
     incomplete: pl.DataFrame  # identity instances that could not be evaluated, and why
     quality: pl.DataFrame  # document_id, identities_checked, violations, incomplete, quality_status
     data_docs: str | None
@@ -102,6 +103,7 @@ def checked_facts(context: AssetExecutionContext, report_tables: YearTables, dat
     checked = CheckedFacts(
         tables=tables,
         violations=result.violations.join(chosen, on="document_id", how="semi"),
+        version_violations=result.violations,
         incomplete=result.incomplete.join(chosen, on="document_id", how="semi"),
         quality=result.per_document,
         data_docs=str(result.data_docs_index) if result.data_docs_index else None,

@@ -13,6 +13,7 @@ from xxgk.normalise import NormalisedStore
 from assets.partitions import year_partitions
 from assets.identity_checks import check_results, check_specs, table_md
 from assets.quality import CheckedFacts
+from warehouse.archive import archive_documents
 from warehouse.loader import (
     YearBatch,
     ensure_schema,
@@ -44,28 +45,24 @@ def _writer(duckdb: DuckDBResource, parts: list[str] | None = None):
     pool=WRITER_POOL,
     # over every year loaded, not per partition: see assets/identity_checks.py
     check_specs=check_specs("warehouse_facts"),
-    description="The year's checked facts in the DuckDB star schema (replaces that year only, in one transaction).",
+    description="The year's documents added to the DuckDB star schema, each agency-year's report chosen again among "
+                "every version the warehouse knows (one transaction); their bytes kept in the archive.",
 )
 def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts, duckdb: DuckDBResource) -> MaterializeResult:
     tables = checked_facts.tables
     year = int(context.partition_key)
-    versions = tables.documents.group_by("agency", "year").len("versions")
-    reports = (
-        tables.chosen()
-        .join(versions, on=["agency", "year"])
-        .join(checked_facts.quality.select("document_id", "quality_status"), on="document_id", how="left")
-        .select("agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings", "versions", "quality_status")
-    )
+    documents = tables.documents.join(checked_facts.quality.select("document_id", "quality_status"), on="document_id", how="left")
+    keys = archive_documents(archive_folder(duckdb), documents.select("document_id", "source_file", "duplicate_files").to_dicts())
+    gone = [d for d, k in keys.items() if k is None]
+    if gone:
+        context.log.warning(f"{len(gone)} document(s) not archived: their files changed or went since they were read ({gone[:5]})")
     batch = YearBatch(
         years=[year],
-        documents=tables.documents.select("document_id", "source_file", "duplicate_files", "format", "size_bytes", "pages",
-                                          "agency", "year", "format_version", "status", "reader", "reader_check"),
-        reports=reports,
-        cells=tables.cells_source,  # the loader keeps the chosen documents' cells
+        documents=documents.with_columns(archive_key=pl.col("document_id").replace_strict(keys, return_dtype=pl.String)),
+        cells=tables.cells_source,  # every version's cells: the warehouse chooses among all it knows
         warnings=tables.warnings,
-        violations=checked_facts.violations,
+        violations=checked_facts.version_violations,
         rejected=tables.rejected,
-        differences=tables.differences,
     )
     from expectations.gates import validate_year_carry
 
@@ -87,7 +84,8 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         metadata={
             "loaded": MetadataValue.md(table_md(pl.DataFrame({"table": list(counts), "rows": list(counts.values())}))),
             "XY_CARRY pairs checked in this load": str(gates[-1].checked if gates else 0),
-            "reports loaded": MetadataValue.md(table_md(reports.select("agency", "quality_status").sort("agency"))),
+            "archived": f"{len(keys) - len(gone)} of {len(keys)} in {archive_folder(duckdb)}",
+            "reports loaded": MetadataValue.md(table_md(tables.chosen().select("agency", "document_id").sort("agency"))),
         }
     )
 
@@ -101,7 +99,7 @@ def rejected_documents(context: AssetExecutionContext, normalised_documents: Nor
     rejected = pl.DataFrame(normalised_documents.rejected, schema=REJECTED_SCHEMA)
     with _writer(duckdb) as con:
         ensure_schema(con)
-        load_rejections(con, rejected, ["ingestion", "normalisation"])
+        load_rejections(con, rejected)
     return MaterializeResult(
         metadata={
             "rejected": rejected.height,
@@ -110,3 +108,8 @@ def rejected_documents(context: AssetExecutionContext, normalised_documents: Nor
             ),
         }
     )
+
+
+def archive_folder(duckdb: DuckDBResource) -> Path:
+    """The archive the warehouse resource names; beside the DuckDB file for a plain DuckDBResource."""
+    return getattr(duckdb, "archive_folder", None) or Path(duckdb.database).parent / "archive"

@@ -570,20 +570,9 @@ def _year_batch(tables, result):
     from warehouse.loader import YearBatch
 
     yt = tables.rechoose(result.per_document)
-    chosen = yt.chosen()
-    versions = yt.documents.group_by("agency", "year").len("versions")
-    reports = (chosen.join(versions, on=["agency", "year"])
-               .join(result.per_document.select("document_id", "quality_status"), on="document_id", how="left")
-               .select("agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings", "versions",
-                       "quality_status"))
-    return YearBatch(
-        years=[tables.year],
-        documents=yt.documents.select("document_id", "source_file", "duplicate_files", "format", "size_bytes", "pages",
-                                      "agency", "year", "format_version", "status", "reader", "reader_check"),
-        reports=reports, cells=yt.cells_source, warnings=yt.warnings,
-        violations=result.violations.join(chosen.select("document_id"), on="document_id", how="semi"),
-        rejected=yt.rejected, differences=yt.differences,
-    )
+    documents = yt.documents.join(result.per_document.select("document_id", "quality_status"), on="document_id", how="left")
+    return YearBatch(years=[tables.year], documents=documents.with_columns(archive_key=pl.lit(None, pl.String)),
+                     cells=yt.cells_source, warnings=yt.warnings, violations=result.violations, rejected=yt.rejected)
 
 
 def _du(folder: Path) -> int:
@@ -599,7 +588,7 @@ def stage_timings(pdfs: list[Path], extra_workers: int | None, expected_csv: Pat
     import polars as pl
 
     from expectations import gates
-    from warehouse.loader import carry_cells, connect, ensure_schema, load_years, replace_carry_violations
+    from warehouse.loader import connect, ensure_schema, load_years
     from xxgk.extract.year import extract_store
     from xxgk.inbox import read_inbox
     from xxgk.normalise import normalise_store
@@ -654,20 +643,15 @@ def stage_timings(pdfs: list[Path], extra_workers: int | None, expected_csv: Pat
         out[f"validate_report_batches + rechoose (GX, {len(years)} years)"] = time.perf_counter() - t
         stage_of[f"validate_report_batches + rechoose (GX, {len(years)} years)"] = "gates"
 
-        load_s = carry_s = 0.0
+        load_s = 0.0
         con = connect(work / "w.duckdb")
-        for y in years:  # as assets/warehouse.py: ensure_schema + load_years, then XY_CARRY
+        for y in years:  # as assets/warehouse.py: ensure_schema + load_years, XY_CARRY inside its transaction
             t = time.perf_counter()
             ensure_schema(con)
-            load_years(con, batches[y])
+            load_years(con, batches[y], check_carry=lambda cells: gates.validate_year_carry(cells).violations)
             load_s += time.perf_counter() - t
-            t = time.perf_counter()
-            carry = gates.validate_year_carry(carry_cells(con, y))
-            replace_carry_violations(con, [y, y + 1], carry.violations)
-            carry_s += time.perf_counter() - t
         con.close()
-        out[f"DuckDB load (ensure_schema + load_years, {len(years)} years)"] = load_s
-        out[f"validate_year_carry + replace (GX, {len(years)} years)"] = carry_s
+        out[f"DuckDB load + validate_year_carry (ensure_schema + load_years, {len(years)} years)"] = load_s
 
         # what the stages keep on disk, and what passes between the Dagster steps (pickled manifests)
         store = {"raw rows (Parquet)": _du(work / "raw"), "normalised rows (Parquet)": _du(work / "normalised"),

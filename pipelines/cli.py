@@ -15,7 +15,7 @@ from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from pipelines import export
+from pipelines import export, retract
 from pipelines.recovery import guarded, recover_dead_runs
 from pipelines.resources import PROJECT_ROOT
 from pipelines.run_options import choose_years, inbox_problem, parse_years
@@ -134,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
     p_run.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
     export.add_parser(sub)
+    retract.add_parser(sub)
     return parser
 
 
@@ -143,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         return guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
     if args.command == "export":
         return export.export(args)
+    if args.command == "retract":
+        return retract.retract(args)
     return 2
 
 

@@ -88,6 +88,16 @@ def inbox_key(inbox: str) -> str:
     return "inbox-" + hashlib.sha256(str(Path(inbox).expanduser().resolve()).encode()).hexdigest()[:12]
 
 
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse, and the archive of the loaded documents' bytes beside it."""
+
+    archive: str = ""  # default: archive/ beside the DuckDB file
+
+    @property
+    def archive_folder(self) -> Path:
+        return Path(self.archive).expanduser() if self.archive else beside_warehouse(self.database) / "archive"
+
+
 class DataDocsResource(ConfigurableResource):
     """Where Great Expectations writes its HTML Data Docs (one folder per year)."""
 
@@ -156,7 +166,7 @@ def default_resources() -> dict[str, ConfigurableResource]:
             worker_memory_mb=_env_int("XXGK_WORKER_MEMORY_MB", 2048),
             document_seconds=_env_float("XXGK_DOCUMENT_SECONDS", 300.0),
         ),
-        "duckdb": DuckDBResource(database=_env("XXGK_WAREHOUSE", str(DEFAULT_WAREHOUSE))),
+        "duckdb": WarehouseResource(database=_env("XXGK_WAREHOUSE", str(DEFAULT_WAREHOUSE)), archive=_env("XXGK_ARCHIVE", "")),
         "data_docs": DataDocsResource(
             path=_env("XXGK_DATA_DOCS", str(beside / "data_docs")),
             enabled=EnvVar("XXGK_DATA_DOCS_ENABLED").get_value("1").lower() not in ("0", "false", "no"),

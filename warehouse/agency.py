@@ -83,7 +83,7 @@ def migrate_agency_keys(con: duckdb.DuckDBPyConnection) -> int:
     con.register("moved_agencies", moved)
     try:
         for table in ("dim_document", "fact_report", "fact_active_disclosure", "fact_application", "fact_review_litigation",
-                      "fact_extraction_warning", "fact_identity_violation", "fact_version_difference"):
+                      "fact_extraction_warning", "fact_identity_violation", "fact_version_difference", "retraction"):
             con.execute(f"""UPDATE {table} t SET agency_id = m.new_id FROM moved_agencies m WHERE t.agency_id = m.old_id""")
         con.execute("DELETE FROM dim_agency WHERE canonical_key IS NULL")
     finally:

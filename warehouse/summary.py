@@ -25,7 +25,7 @@ def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None) ->
     where = "" if years is None else f"WHERE year IN ({','.join(str(int(y)) for y in years) or 'NULL'})"
     one = lambda q: con.execute(q).fetchone()[0]  # noqa: E731
     return Summary(
-        documents=one(f"SELECT count(*) FROM dim_document {where}"),
+        documents=one(f"SELECT count(*) FROM dim_document WHERE status <> 'retracted' {where.replace('WHERE', 'AND')}"),
         reports=con.execute(
             f"""SELECT a.agency_name, r.year, r.format_version, r.cells, r.warnings, r.quality_status, d.source_file
                 FROM fact_report r JOIN dim_agency a USING (agency_id) JOIN dim_document d USING (document_id)

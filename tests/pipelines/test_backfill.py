@@ -1,4 +1,5 @@
-"""Backfill two years, re-run one: that year is replaced, the other is untouched."""
+"""Backfill two years, re-run one: the other is untouched; a corrected report joins its year,
+and replaces the earlier one when that is retracted."""
 import shutil
 
 import pytest
@@ -51,18 +52,30 @@ def test_backfill_two_years_then_rerun_one(tmp_path):
     assert counts == {2023: 207, 2024: 207 + 186}  # 200 printed cells and 7 derived result.other
     assert carry == [(2024, "XY_CARRY", "column natural_person", 0.0, 3.0), (2024, "XY_CARRY", "column total", 0.0, 3.0)]
 
-    # a corrected 2024 report replaces the old one: nothing carried over, all 162 new
+    # a corrected 2024 report arrives as a new file: nothing carried over, all 162 new
     corrected = next_year.read_text(encoding="utf-8").replace(CARRIED_OVER, CARRIED_OVER.replace("\n3\n", "\n0\n"))
-    next_year.write_text(corrected.replace(NEW_RECEIVED, NEW_RECEIVED.replace("\n159\n", "\n162\n")), encoding="utf-8")
+    corrected_file = inbox / "qidong-office-2024-corrected.txt"
+    corrected_file.write_text(corrected.replace(NEW_RECEIVED, NEW_RECEIVED.replace("\n159\n", "\n162\n")), encoding="utf-8")
     _run(env, "--years", "2024")
     with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
         assert _year_rows(con, 2023) == year_2023
         assert dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall()) == counts
+        assert con.execute("SELECT count(*) FROM dim_document WHERE year = 2024").fetchone() == (3,)  # both versions kept
+        assert con.execute("SELECT max(versions) FROM fact_report WHERE year = 2024").fetchone() == (2,)
+    # the office withdrew the first version: retracted by its file, the corrected one is chosen
+    assert main(["retract", str(next_year), "--reason", "corrected by the office", "--by", "tester",
+                 "--warehouse", env["XXGK_WAREHOUSE"]]) == 0
+    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+        assert _year_rows(con, 2023) == year_2023
+        assert dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall()) == counts
         assert con.execute("SELECT count(*) FROM fact_identity_violation").fetchone() == (0,)
-        new = con.execute("""SELECT value FROM v_disclosure_facts WHERE year = 2024 AND agency = '启东市人民政府办公室'
+        new = con.execute("""SELECT value, source_file FROM v_disclosure_facts WHERE year = 2024 AND agency = '启东市人民政府办公室'
                              AND category_code = 'application.new_received' AND applicant_type = 'total'""").fetchall()
-        assert new == [(162.0,)]
-        assert con.execute("SELECT count(*) FROM dim_document WHERE year = 2024").fetchone() == (2,)
+        assert new == [(162.0, str(corrected_file))]
+        assert con.execute("SELECT source_file, retracted_by, reason FROM retraction").fetchall() == [
+            (str(next_year), "tester", "corrected by the office")]
+        assert con.execute("SELECT status, count(*) FROM dim_document WHERE year = 2024 GROUP BY 1 ORDER BY 1").fetchall() == [
+            ("loaded", 2), ("retracted", 1)]
 
 
 CARRIED_FORWARD = "四、結(jié)轉(zhuǎn)下年度繼續(xù)辦理\n\n0\n\n0\n\n0\n\n0\n\n0\n\n0\n\n0\n"

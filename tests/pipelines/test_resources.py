@@ -96,3 +96,17 @@ def test_the_size_limit_is_in_one_unit_everywhere(tmp_path):
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert "| `XXGK_MAX_FILE_MB` | 50 (MB: 1 MB = 1,000,000 bytes) |" in readme
     assert "MiB" not in readme
+
+
+def test_the_source_archive_sits_beside_the_warehouse_unless_configured(monkeypatch, tmp_path):
+    from dagster import build_resources
+
+    monkeypatch.delenv("XXGK_ARCHIVE", raising=False)
+    monkeypatch.setenv("XXGK_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    with build_resources(default_resources()) as built:
+        assert built.duckdb.archive_folder == tmp_path / "archive"
+    with build_resources(default_resources(), resource_config=run_config(warehouse=tmp_path / "other" / "w.duckdb")["resources"]) as built:
+        assert built.duckdb.archive_folder == tmp_path / "other" / "archive"  # moves with --warehouse
+    monkeypatch.setenv("XXGK_ARCHIVE", str(tmp_path / "kept"))
+    with build_resources(default_resources()) as built:
+        assert built.duckdb.archive_folder == tmp_path / "kept"

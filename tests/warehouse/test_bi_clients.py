@@ -36,7 +36,7 @@ def test_sqlalchemy_reflects_tables_views_columns_and_comments(bi_warehouse):
         views = set(inspector.get_view_names())
     finally:
         engine.dispose()
-    assert set(meta.tables) == set(catalog) and len(catalog) == 21
+    assert set(meta.tables) == set(catalog) and len(catalog) == 24
     assert views == {"v_disclosure_facts", "v_report_overview", "v_year_over_year", "v_identity_findings", "v_category_values"}
     assert {name: table.comment for name, table in meta.tables.items()} == catalog
     assert {(t.name, c.name): c.comment for t in meta.tables.values() for c in t.columns} == columns

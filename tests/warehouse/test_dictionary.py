@@ -20,7 +20,7 @@ def con(tmp_path_factory):
 def test_every_table_view_and_column_has_a_comment(con):
     objects = con.execute("""SELECT table_name, table_type, table_comment FROM information_schema.tables
                              WHERE table_catalog = current_database()""").fetchall()
-    assert len(objects) == 21 and {"v_report_overview", "v_year_over_year", "v_identity_findings", "dim_agency"} <= {o[0] for o in objects}
+    assert len(objects) == 24 and {"document_cell", "document_violation", "retraction", "v_report_overview", "v_year_over_year", "v_identity_findings", "dim_agency"} <= {o[0] for o in objects}
     assert [o for o in objects if not o[2]] == []
     columns = con.execute("""SELECT table_name, column_name, column_comment FROM information_schema.columns
                              WHERE table_catalog = current_database()""").fetchall()

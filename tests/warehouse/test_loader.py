@@ -21,10 +21,7 @@ def documents():
 
 def batch_for(documents, year: int) -> YearBatch:
     tables = extract_year(documents, year)
-    chosen = tables.chosen()
-    reports = chosen.select("agency", "year", "document_id", "format_version", "cells", "cells_read", "warnings",
-                            pl.lit(1).alias("versions"), pl.lit("passed").alias("quality_status"))
-    return YearBatch([year], tables.documents.drop("cells", "cells_read", "warnings"), reports, tables.chosen_cells().collect(),
+    return YearBatch([year], tables.documents.with_columns(quality_status=pl.lit("passed")), tables.cells.collect(),
                      tables.warnings, pl.DataFrame(schema=VIOLATION_SCHEMA), pl.DataFrame(schema=REJECTED_SCHEMA))
 
 

@@ -1,5 +1,9 @@
 -- xxgk star schema. Facts are keyed by agency, year and disclosure category; every fact
 -- keeps the text printed in the report and the document and place it was read from.
+-- The warehouse accumulates documents: every document ever loaded stays (dim_document, its
+-- cells in document_cell, its findings in document_violation); the fact tables hold the cells
+-- of the one document chosen for each agency-year among all of them. Only `xxgk retract`
+-- removes a document, and says so in `retraction`.
 -- No foreign-key constraints: DuckDB checks them row by row and forbids deleting a parent
 -- inside the transaction that reloads it; the loader keeps the keys consistent and the
 -- tests check it.
@@ -68,13 +72,61 @@ CREATE TABLE IF NOT EXISTS dim_document (
     year            INTEGER,
     format_version  VARCHAR,
     status          VARCHAR NOT NULL,     -- loaded | superseded (another document of the same agency-year was chosen)
+                                          -- | retracted (removed by `xxgk retract`; see retraction)
     reader          VARCHAR,              -- txt | html | pdfium | pdfplumber, "+ocr" when pages were read by OCR
-    reader_check    VARCHAR               -- PDFs: why that reader (e.g. "pdfium reading not trusted: a font is not embedded")
+    reader_check    VARCHAR,              -- PDFs: why that reader (e.g. "pdfium reading not trusted: a font is not embedded")
+    archive_key     VARCHAR,              -- sha256 of the bytes (64 hex): the copy kept at <archive>/<key[:2]>/<key>
+    cells           INTEGER,              -- what the choice of a version ranks on: cells extracted, cells read,
+    cells_read      INTEGER,
+    warnings        INTEGER,              -- extraction warnings,
+    violations      INTEGER,              -- identity violations (of the report's own identities)
+    quality_status  VARCHAR,              -- as fact_report.quality_status, for every version
+    first_loaded    TIMESTAMPTZ           -- when these bytes were first loaded
 );
 -- warehouses made before these columns existed
 ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS reader VARCHAR;
 ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS reader_check VARCHAR;
 ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS agency_name VARCHAR;  -- as this document names its agency
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS archive_key VARCHAR;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS cells INTEGER;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS cells_read INTEGER;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS warnings INTEGER;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS violations INTEGER;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS quality_status VARCHAR;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS first_loaded TIMESTAMPTZ;
+
+CREATE TABLE IF NOT EXISTS document_cell (            -- every cell of every kept document, chosen or not
+    document_id     VARCHAR NOT NULL,
+    table_name      VARCHAR NOT NULL,     -- art20 | applications | review_litigation
+    category_code   VARCHAR NOT NULL,
+    applicant_type  VARCHAR,
+    measure         VARCHAR NOT NULL,
+    value           DOUBLE,
+    printed         VARCHAR,
+    cell_status     VARCHAR NOT NULL,
+    location        VARCHAR,
+    provenance      VARCHAR NOT NULL,
+    confidence      DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS document_violation (       -- the identity findings of every kept document
+    document_id  VARCHAR NOT NULL,
+    identity     VARCHAR NOT NULL,
+    scope        VARCHAR NOT NULL,
+    expected     DOUBLE,
+    printed      DOUBLE,
+    cells        VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS retraction (               -- documents removed by `xxgk retract`: who, when, why
+    document_id   VARCHAR NOT NULL,
+    source_file   VARCHAR NOT NULL,
+    agency_id     VARCHAR,
+    year          INTEGER,
+    retracted_at  TIMESTAMPTZ NOT NULL,
+    retracted_by  VARCHAR NOT NULL,
+    reason        VARCHAR NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS fact_report (
     agency_id       VARCHAR NOT NULL,
@@ -84,7 +136,7 @@ CREATE TABLE IF NOT EXISTS fact_report (
     cells           INTEGER NOT NULL,
     cells_read      INTEGER NOT NULL,
     warnings        INTEGER NOT NULL,
-    versions        INTEGER NOT NULL,     -- documents seen for this agency-year
+    versions        INTEGER NOT NULL,     -- documents known for this agency-year (all loads, not retracted)
     quality_status  VARCHAR NOT NULL      -- set by the identity gates
 );
 
@@ -169,7 +221,7 @@ CREATE TABLE IF NOT EXISTS fact_version_difference (  -- cells where a supersede
 CREATE TABLE IF NOT EXISTS rejected_document (
     document_id  VARCHAR NOT NULL,
     source_file  VARCHAR NOT NULL,
-    stage        VARCHAR NOT NULL,         -- ingestion | normalisation | extraction
+    stage        VARCHAR NOT NULL,         -- ingestion | normalisation | extraction | retracted (met again after `xxgk retract`)
     year         INTEGER,                  -- known only for documents rejected at extraction
     reason       VARCHAR NOT NULL
 );

@@ -62,9 +62,9 @@ COMMENT ON COLUMN dim_identity.label IS 'Short Chinese name.';
 COMMENT ON COLUMN dim_identity.label_en IS 'English name.';
 COMMENT ON COLUMN dim_identity.rule IS 'The rule in words (Chinese).';
 
-COMMENT ON TABLE dim_document IS 'Every document read: loaded, or superseded by another version of the same agency-year.';
+COMMENT ON TABLE dim_document IS 'Every document ever loaded: loaded (chosen for its agency-year), superseded by another version, or retracted.';
 COMMENT ON COLUMN dim_document.document_id IS 'First 16 hex digits of the sha256 of the bytes: the same bytes twice are one document.';
-COMMENT ON COLUMN dim_document.source_file IS 'Path of the file in the inbox.';
+COMMENT ON COLUMN dim_document.source_file IS 'Path of the file in the inbox it was loaded from (it may be gone since: see archive_key).';
 COMMENT ON COLUMN dim_document.duplicate_files IS 'Other paths with the same bytes.';
 COMMENT ON COLUMN dim_document.format IS 'File format: pdf | html | txt.';
 COMMENT ON COLUMN dim_document.size_bytes IS 'File size in bytes.';
@@ -72,10 +72,47 @@ COMMENT ON COLUMN dim_document.pages IS 'Pages (PDF); null for other formats.';
 COMMENT ON COLUMN dim_document.agency_id IS 'The canonical agency (dim_agency).';
 COMMENT ON COLUMN dim_document.year IS 'Statistics year the report covers.';
 COMMENT ON COLUMN dim_document.format_version IS 'Template the report follows: 2019 or 2021 (from its table headers).';
-COMMENT ON COLUMN dim_document.status IS 'loaded | superseded (another document of the same agency-year was chosen).';
+COMMENT ON COLUMN dim_document.status IS 'loaded | superseded (another document of the same agency-year was chosen) | retracted (xxgk retract; see retraction).';
 COMMENT ON COLUMN dim_document.reader IS 'What read it: txt | html | pdfium | pdfplumber, with +ocr when pages were read by OCR.';
 COMMENT ON COLUMN dim_document.reader_check IS 'PDFs: why that reader was trusted or not.';
 COMMENT ON COLUMN dim_document.agency_name IS 'The agency as this document names itself (may differ from the canonical dim_agency.agency_name).';
+COMMENT ON COLUMN dim_document.archive_key IS 'sha256 of the bytes (64 hex): the copy kept in the source archive at <archive>/<key[:2]>/<key>.';
+COMMENT ON COLUMN dim_document.cells IS 'Cells of the three tables in the document.';
+COMMENT ON COLUMN dim_document.cells_read IS 'Cells read as a number (or converted): first rank of the choice among versions.';
+COMMENT ON COLUMN dim_document.warnings IS 'Extraction warnings about the document: third rank of the choice.';
+COMMENT ON COLUMN dim_document.violations IS 'Identity violations in the document (its own identities): second rank of the choice.';
+COMMENT ON COLUMN dim_document.quality_status IS 'As fact_report.quality_status, for every version.';
+COMMENT ON COLUMN dim_document.first_loaded IS 'When these bytes were first loaded.';
+
+COMMENT ON TABLE document_cell IS 'Every cell of every kept document, chosen or not; the fact tables hold those of the chosen document of each agency-year.';
+COMMENT ON COLUMN document_cell.document_id IS 'The document (dim_document).';
+COMMENT ON COLUMN document_cell.table_name IS 'art20 (table 二) | applications (三) | review_litigation (四).';
+COMMENT ON COLUMN document_cell.category_code IS 'Row of the table (dim_category).';
+COMMENT ON COLUMN document_cell.applicant_type IS 'Applicant column of table 三; null elsewhere.';
+COMMENT ON COLUMN document_cell.measure IS 'Column of table 二; count for tables 三 and 四.';
+COMMENT ON COLUMN document_cell.value IS 'The number printed; null when blank, a mark or not read.';
+COMMENT ON COLUMN document_cell.printed IS 'Text printed in the cell.';
+COMMENT ON COLUMN document_cell.cell_status IS 'As in the fact tables.';
+COMMENT ON COLUMN document_cell.location IS 'Where the cell was read: line or page.';
+COMMENT ON COLUMN document_cell.provenance IS 'text | ocr.';
+COMMENT ON COLUMN document_cell.confidence IS 'OCR score of the cell (0-1); null for text.';
+
+COMMENT ON TABLE document_violation IS 'Identity findings of every kept document; fact_identity_violation holds those of the chosen documents.';
+COMMENT ON COLUMN document_violation.document_id IS 'The document (dim_document).';
+COMMENT ON COLUMN document_violation.identity IS 'Identity that does not hold (dim_identity).';
+COMMENT ON COLUMN document_violation.scope IS 'Which column, row or group.';
+COMMENT ON COLUMN document_violation.expected IS 'What the identity expects from the other cells.';
+COMMENT ON COLUMN document_violation.printed IS 'What the report printed.';
+COMMENT ON COLUMN document_violation.cells IS 'The cells involved.';
+
+COMMENT ON TABLE retraction IS 'Documents removed by xxgk retract: who, when, why. Their agency-year was chosen again among the documents left.';
+COMMENT ON COLUMN retraction.document_id IS 'The document (dim_document, status retracted).';
+COMMENT ON COLUMN retraction.source_file IS 'Its path as loaded.';
+COMMENT ON COLUMN retraction.agency_id IS 'Its agency (dim_agency).';
+COMMENT ON COLUMN retraction.year IS 'Its statistics year.';
+COMMENT ON COLUMN retraction.retracted_at IS 'When.';
+COMMENT ON COLUMN retraction.retracted_by IS 'Who (--by, else the user who ran the command).';
+COMMENT ON COLUMN retraction.reason IS 'Why (--reason).';
 
 COMMENT ON TABLE fact_report IS 'One row per agency-year: the document loaded and the quality of its tables.';
 COMMENT ON COLUMN fact_report.agency_id IS 'The canonical agency (dim_agency).';
@@ -85,7 +122,7 @@ COMMENT ON COLUMN fact_report.format_version IS 'Template of that document: 2019
 COMMENT ON COLUMN fact_report.cells IS 'Cells of the three tables in the document.';
 COMMENT ON COLUMN fact_report.cells_read IS 'Cells read as a number (or converted).';
 COMMENT ON COLUMN fact_report.warnings IS 'Extraction warnings about the document.';
-COMMENT ON COLUMN fact_report.versions IS 'Documents seen for this agency-year (the others are superseded).';
+COMMENT ON COLUMN fact_report.versions IS 'Documents known for this agency-year, over all loads, not retracted (the others are superseded).';
 COMMENT ON COLUMN fact_report.quality_status IS 'passed | violations | incomplete_extraction | printed_blanks | violations_and_incomplete (README).';
 
 COMMENT ON TABLE fact_active_disclosure IS 'Table 二 (第二十条 主动公开): one row per agency, year, category and measure.';
@@ -131,7 +168,7 @@ COMMENT ON COLUMN fact_version_difference.loaded_printed IS 'Text printed in the
 COMMENT ON TABLE rejected_document IS 'Files that were not loaded, with the reason.';
 COMMENT ON COLUMN rejected_document.document_id IS 'sha256 of the bytes (16 hex).';
 COMMENT ON COLUMN rejected_document.source_file IS 'Path of the file in the inbox.';
-COMMENT ON COLUMN rejected_document.stage IS 'Where it was rejected: ingestion | normalisation | extraction.';
+COMMENT ON COLUMN rejected_document.stage IS 'Where it was rejected: ingestion | normalisation | extraction | retracted (met again after xxgk retract).';
 COMMENT ON COLUMN rejected_document.year IS 'Statistics year, when known (extraction only).';
 COMMENT ON COLUMN rejected_document.reason IS 'Why, in one line.';
 

@@ -1,0 +1,70 @@
+"""`xxgk retract <document id | file> --reason WHY [--by WHO] [--warehouse FILE]`: remove one loaded
+document from the warehouse, recorded in the table retraction (who, when, why); its agency-year
+is chosen again among the documents left (warehouse/loader.py retract)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipelines.resources import DEFAULT_WAREHOUSE
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("retract", help="remove one loaded document (recorded: who, when, why); its agency-year is chosen again")
+    p.add_argument("document", help="a document id (dim_document.document_id), or a file: its bytes, or its path as loaded")
+    p.add_argument("--reason", required=True, help="why, kept in the table retraction")
+    p.add_argument("--by", help="who (default: the user running the command)")
+    p.add_argument("--warehouse", help="DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _warn(text: str) -> None:
+    print(f"xxgk: {text}", file=sys.stderr, flush=True)
+
+
+def retract(args: argparse.Namespace) -> int:
+    """Remove one loaded document from the warehouse, recorded (who, when, why); its agency-year
+    is chosen again among the documents left."""
+    import getpass
+
+    from warehouse.loader import connect, ensure_schema, find_documents
+    from warehouse.loader import retract as retract_document
+    from warehouse.statements import run as run_sql
+    from xxgk.documents import document_id
+
+    path = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
+    if not path.is_file():
+        _warn(f"warehouse not found: {path} (load reports first with `xxgk run`, or give --warehouse)")
+        return 2
+    given = Path(args.document).expanduser()
+    # a file that exists is named by its bytes first; the argument is also an id, or a path as loaded
+    doc_id = document_id(given.read_bytes()) if given.is_file() else args.document.lower()
+    with connect(path) as con:
+        ensure_schema(con)
+        found = find_documents(con, doc_id, [args.document, str(given), str(given.absolute()), str(given.resolve())])
+        found = [d for d in found if d["document_id"] == doc_id] or found
+        if not found:
+            _warn(f"no document {args.document!r} in {path} (give a document id, or a file as it was loaded)")
+            return 2
+        if len(found) > 1:
+            ids = ", ".join(f"{d['document_id']} ({d['source_file']})" for d in found)
+            _warn(f"{args.document!r} names {len(found)} documents: {ids}; retract one by its id")
+            return 2
+        doc = found[0]
+        if doc["status"] == "retracted":
+            _warn(f"{doc['document_id']} was already retracted by {doc['retracted_by']} on {doc['retracted_at']:%Y-%m-%d}: {doc['reason']}")
+            return 2
+        from expectations.gates import validate_year_carry  # GX: only once there is something to retract
+
+        counts = retract_document(con, doc["document_id"], args.by or getpass.getuser(), args.reason,
+                                  check_carry=lambda cells: validate_year_carry(cells).violations)
+        now = run_sql(con, "report/agency_year", [doc["agency_id"], doc["year"]]).fetchall()
+    _say(f"retracted {doc['document_id']} ({doc['source_file']}): {doc['agency_name']} {doc['year']}")
+    _say(f"  {doc['agency_name']} {doc['year']} now: " + (f"{now[0][0]} ({now[0][1]})" if now else "no report left"))
+    _say(f"  reports: {counts['reports']}, superseded versions: {counts['superseded']}, cells: {counts['cells']}")
+    return 0
