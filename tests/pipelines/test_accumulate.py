@@ -53,6 +53,7 @@ def two_runs(tmp_path_factory):
     _run({**env, "XXGK_INBOX": str(first)})
     with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
         after_first = _facts(con)
+        assert len(after_first) == con.execute("SELECT sum(cells) FROM fact_report").fetchone()[0] > 900
     _run({**env, "XXGK_INBOX": str(later)})
     return {**env, "first": first, "later": later, "after_first": after_first, "archive": root / "archive"}
 
@@ -62,10 +63,13 @@ def test_a_later_inbox_adds_its_report_and_the_five_earlier_stay(two_runs):
         agencies = [a for (a,) in con.execute(
             "SELECT agency_name FROM fact_report JOIN dim_agency USING (agency_id) WHERE year = 2023 ORDER BY 1").fetchall()]
         facts = _facts(con)
-    assert len(two_runs["after_first"]) == 993 and len(agencies) == 6 and LATE.agency in agencies
+    assert len(agencies) == 6 and LATE.agency in agencies
     assert [f for f in facts if f[0] != LATE.agency] == two_runs["after_first"]
     late = pl.DataFrame(facts, schema=VIEW_COLUMNS, orient="row").filter(pl.col("agency") == LATE.agency)
-    assert late.height == len(LATE.expected)
+    key = ["category_code", "applicant_type", "measure"]
+    expected = pl.DataFrame(LATE.expected).select(*key, "value")
+    got = expected.join(late.select(*key, pl.col("value").alias("loaded")), on=key, how="left", nulls_equal=True)
+    assert got.height == len(LATE.expected) and got.filter(pl.col("value").ne_missing(pl.col("loaded"))).is_empty()
 
 
 def test_the_archive_holds_every_documents_bytes_under_their_sha256(two_runs):
@@ -86,7 +90,7 @@ def test_numbers_are_traced_to_archived_bytes_after_the_sources_are_deleted(two_
         facts = con.sql("""SELECT f.document_id, d.source_file, d.archive_key, f.category_code, f.applicant_type, f.measure,
                                   f.value, f.printed
                            FROM v_disclosure_facts f JOIN dim_document d USING (document_id)""").pl()
-    assert facts.height == 993 + len(LATE.expected)
+    assert facts.height > len(two_runs["after_first"]) + len(LATE.expected) - 1
     for (doc_id, source, key), loaded in facts.group_by("document_id", "source_file", "archive_key"):
         assert not Path(source).exists()
         data = archive_file(two_runs["archive"], key).read_bytes()

@@ -62,16 +62,3 @@ def test_each_tier_of_the_rule_and_never_the_order_of_the_files():
             assert dict(chosen.select("document_id", "status").rows()) == {
                 d: ("loaded" if d == winner else "superseded") for d, *_ in rows}, rows
 
-
-def test_cells_blank_in_both_versions_are_no_difference(tmp_path):
-    """fuxin-taiping-office-2023.txt prints blanks and rows we cannot place (32 cells without a
-    number); a re-download with a line appended reads the same: no difference."""
-    fuxin = [p for p in SAMPLE_FILES if "fuxin" in p.name][0]
-    text = fuxin.read_text(encoding="utf-8")
-    (tmp_path / "fuxin.txt").write_text(text, encoding="utf-8")
-    (tmp_path / "fuxin-again.txt").write_text(text + "\n附件：无。\n", encoding="utf-8")
-    docs, _ = normalise_all(ingest(list_inbox(tmp_path)).documents)
-    tables = extract_year(docs, 2023)
-    blank = tables.cells.filter(pl.col("value").is_null()).collect()
-    assert blank.height == 2 * 32
-    assert tables.differences.is_empty()
