@@ -1,4 +1,5 @@
 from contextlib import contextmanager
+from pathlib import Path
 
 import polars as pl
 from dagster import (
