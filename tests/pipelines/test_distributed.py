@@ -19,7 +19,8 @@ def _tables(path) -> dict[str, list]:
     with connect(path, read_only=True) as con:
         names = [r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
-        return {n: con.execute(f'SELECT * FROM "{n}" ORDER BY ALL').fetchall() for n in names}
+        # when the bytes were first loaded differs between two runs by design (dim_document.first_loaded)
+        return {n: con.execute(f'SELECT COLUMNS(c -> c <> \'first_loaded\') FROM "{n}" ORDER BY ALL').fetchall() for n in names}
 
 
 def test_celery_postgres_s3_load_the_warehouse_of_the_in_process_run(tmp_path, ci):
