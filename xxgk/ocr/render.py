@@ -77,9 +77,10 @@ def ocr_pages(tasks: list[tuple[object, int]], *, dpi: int = DEFAULT_DPI, worker
             while _WORKER_PDFS:
                 _WORKER_PDFS.popitem()[1].close()
         return results
-    # A process that has run the engine has onnxruntime's thread pools: fork no copy of
-    # them (spawn); otherwise the platform's default start method, as ingest() uses.
-    context = multiprocessing.get_context("spawn" if engines_made() else None)
+    # Never a plain fork of the caller: a process that has run the engine has onnxruntime's
+    # thread pools (spawn), and any caller may hold libraries whose after-fork hooks block in
+    # the child (kombu closes its Redis connections there and waits forever): forkserver.
+    context = multiprocessing.get_context("spawn" if engines_made() else "forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                              initargs=(dpi, threads)) as pool:
         futures = {pool.submit(_ocr_task, source, index): (i, index) for i, (source, index) in enumerate(tasks)}
