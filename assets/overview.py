@@ -1,5 +1,6 @@
 """The annual overview page of each statistics year, rendered from the warehouse after its load."""
 
+from contextlib import closing
 from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
@@ -8,6 +9,8 @@ from dagster_duckdb import DuckDBResource
 from assets.partitions import year_partitions
 from assets.warehouse import WRITER_POOL
 from pipelines.resources import OverviewResource
+from warehouse.loader import connect
+from warehouse.writer import readable_path
 
 
 @asset(
@@ -24,7 +27,9 @@ def annual_overview(context: AssetExecutionContext, duckdb: DuckDBResource, over
     from warehouse.overview import write
 
     year = int(context.partition_key)
-    with duckdb.get_connection() as con:
+    # read-only from the readers' copy that the load just published (as the summary and the export
+    # do): the page never holds the writer's file, and a failure leaves no writing connection open
+    with closing(connect(readable_path(duckdb.database), read_only=True)) as con:
         page = write(con, overview.folder, year)
         reports, findings = con.execute(
             "SELECT count(*), sum(identity_violations) FROM v_report_overview WHERE year = ?", [year]).fetchone()
