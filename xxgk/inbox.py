@@ -108,14 +108,16 @@ def _ocr_isolated(scanned: list[RawDocument], workers: int, budget: Budget, prog
     """OCR every scanned document together; if that fails, one document at a time, so that
     only a document that fails alone is rejected."""
     try:
-        return ocr_documents(scanned, reading_facts, workers=workers, progress=progress)
+        return ocr_documents(scanned, reading_facts, workers=workers, progress=progress,
+                             document_seconds=budget.document_seconds)
     except (Exception, MemoryError):  # noqa: BLE001 (isolation: which document is found below)
         pass
     docs, failed = [], []
     for doc in scanned:
         try:
             with budget.deadline():
-                ok, bad = ocr_documents([doc], reading_facts, workers=workers, progress=progress)
+                ok, bad = ocr_documents([doc], reading_facts, workers=workers, progress=progress,
+                                        document_seconds=budget.document_seconds)
             docs += ok
             failed += bad
         except BaseException as exc:  # noqa: BLE001 (OverTime, MemoryError, a dead OCR worker...)

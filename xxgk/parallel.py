@@ -231,14 +231,15 @@ def _describe(error: BaseException, pool: ProcessPoolExecutor | None, isolation:
     if isinstance(error, BrokenProcessPool):
         codes = [p.exitcode for p in (pool._processes or {}).values()] if pool is not None and pool._processes else []
         code = next((c for c in codes if c), None)
+        # pdfium and Rust (Polars) abort when an allocation fails, and some builds exit(-1) instead
+        memory = (f", most likely out of memory (the limit is {isolation.memory_mb} MB a worker, XXGK_WORKER_MEMORY_MB)"
+                  if isolation.memory_mb and code else "")
         if code is not None and code < 0:
             name = signal.Signals(-code).name
-            if isolation.memory_mb:  # pdfium and Rust (Polars) abort when an allocation fails
-                why = f", most likely out of memory (the limit is {isolation.memory_mb} MB a worker, XXGK_WORKER_MEMORY_MB)"
-            else:
-                why = " (killed: out of memory, or by an operator)" if name == "SIGKILL" else ""
-            return f"the worker process handling it died of {name}{why}"
-        return "the worker process handling it died" + (f" (exit code {code})" if code else "")
+            if not memory and name == "SIGKILL":
+                memory = " (killed: out of memory, or by an operator)"
+            return f"the worker process handling it died of {name}{memory}"
+        return "the worker process handling it died" + (f" (exit code {code})" if code else "") + memory
     if isinstance(error, FuturesTimeout):
         return (f"over budget: still running after {_hard_limit((), isolation, 1):g} s, so its worker was killed "
                 f"(XXGK_DOCUMENT_SECONDS is {isolation.document_seconds:g})")

@@ -247,12 +247,14 @@ def pages_to_ocr(doc: RawDocument, judge: Judge) -> list[int]:
     return sorted(({0} & set(doc.ocr_pages)) | set(grid))
 
 
-def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, progress=None) -> tuple[list, list[dict]]:
+def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, progress=None,
+                  document_seconds: float = 0) -> tuple[list, list[dict]]:
     """Add the OCR'd rows of the image pages of `docs` (RawDocuments with ocr_pages).
 
     Every page of every document goes to one pool of `workers` processes. Returns the
     documents that now have rows, and rejection records (document_id, source_file, reason)
-    for those that cannot be read: OCR missing, or nothing legible.
+    for those that cannot be read: OCR missing, nothing legible, or their pages' OCR over
+    `document_seconds` in all (0: no limit).
     """
     plans = {id(doc): pages_to_ocr(doc, judge) for doc in docs}
     tasks = [(doc.path or doc.source_file, page) for doc in docs for page in plans[id(doc)]]
@@ -265,11 +267,18 @@ def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, pr
                 {"document_id": d.document_id, "source_file": d.source_file,
                  "reason": f"the tables are on image pages (a scan) and OCR is not available: {exc}"}
                 for d in docs if plans[id(d)]]
-    results = ocr.ocr_pages(tasks, workers=workers, progress=progress) if tasks else {}
+    over: set = set()
+    results = ocr.ocr_pages(tasks, workers=workers, progress=progress, seconds_per_source=document_seconds,
+                            over_budget=over) if tasks else {}
     by_task = {tasks[i]: rows for (i, _), rows in results.items()}
     out = []
     for doc in docs:
         read = plans[id(doc)]
+        if read and (doc.path or doc.source_file) in over:
+            rejected.append({"document_id": doc.document_id, "source_file": doc.source_file,
+                             "reason": f"over budget: OCR of its pages took longer than {document_seconds:g} s "
+                                       "(XXGK_DOCUMENT_SECONDS)"})
+            continue
         left = [p for p in doc.ocr_pages if p not in read]
         if read:
             rows_by_page: dict[int, list[Row]] = {}

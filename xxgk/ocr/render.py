@@ -44,13 +44,16 @@ def _ocr_task(source, index: int) -> tuple[list[OcrRow], float]:
 
 
 def ocr_pages(tasks: list[tuple[object, int]], *, dpi: int = DEFAULT_DPI, workers: int = 1,
-              progress: Progress | None = None, timings: dict[tuple, float] | None = None) -> dict[tuple, list[OcrRow]]:
+              progress: Progress | None = None, timings: dict[tuple, float] | None = None,
+              seconds_per_source: float = 0, over_budget: set | None = None) -> dict[tuple, list[OcrRow]]:
     """OCR pages of one or many PDFs: tasks are (source, 0-based page), source a path or bytes.
 
     Returns {(task index, page): rows}. With ``workers`` > 1 the pages are spread over that
     many processes, each holding one engine (onnxruntime threads split between them).
     ``progress(done, total, task)`` is called as pages finish; ``timings`` (if given)
-    receives the seconds each page took.
+    receives the seconds each page took. With ``seconds_per_source``, a source whose pages
+    have taken longer than that in all is added to ``over_budget`` and its pages not yet
+    started are dropped: their keys are missing from the result.
     """
     results: dict[tuple, list[OcrRow]] = {}
     total = len(tasks)
@@ -58,11 +61,17 @@ def ocr_pages(tasks: list[tuple[object, int]], *, dpi: int = DEFAULT_DPI, worker
         return results
     workers = max(1, min(workers, total))
     threads = max(1, (os.cpu_count() or 1) // workers)
+    spent: dict[object, float] = {}
+    over = over_budget if over_budget is not None else set()
 
     def done(n: int, key: tuple, rows: list[OcrRow], seconds: float) -> None:
         results[key] = rows
         if timings is not None:
             timings[key] = seconds
+        source = tasks[key[0]][0]
+        spent[source] = spent.get(source, 0.0) + seconds
+        if seconds_per_source and spent[source] > seconds_per_source:
+            over.add(source)
         if progress:
             progress(n, total, key)
 
@@ -71,6 +80,8 @@ def ocr_pages(tasks: list[tuple[object, int]], *, dpi: int = DEFAULT_DPI, worker
         _WORKER_DPI = dpi
         try:
             for n, (i, (source, index)) in enumerate(enumerate(tasks), start=1):
+                if source in over:
+                    continue
                 rows, seconds = _ocr_task(source, index)
                 done(n, (i, index), rows, seconds)
         finally:
@@ -85,8 +96,15 @@ def ocr_pages(tasks: list[tuple[object, int]], *, dpi: int = DEFAULT_DPI, worker
                              initargs=(dpi, threads)) as pool:
         futures = {pool.submit(_ocr_task, source, index): (i, index) for i, (source, index) in enumerate(tasks)}
         for n, future in enumerate(as_completed(futures), start=1):
+            if future.cancelled():
+                continue
             rows, seconds = future.result()
-            done(n, futures[future], rows, seconds)
+            key = futures[future]
+            done(n, key, rows, seconds)
+            if tasks[key[0]][0] in over:
+                for other, (i, _) in futures.items():
+                    if tasks[i][0] in over:
+                        other.cancel()  # not started yet; one already running still finishes
     return results
 
 
