@@ -38,7 +38,12 @@ $(VENV)/.installed: pyproject.toml
 .env:
 	echo 'DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)}' > $@
 
-setup: check-python $(VENV)/.installed .env  ## create .venv and install xxgk with its test dependencies
+# The venv's activate script also names the code location for Dagster's own CLI (pipelines/activate.sh).
+$(VENV)/.activate-dagster: $(VENV)/.installed pipelines/activate.sh
+	grep -q DAGSTER_MODULE_NAME $(VENV)/bin/activate || cat pipelines/activate.sh >> $(VENV)/bin/activate
+	touch $@
+
+setup: check-python $(VENV)/.installed $(VENV)/.activate-dagster .env  ## create .venv and install xxgk with its test dependencies
 
 run: setup  ## load the inbox (XXGK_INBOX, default: the bundled samples) into the warehouse
 	$(VENV)/bin/xxgk run

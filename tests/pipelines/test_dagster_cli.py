@@ -1,6 +1,7 @@
-"""Dagster's own commands, run in the project folder with no DAGSTER_HOME and no -m for `dg`:
-they find the code location (pyproject.toml) and the project's instance (.env, written by
-`make setup`), so a year materialized by `dagster asset materialize` finds the inbox that
+"""Dagster's own commands, run in the project folder with no DAGSTER_HOME and no -m: `dg` finds
+the code location in pyproject.toml, `dagster asset materialize` in the activated venv
+(DAGSTER_MODULE_NAME, set by .venv/bin/activate), both the project's instance in .env (written
+by `make setup`), so a year materialized by `dagster asset materialize` finds the inbox that
 `dg launch` read."""
 import os
 import shutil
@@ -21,7 +22,8 @@ def test_dg_launch_and_dagster_asset_materialize_from_the_project_folder(tmp_pat
     project.mkdir()
     for name in ("pyproject.toml", "dagster.yaml", "Makefile"):
         shutil.copy(PROJECT_ROOT / name, project / name)
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME",) and not k.startswith("XXGK_")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DAGSTER_HOME", "DAGSTER_MODULE_NAME", "VIRTUAL_ENV") and not k.startswith("XXGK_")}
     subprocess.run(["make", "--no-print-directory", ".env"], cwd=project, env=env, check=True, capture_output=True)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -31,8 +33,9 @@ def test_dg_launch_and_dagster_asset_materialize_from_the_project_folder(tmp_pat
 
     read = subprocess.run([str(BIN / "dg"), "launch", "--job", "xxgk_inbox"], **run)
     assert read.returncode == 0, read.stderr[-3000:]
-    year = subprocess.run([str(BIN / "dagster"), "asset", "materialize", "-m", "pipelines.definitions",
-                           "--select", "report_tables,checked_facts,warehouse_facts", "--partition", "2023"], **run)
+    # the README's command as typed in a shell where .venv is activated
+    plain = "dagster asset materialize --select report_tables,checked_facts,warehouse_facts --partition 2023"
+    year = subprocess.run(["bash", "-c", f'. "{BIN / "activate"}" && {plain}'], **run)
     assert year.returncode == 0, year.stderr[-3000:]
 
     from dagster import DagsterInstance
