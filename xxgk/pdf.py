@@ -25,8 +25,6 @@ their numbers are in :attr:`PdfReading.ocr_pages` and their rows are added by th
 """
 from __future__ import annotations
 
-import ctypes
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +37,7 @@ from xxgk.marks import TABLE_PAGE_WORDS as TABLE_PAGE
 from xxgk.budget import Budget
 from xxgk.model import DocumentRejected, RawDocument, Row
 from xxgk.pdf_grid import page_edges, ruled_tables
+from xxgk.pdf_objects import PageObjects, image_coverage, page_objects
 from xxgk.pdf_layout import (
     gap_lines,
     outside,
@@ -110,11 +109,11 @@ def read_pdf(data: bytes, *, judge: Judge | None = None, verify: bool = False, b
         fast, fast_grids, texts, embedded, ocr_pages, blank = {}, {}, [], True, [], []
         for i in range(len(pdf)):
             page = pdf[i]
-            fast[i], fast_grids[i], text = _pdfium_page(page, f"page {i + 1}", first=i == 0)
+            objects = _page_objects(page)
+            fast[i], fast_grids[i], text = _pdfium_page(page, objects, f"page {i + 1}", first=i == 0)
             texts.append(text)
-            covered, page_embedded = _page_objects(page)
-            embedded = embedded and page_embedded
-            if ocr.page_needs_ocr(text, covered):
+            embedded = embedded and objects.fonts_embedded
+            if ocr.page_needs_ocr(text, _image_coverage(page, objects)):
                 budget.check_pixels(i, *page.get_size(), ocr.DEFAULT_DPI)  # before anything renders it
                 (ocr_pages if _has_ink(page) else blank).append(i)
             page.close()
@@ -148,7 +147,7 @@ def read_pdf(data: bytes, *, judge: Judge | None = None, verify: bool = False, b
                       f"verification: pdfium and pdfplumber disagree ({differences}); pdfplumber kept", page_grids=grids)
 
 
-def _pdfium_page(page, where: str, first: bool = True) -> tuple[list[Row], list[tuple[int, Grid]], str]:
+def _pdfium_page(page, objects: PageObjects, where: str, first: bool = True) -> tuple[list[Row], list[tuple[int, Grid]], str]:
     """One page read from pdfium's objects: its ruled tables (:mod:`xxgk.pdf_grid`) and the
     lines of the words around them; and the page's text, line by line, to classify it.
     Tables are looked for where the reference reader looks: on the first page and the
@@ -161,7 +160,7 @@ def _pdfium_page(page, where: str, first: bool = True) -> tuple[list[Row], list[
         textpage.close()
     lines = gap_lines(words_from_chars(chars))
     text = "\n".join(" ".join(cells) for _, cells in lines)
-    edges = page_edges(page.raw, height) if chars and (first or TABLE_PAGE.search(text)) else []
+    edges = page_edges(objects.paths, height) if chars and (first or TABLE_PAGE.search(text)) else []
     tables = ruled_tables(edges, chars, (width, height), where) if edges else []
     if not tables:
         return [Row(cells, where) for _, cells in lines], [], text
@@ -182,40 +181,16 @@ def _has_ink(page) -> bool:
     return bool((pixels < 245).any())
 
 
-# The PDF standard's 14 fonts: never embedded, and known to every reader.
-STANDARD_FONTS = re.compile(r"^(Times|Helvetica|Courier)(-.*)?$|^(Symbol|ZapfDingbats)$")
+def _page_objects(page) -> PageObjects:
+    """The page's fonts, images and painted paths, in one walk over its objects."""
+    return page_objects(page.raw)
 
 
-def _page_objects(page) -> tuple[float, bool]:
-    """The share of the page covered by images, and whether every font on it is embedded
-    (or one of the standard 14)."""
-    text, form = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
-    seen: set[int] = set()
-    name = ctypes.create_string_buffer(128)
-
-    def fonts_known(count, get) -> bool:
-        for i in range(count):
-            obj = get(i)
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == form:
-                if not fonts_known(pdfium_c.FPDFFormObj_CountObjects(obj), lambda j: pdfium_c.FPDFFormObj_GetObject(obj, j)):
-                    return False
-                continue
-            if kind != text:
-                continue
-            font = pdfium_c.FPDFTextObj_GetFont(obj)
-            key = ctypes.cast(font, ctypes.c_void_p).value or 0
-            if key in seen:
-                continue
-            seen.add(key)
-            if not pdfium_c.FPDFFont_GetIsEmbedded(font):
-                pdfium_c.FPDFFont_GetBaseFontName(font, name, len(name))
-                if not STANDARD_FONTS.match(name.value.decode("latin-1")):
-                    return False
-        return True
-
-    embedded = fonts_known(pdfium_c.FPDFPage_CountObjects(page.raw), lambda i: pdfium_c.FPDFPage_GetObject(page.raw, i))
-    return ocr.page_image_coverage(page), embedded
+def _image_coverage(page, objects: PageObjects) -> float:
+    """The share of the page covered by images."""
+    width, height = page.get_size()
+    left, bottom, _, _ = page.get_bbox()
+    return image_coverage(objects.images, (left, bottom, width, height))
 
 
 def reading_differences(a: Facts, b: Facts) -> str | None:

@@ -8,11 +8,15 @@ import io
 import pdfplumber
 import pypdfium2 as pdfium
 import pytest
+from pdfplumber.table import TableFinder
+from pdfplumber.utils import extract_text
 
 from xxgk import SAMPLES_DIR
 from xxgk.extract.trust import reading_facts
 from xxgk.pdf import _pdfium_page, read_pdf
-from xxgk.pdf_grid import page_edges
+from xxgk.pdf_grid import _Objects, cell_text, find_tables, page_edges
+from xxgk.pdf_layout import pdfium_page_chars
+from xxgk.pdf_objects import page_objects
 from xxgk.pdf_reference import reference_pages
 
 HONGZE = SAMPLES_DIR / "hongze-2024.pdf"
@@ -63,7 +67,7 @@ def test_the_edges_are_pdfplumbers_edges_classified_by_pdfminers_rules():
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         want = _edge_keys(pdf.pages[0].edges)
     page = pdfium.PdfDocument(data)[0]
-    got = _edge_keys(page_edges(page.raw, page.get_size()[1]))
+    got = _edge_keys(page_edges(page_objects(page.raw).paths, page.get_size()[1]))
     assert got == want
     kinds = {k[0] for k in got}
     assert kinds == {"line", "rect_edge", "curve_edge"}
@@ -75,7 +79,7 @@ def test_hongze_pages_give_pdfplumbers_edges(index):
     with pdfplumber.open(HONGZE) as pdf:
         want = _edge_keys(pdf.pages[index].edges)
     page = pdfium.PdfDocument(HONGZE)[index]
-    assert _edge_keys(page_edges(page.raw, page.get_size()[1])) == want
+    assert _edge_keys(page_edges(page_objects(page.raw).paths, page.get_size()[1])) == want
 
 
 def _cells(grids):
@@ -87,7 +91,8 @@ def test_hongze_rows_and_grids_are_pdfplumbers():
     rows, grids, pages = reference_pages(HONGZE.read_bytes(), None, {})
     pdf = pdfium.PdfDocument(HONGZE)
     for index in range(pages):
-        fast_rows, fast_grids, _ = _pdfium_page(pdf[index], f"page {index + 1}", first=index == 0)
+        page = pdf[index]
+        fast_rows, fast_grids, _ = _pdfium_page(page, page_objects(page.raw), f"page {index + 1}", first=index == 0)
         assert [r.cells for r in fast_rows] == [r.cells for r in rows[index]], index
         assert _cells(fast_grids) == _cells(grids.get(index, [])), index
 
@@ -113,3 +118,40 @@ def test_hongze_is_read_by_the_pdfium_grid_and_pdfplumber_reads_the_same_cells()
 def test_without_a_judge_the_reference_reader_reads():
     reading = read_pdf(HONGZE.read_bytes())
     assert (reading.reader, reading.check) == ("pdfplumber", "pdfium reading not trusted: no judge of the pdfium reading")
+
+
+def _pages_objects():
+    """(edges, chars, size) of every page of hongze and of a ruled report drawn as WPS draws it."""
+    from tests.fixtures import synthetic
+
+    pdfs = [HONGZE.read_bytes()]
+    if synthetic.EMBEDDABLE_FONT.exists():
+        pdfs.append(synthetic.make_report(10, "2021", embed_font=str(synthetic.EMBEDDABLE_FONT), wps_drawing=True,
+                                          split_table3_across_pages=True, long_labels_wrap=True).pdf_bytes)
+    out = []
+    for data in pdfs:
+        pdf = pdfium.PdfDocument(data)
+        for page in pdf:
+            width, height = page.get_size()
+            textpage = page.get_textpage()
+            out.append((page_edges(page_objects(page.raw).paths, height), pdfium_page_chars(textpage, height), (width, height)))
+    return out
+
+
+def test_the_table_finder_finds_pdfplumbers_cells_and_texts():
+    """find_tables (indexed) finds what pdfplumber's TableFinder finds, and cell_text
+    gives extract_text's text: for every cell, and for runs of a page's characters."""
+    found = 0
+    for edges, chars, size in _pages_objects():
+        objects = _Objects(edges, chars, (0.0, 0.0, *size))
+        want = TableFinder(objects)
+        got = find_tables(objects)
+        assert [t.cells for t in got] == [t.cells for t in want.tables]
+        for table in got:
+            for x0, top, x1, bottom in table.cells:
+                inside = [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom]
+                found += bool(inside)
+                assert cell_text(inside) == extract_text(inside)
+        for start in range(0, len(chars), 37):  # runs across lines, words and cells
+            assert cell_text(chars[start:start + 90]) == extract_text(chars[start:start + 90])
+    assert found > 300

@@ -1,16 +1,14 @@
 """Which pages of a PDF are images OCR must read, and which of those show a ruled table."""
 from __future__ import annotations
 
-import ctypes
-import math
 import re
 import unicodedata
 
 import numpy as np
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 
 from xxgk.marks import TABLE_ONLY_WORDS
+from xxgk.pdf_objects import image_coverage, page_objects
 from xxgk.ocr.image import render_page
 
 MIN_TEXT_CHARS = 20
@@ -32,44 +30,10 @@ def page_needs_ocr(page_text: str, image_area_ratio: float) -> bool:
 
 
 def page_image_coverage(page, grid: int = 64) -> float:
-    """The share (0..1) of a pypdfium2 page covered by images, overlaps counted once.
-
-    Images drawn on the page count by their bounds; a form XObject that holds an image
-    (some scanners wrap the scan in one) counts by the form's bounds. Raw pdfium calls:
-    a page of a text PDF can hold thousands of objects (one per character).
-    """
+    """The share (0..1) of a pypdfium2 page covered by images, overlaps counted once
+    (:func:`xxgk.pdf_objects.page_objects` says which objects are images)."""
     width, height = page.get_size()
-    if width <= 0 or height <= 0:
-        return 0.0
-    left0, bottom0, _, _ = page.get_bbox()
-    image, form = pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM
-
-    def holds_image(obj) -> bool:
-        return any(pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFFormObj_GetObject(obj, i)) == image
-                   for i in range(max(pdfium_c.FPDFFormObj_CountObjects(obj), 0)))
-
-    covered = [[False] * grid for _ in range(grid)]
-    found = False
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind != image and not (kind == form and holds_image(obj)):
-            continue
-        if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-            continue
-        found = True
-        c0 = max(0, int((left.value - left0) / width * grid))
-        c1 = min(grid, math.ceil((right.value - left0) / width * grid))
-        r0 = max(0, int((bottom.value - bottom0) / height * grid))
-        r1 = min(grid, math.ceil((top.value - bottom0) / height * grid))
-        for r in range(r0, r1):
-            row = covered[r]
-            for c in range(c0, c1):
-                row[c] = True
-    if not found:
-        return 0.0
-    return sum(map(sum, covered)) / (grid * grid)
+    return image_coverage(page_objects(page.raw).images, (page.get_bbox()[0], page.get_bbox()[1], width, height), grid)
 
 
 GRID_DPI = 72  # at 50 dpi the thin ruling lines of a 200-dpi scan fade to light grey
