@@ -14,7 +14,7 @@ from pdfplumber.utils import extract_text
 from xxgk import SAMPLES_DIR
 from xxgk.extract.trust import reading_facts
 from xxgk.pdf import _pdfium_page, read_pdf
-from xxgk.pdf_grid import _Objects, cell_text, find_tables, page_edges
+from xxgk.pdf_grid import _Objects, cell_text, find_tables, merged_edges, page_edges
 from xxgk.pdf_layout import pdfium_page_chars
 from xxgk.pdf_objects import page_objects
 from xxgk.pdf_reference import reference_pages
@@ -138,13 +138,18 @@ def _pages_objects():
     return out
 
 
+def _edge(e: dict) -> tuple:
+    return e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"]
+
+
 def test_the_table_finder_finds_pdfplumbers_cells_and_texts():
-    """find_tables (indexed) finds what pdfplumber's TableFinder finds, and cell_text
+    """find_tables finds the edges and cells pdfplumber's TableFinder finds, and cell_text
     gives extract_text's text: for every cell, and for runs of a page's characters."""
     found = 0
     for edges, chars, size in _pages_objects():
         objects = _Objects(edges, chars, (0.0, 0.0, *size))
         want = TableFinder(objects)
+        assert [_edge(e) for e in merged_edges(objects.edges, want.settings)] == [_edge(e) for e in want.edges]
         got = find_tables(objects)
         assert [t.cells for t in got] == [t.cells for t in want.tables]
         for table in got:
