@@ -188,6 +188,8 @@ def _page_objects(page) -> PageObjects:
 
 def _image_coverage(page, objects: PageObjects) -> float:
     """The share of the page covered by images."""
+    if not objects.images:
+        return 0.0
     width, height = page.get_size()
     left, bottom, _, _ = page.get_bbox()
     return image_coverage(objects.images, (left, bottom, width, height))

@@ -316,10 +316,16 @@ def cell_text(chars: list[dict]) -> str:
     ``top`` within 3 pt, each sorted left to right and cut into words at a space, a step
     back or a gap over 3 pt; the words' lines clustered again, joined by spaces and line
     ends. extract_text itself costs ~0.25 ms a cell in set-up alone (a page has ~200)."""
+    if not chars:
+        return ""
     if not all(c["upright"] for c in chars):
         return extract_text(chars)
+    tops = [c["top"] for c in chars]
+    # one line (most cells: a number, a short label): the lines of characters and of words
+    # are that line, without clustering
+    lines = [list(chars)] if max(tops) - min(tops) <= _TOLERANCE else _clustered(chars, _TOLERANCE)
     words = []
-    for line in _clustered(chars, _TOLERANCE):
+    for line in lines:
         line.sort(key=_x0)
         word: list[dict] = []
         for char in line:
@@ -333,6 +339,8 @@ def cell_text(chars: list[dict]) -> str:
             else:
                 word.append(char)
         _word(word, words)
+    if len(lines) == 1:
+        return " ".join(w["text"] for w in words)
     return "\n".join(" ".join(w["text"] for w in line) for line in _clustered(words, _TOLERANCE))
 
 
