@@ -6,9 +6,12 @@ bytes), else when it is reached (memory: the worker's address-space limit; time:
 """
 from __future__ import annotations
 
+import io
 import re
 import signal
+import struct
 import threading
+import zipfile
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ class OverTime(BaseException):
 class Budget:
     max_pages: int = 500  # real annual reports have 5-60
     max_megapixels: float = 100.0  # a rendered page (A0 at 200 dpi is 62 Mpx, A4 3.9 Mpx)
-    max_inflated_mb: int = 512  # decompressed stream bytes of one PDF
+    max_inflated_mb: int = 512  # decompressed stream bytes of one PDF, or inflated parts of one .docx
     worker_memory_mb: int = 2048  # address space of a worker process (RLIMIT_AS); 0: no limit
     document_seconds: float = 300.0  # wall time of one document in one stage; 0: no limit
     max_html_mb: int = 8  # markup of a web page, once images, scripts and styles are taken out
@@ -69,6 +72,36 @@ class Budget:
                         break
             except zlib.error:
                 continue  # not a zlib stream (or damaged): the PDF readers judge it
+
+    def check_zip(self, data: bytes) -> None:
+        """The parts of a zipped document (.docx) must inflate within the budget. First the
+        sizes its central directory declares, summed (nothing inflated); those can lie (the
+        reader would then get a part cut short), so when the file is big enough to inflate
+        past the limit at all, each part's compressed bytes are inflated in pieces and
+        counted, stopped at the limit. Not a zip: left to the reader to say so."""
+        limit = self.max_inflated_mb * 1_000_000
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                parts = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+            return
+        declared = sum(p.file_size for p in parts)
+        if declared > limit:
+            biggest = max(parts, key=lambda p: p.file_size)
+            raise DocumentRejected(self._zip_over(f"{biggest.filename} declares {biggest.file_size / 1e6:,.1f} MB"))
+        if len(data) * 1032 <= limit:  # deflate inflates at most ~1032:1: nothing to look at
+            return
+        total = 0
+        for part in parts:
+            for size in _inflated_pieces(data, part):
+                total += size
+                if total > limit:
+                    raise DocumentRejected(self._zip_over(
+                        f"{part.filename} inflates past the {part.file_size:,} bytes its header declares"))
+
+    def _zip_over(self, detail: str) -> str:
+        return (f"over budget: its zipped parts inflate to more than {self.max_inflated_mb} MB ({detail}; a decompression "
+                f"bomb?), the limit is {self.max_inflated_mb} MB (XXGK_MAX_INFLATED_MB)")
 
     def fit_html(self, data: bytes) -> bytes:
         """A web page small enough to parse: its tree takes ~30x its markup in memory (a
@@ -135,3 +168,31 @@ def _flate_streams(data: bytes):
         if start < len(data) and data[start] == 0x78:
             yield memoryview(data)[start:end]
         pos = end + 1
+
+
+def _inflated_pieces(data: bytes, part: zipfile.ZipInfo):
+    """The sizes of the pieces a zip part's compressed bytes inflate to, whatever its header
+    declares (zipfile stops at the declared size). A stored part is its bytes; a method
+    other than deflate is taken at its declared size (zipfile reads no more of it)."""
+    start = part.header_offset
+    if data[start:start + 4] != b"PK\x03\x04":
+        return
+    name_length, extra_length = struct.unpack("<HH", data[start + 26:start + 30])
+    body = memoryview(data)[start + 30 + name_length + extra_length:][:part.compress_size]
+    if part.compress_type == zipfile.ZIP_STORED:
+        yield len(body)
+        return
+    if part.compress_type != zipfile.ZIP_DEFLATED:
+        yield part.file_size
+        return
+    inflater = zlib.decompressobj(-15)
+    try:
+        for at in range(0, len(body), 1 << 14):  # small pieces: unconsumed_tail is a copy
+            chunk = body[at:at + (1 << 14)]
+            while chunk:
+                yield len(inflater.decompress(chunk, 1 << 20))
+                chunk = inflater.unconsumed_tail
+            if inflater.eof:
+                return
+    except zlib.error:
+        return  # damaged: the reader says so

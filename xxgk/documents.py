@@ -69,7 +69,9 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
     elif suffix in (".docx", ".doc"):
         from xxgk.readers.word import doc_to_docx, word_document
 
-        (doc.rows, doc.grids), doc.reader = word_document(data if suffix == ".docx" else doc_to_docx(data)), "docx"
+        docx = data if suffix == ".docx" else doc_to_docx(data)
+        budget.check_zip(docx)
+        (doc.rows, doc.grids), doc.reader = word_document(docx), "docx"
         if suffix == ".doc":
             doc.reader_check = "converted from .doc by LibreOffice"
     else:

@@ -4,6 +4,7 @@ import shutil
 import time
 
 from tests.fixtures import hostile, scans
+from tests.fixtures.web_reports import COUNTY_2019, word_docx
 from xxgk.budget import Budget
 from xxgk.documents import DocumentRejected, read_document
 from xxgk.inbox import read_inbox
@@ -80,3 +81,32 @@ def test_a_scan_whose_ocr_is_over_its_time_is_rejected_and_its_neighbours_are_re
     assert store.documents.height == 2
     # its other pages were dropped once the first was over: four pages take ~20 s here
     assert time.perf_counter() - start < 15
+
+
+def test_a_docx_bomb_is_rejected_from_its_zip_headers_and_a_lying_one_as_it_inflates(tmp_path):
+    """A .docx whose word/document.xml inflates to 1 GiB (~1 MB on disk): rejected from the
+    sizes its zip declares, nothing inflated; one whose header declares 5,000 bytes (zipfile
+    would stop there): rejected once the inflated pieces pass the limit. The Word report and
+    the text report beside them are read."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "bomb.docx").write_bytes(hostile.docx_bomb(1024))
+    (inbox / "liar.docx").write_bytes(hostile.docx_bomb(1024, declared=5000))
+    word_docx(COUNTY_2019, inbox / "county.docx")
+    shutil.copy(hostile.SAMPLES / "dongning-2023.txt", inbox)
+    start = time.process_time()
+    try:
+        read_document(inbox / "bomb.docx", budget=Budget())
+    except DocumentRejected:
+        pass
+    assert time.process_time() - start < 0.5  # nothing inflated
+    store = read_inbox(sorted(inbox.iterdir()), tmp_path / "raw", workers=1, budget=Budget(max_inflated_mb=64))
+    assert sorted((r["source_file"].rsplit("/", 1)[1], r["reason"]) for r in store.rejected) == [
+        ("bomb.docx", "over budget: its zipped parts inflate to more than 64 MB (word/document.xml declares 1,073.7 MB; "
+                      "a decompression bomb?), the limit is 64 MB (XXGK_MAX_INFLATED_MB)"),
+        ("liar.docx", "over budget: its zipped parts inflate to more than 64 MB (word/document.xml inflates past the "
+                      "5,000 bytes its header declares; a decompression bomb?), the limit is 64 MB (XXGK_MAX_INFLATED_MB)"),
+    ]
+    read = store.documents.sort("source_file")
+    assert read["source_file"].str.split("/").list.last().to_list() == ["county.docx", "dongning-2023.txt"]
+    assert read["reader"].to_list() == ["docx", "txt"]
