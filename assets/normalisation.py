@@ -2,6 +2,7 @@
 from dagster import DynamicOut, DynamicOutput, OpExecutionContext, graph_asset, op
 
 from assets.ingestion import progress_logger, shard_key
+from assets.partitions import add_years
 from pipelines.resources import ProcessingResource, StagingResource
 from xxgk.inbox import RawStore
 from xxgk.normalise import NormalisedStore, normalise_store
@@ -30,6 +31,9 @@ def normalise_shard(context: OpExecutionContext, shard: RawStore, processing: Pr
 def merge_normalised_shards(context: OpExecutionContext, raw_documents: RawStore, shards: list[NormalisedStore],
                             staging: StagingResource) -> NormalisedStore:
     store = merge_normalised(raw_documents, shards, staging.folder(NORMALISED))
+    added = add_years(context.instance, store.years)  # each year found becomes a partition of the year assets
+    if added:
+        context.log.info(f"new year partitions: {', '.join(added)}")
     context.add_output_metadata(
         {
             "reports": store.documents.height,

@@ -5,11 +5,7 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from assets.partitions import year_partitions
-
-
-def statistics_years() -> list[int]:
-    return [int(key) for key in year_partitions.get_partition_keys()]
+from assets.partitions import statistics_years
 
 
 def parse_years(text: str) -> list[int]:

@@ -8,7 +8,7 @@ import datetime as _dt
 
 from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
-from assets.partitions import year_partitions
+from assets.partitions import add_years, statistics_years
 from pipelines.jobs import annual_job
 
 
@@ -17,6 +17,7 @@ from pipelines.jobs import annual_job
 def annual_load(context: ScheduleEvaluationContext):
     scheduled = context.scheduled_execution_time or _dt.datetime.now()
     year = str(scheduled.year - 1)
-    if year not in year_partitions.get_partition_keys():
+    if int(year) not in statistics_years(scheduled.date()):
         return SkipReason(f"{year} is not a statistics year of the standard tables")
+    add_years(context.instance, [year])  # the run reads the inbox first: its year must be a partition before it starts
     return RunRequest(run_key=f"annual-{year}", partition_key=year, tags={"xxgk/trigger": "annual schedule"})

@@ -39,5 +39,5 @@ def years_after_inbox(context: RunStatusSensorContext):
     event = context.instance.get_latest_materialization_event(AssetKey("normalised_documents"))
     years_text = event.asset_materialization.metadata.get("years") if event and event.asset_materialization else None
     years = [y.strip() for y in str(years_text.value if years_text else "").split(",") if y.strip().isdigit()]
-    keys = set(year_partitions.get_partition_keys())
+    keys = set(context.instance.get_dynamic_partitions(year_partitions.name))
     return [RunRequest(run_key=f"{context.dagster_run.run_id}-{y}", partition_key=y) for y in years if y in keys]

@@ -18,7 +18,7 @@ from pipelines.resources import PROJECT_ROOT
 from tests.browser.chromium import rendered_text, require_chromium, screenshot
 
 QUERY = """{
-  assetNodes { assetKey { path } isPartitioned partitionKeys assetChecksOrError { ... on AssetChecks { checks { name blocking } } } }
+  assetNodes { assetKey { path } isPartitioned partitionDefinition { type } assetChecksOrError { ... on AssetChecks { checks { name blocking } } } }
   repositoriesOrError { ... on RepositoryConnection { nodes { schedules { name cronSchedule } sensors { name } } } }
 }"""
 
@@ -111,7 +111,8 @@ def test_ui_shows_assets_partitions_checks_and_schedule(dagster_dev, tmp_path):
     data = _graphql(url, QUERY)
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert set(nodes) >= {"raw_documents", "normalised_documents", "report_tables", "checked_facts", "warehouse_facts", "rejected_documents"}
-    assert nodes["report_tables"]["isPartitioned"] and nodes["report_tables"]["partitionKeys"][0] == "2019"
+    # the years are partitions once the inbox holds reports of them (none before the first read)
+    assert nodes["report_tables"]["isPartitioned"] and nodes["report_tables"]["partitionDefinition"]["type"] == "DYNAMIC"
     assert not nodes["raw_documents"]["isPartitioned"]
     checks = {c["name"]: c["blocking"] for c in nodes["warehouse_facts"]["assetChecksOrError"]["checks"]}
     assert {"T3_BALANCE", "T4_GROUP_SUM", "NON_NEGATIVE", "extraction_complete", "XY_CARRY"} <= set(checks)
@@ -136,7 +137,7 @@ def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
     """The README's backfill command: two years queued, run by `dagster dev`'s daemon two at a
     time (each in its own process, its steps in it), their warehouse writes one after
     the other (pool duckdb_writer, limit 1), every row loaded."""
-    url, env, *_ = dagster_dev
+    url, env, home, _ = dagster_dev
     dagster = str(Path(sys.executable).with_name("dagster"))
     cli = {"cwd": PROJECT_ROOT, "env": env, "check": True, "capture_output": True, "timeout": 300}
     # the backfill in the project folder, as `make ui` runs: its code location is "xxgk" (pyproject.toml)
@@ -156,6 +157,23 @@ def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
 
     with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
         assert dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall()) == {2023: 1028, 2024: 186}
+    # the year assets are whole: their partitions are the years the inbox holds, both materialized,
+    # so the graph and the sidebar show them materialized, not grey for years nobody has reports of
+    stats = _graphql(url, "{ assetNodes { assetKey { path } partitionStats { numMaterialized numPartitions numFailed } } }")
+    by_asset = {"/".join(n["assetKey"]["path"]): n["partitionStats"] for n in stats["assetNodes"]}
+    for asset in ("report_tables", "checked_facts", "warehouse_facts"):
+        assert by_asset[asset] == {"numMaterialized": 2, "numPartitions": 2, "numFailed": 0}, (asset, by_asset[asset])
+    out_dir = Path(os.environ.get("XXGK_SCREENSHOTS", home))
+    shot = screenshot(url + "/asset-groups/xxgk", out_dir / "dagster-asset-graph-loaded.png", wait_ms=20000)
+    assert shot.stat().st_size > 20_000
+    # what the page draws once its scripts ran: each year asset's sidebar icon is the green
+    # "success" one and its graph node green (a year nobody has reports of made them grey)
+    dom = rendered_text(url + "/asset-groups/xxgk", wait_ms=20000)
+    for asset in ("report_tables", "checked_facts", "warehouse_facts"):
+        icons = re.findall(r'aria-label="([a-z_]+)"[^>]*></div><div class="MiddleTruncate_container[^"]*" title="' + asset + '"', dom)
+        nodes = re.findall(r'minimalAssetNodeBox[^"]*" style="--minimal-bg: var\(--color-background-([a-z]+)\)[^"]*"><div[^>]*>'
+                           + asset + "<", dom)
+        assert icons == ["run_success"] and nodes == ["green"], (asset, icons, nodes)
 
 
 def test_the_ui_log_has_no_debug_events_and_no_superseded_command(dagster_dev):

@@ -22,13 +22,16 @@ def test_annual_job_runs_with_one_process_per_step(tmp_path):
     env = {**os.environ, "XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(tmp_path / "w.duckdb"),
            "DAGSTER_HOME": str(home), "XXGK_DATA_DOCS_ENABLED": "0"}
     dagster = Path(sys.executable).with_name("dagster")
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)) as instance:  # as the annual schedule does before its run
+        instance.add_dynamic_partitions("year", ["2024"])
     done = subprocess.run(
         [str(dagster), "job", "execute", "-m", "tests.pipelines.multiprocess_location", "-j", "xxgk_annual",
          "--tags", json.dumps({"dagster/partition": "2024"})],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    from dagster import DagsterInstance
 
     with DagsterInstance.from_config(str(home)) as instance:  # the run's events (the console shows INFO and up)
         run = instance.get_runs(limit=1)[0]

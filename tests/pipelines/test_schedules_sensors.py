@@ -12,6 +12,7 @@ from dagster import (
     SkipReason,
     build_schedule_context,
     build_sensor_context,
+    instance_for_test,
 )
 
 from pipelines.resources import InboxResource
@@ -21,15 +22,20 @@ from tests.conftest import SAMPLE_FILES
 
 
 def test_annual_schedule_requests_the_previous_statistics_year():
-    context = build_schedule_context(scheduled_execution_time=dt.datetime(2025, 4, 15, 2, 0))
-    request = annual_load(context)
-    assert isinstance(request, RunRequest)
-    assert request.partition_key == "2024"
+    with instance_for_test() as instance:
+        context = build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2025, 4, 15, 2, 0))
+        request = annual_load(context)
+        assert isinstance(request, RunRequest)
+        assert request.partition_key == "2024"
+        assert instance.get_dynamic_partitions("year") == ["2024"]  # the run's partition exists before it starts
     assert annual_load.cron_schedule == "0 2 15 4 *" and annual_load.execution_timezone == "Asia/Shanghai"
 
 
 def test_annual_schedule_skips_years_before_the_standard_tables():
-    assert isinstance(annual_load(build_schedule_context(scheduled_execution_time=dt.datetime(2019, 4, 15))), SkipReason)
+    with instance_for_test() as instance:
+        context = build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2019, 4, 15))
+        assert isinstance(annual_load(context), SkipReason)
+        assert instance.get_dynamic_partitions("year") == []
 
 
 def _evaluate(inbox, cursor=None):
@@ -85,5 +91,7 @@ def test_after_the_inbox_is_read_every_year_it_holds_is_requested(tmp_path):
                 sensor_name="years_after_inbox", dagster_instance=instance, dagster_run=result.dagster_run,
                 dagster_event=result.get_run_success_event())
             requests = years_after_inbox(context)
+            # reading the inbox made its years the partitions of the year assets, and only those
+            assert sorted(instance.get_dynamic_partitions("year")) == ["2021", "2023"]
     assert [r.partition_key for r in requests] == ["2021", "2023"]
     assert {r.run_key for r in requests} == {f"{result.run_id}-2021", f"{result.run_id}-2023"}
