@@ -135,8 +135,9 @@ RUNS = """{ runsOrError(filter: {pipelineName: "xxgk_year"}) { ... on Runs { res
 
 def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
     """The README's backfill command: two years queued, run by `dagster dev`'s daemon two at a
-    time (each in its own process, its steps in it), their warehouse writes one after
-    the other (pool duckdb_writer, limit 1), every row loaded."""
+    time (each in its own run worker process, its steps in it: the code location's in-process
+    executor, not a process per step), their warehouse writes one after the other (pool
+    duckdb_writer, limit 1), every row loaded."""
     url, env, home, _ = dagster_dev
     dagster = str(Path(sys.executable).with_name("dagster"))
     cli = {"cwd": PROJECT_ROOT, "env": env, "check": True, "capture_output": True, "timeout": 300}
@@ -145,7 +146,7 @@ def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
     subprocess.run([dagster, "job", "backfill", "-j", "xxgk_year", "--partitions", "2023,2024", "--noprompt"], **cli)
     finished = lambda data: (len(data["runsOrError"]["results"]) == 2  # noqa: E731
                              and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in data["runsOrError"]["results"]))
-    deadline = time.time() + 900  # each step is its own process (multiprocess executor): slow on a loaded machine
+    deadline = time.time() + 900  # a loaded machine
     while time.time() < deadline and not finished(data := _graphql(url, RUNS, ready=lambda d: True)):
         time.sleep(3)
     runs = data["runsOrError"]["results"]
@@ -153,6 +154,13 @@ def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
         ("2023", "SUCCESS"), ("2024", "SUCCESS")]
     writes = sorted((s["startTime"], s["endTime"]) for r in runs for s in r["stepStats"] if s["stepKey"] == "warehouse_facts")
     assert len(writes) == 2 and writes[0][1] <= writes[1][0], f"the two loads overlapped: {writes}"
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        for run in runs:
+            engine = [e.message for e in instance.all_logs(run["runId"]) if e.dagster_event and e.dagster_event.is_engine_event]
+            assert any(m.startswith("Executing steps in process") for m in engine), engine
+            assert not any("multiprocess" in m.lower() for m in engine), engine
     from warehouse.loader import connect
 
     with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
