@@ -1,5 +1,5 @@
 """Stage 3: the tables of one statistics year, a shard of normalised part files per step."""
-from dagster import DynamicOut, DynamicOutput, OpExecutionContext, graph_asset, op
+from dagster import DynamicOut, DynamicOutput, OpExecutionContext, Out, Output, graph_asset, op
 
 from assets.ingestion import progress_logger, shard_key
 from assets.partitions import year_partitions
@@ -29,15 +29,22 @@ def extract_shard(context: OpExecutionContext, shard: NormalisedStore, processin
                          progress=progress_logger(context, "extracted"), budget=processing.budget)
 
 
-@op(description="The shards' tables as one year; one document chosen per agency-year.")
-def merge_table_shards(context: OpExecutionContext, shards: list[YearTables]) -> YearTables:
-    tables = merge_tables(int(context.partition_key), shards)
+# optional: a year the inbox holds no report of is not materialized. It stays "missing" in the UI,
+# and the steps after it, checks included, are skipped rather than shown as passed on nothing.
+@op(out=Out(YearTables, is_required=False),
+    description="The shards' tables as one year; one document chosen per agency-year.")
+def merge_table_shards(context: OpExecutionContext, shards: list[YearTables]):
+    year = int(context.partition_key)
+    tables = merge_tables(year, shards)
+    if tables.documents.is_empty() and tables.rejected.is_empty():
+        context.log.warning(f"no reports of {year} in the inbox: {year} is not materialized, nothing is checked, "
+                            f"and the warehouse keeps what it holds of {year}")
+        return
     # text, not numbers: Dagster plots numbers of a partitioned asset as one series across years
     counts = {"documents": tables.documents.height, "reports": tables.chosen().height,
               "cells": int(tables.chosen()["cells"].sum() or 0), "warnings": tables.warnings.height,
               "rejected": tables.rejected.height, "shards": len(shards)}
-    context.add_output_metadata({"counts": ", ".join(f"{k} {v}" for k, v in counts.items())})
-    return tables
+    yield Output(tables, metadata={"counts": ", ".join(f"{k} {v}" for k, v in counts.items())})
 
 
 @graph_asset(group_name="xxgk", partitions_def=year_partitions,

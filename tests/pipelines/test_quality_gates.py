@@ -8,6 +8,7 @@ import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from assets.identity_checks import CHECKS
+from assets.partitions import year_partitions
 from pipelines.cli import main
 from pipelines.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
@@ -155,6 +156,38 @@ def test_check_descriptions_give_the_equation_in_words_and_chinese_labels():
     for fragment in ("一、本年新收", "二、上年结转", "（七）总计", "四、结转下年度继续办理", "（一）予以公开", "（六）其他处理",
                      "结果维持", "结果纠正", "其他结果", "尚未审结"):
         assert fragment in labels and any(fragment in d for d in DESCRIPTIONS.values()), fragment
+
+
+def test_a_year_without_reports_is_not_materialized_and_checks_nothing(broken_run):
+    """Issue 15: a backfill of a year the inbox holds nothing of (2022) turned green, every check
+    passed. 2022 is no partition (reading the inbox made its years, 2023 and 2024, the
+    partitions): Dagster refuses its run, naming it. Made a partition anyway (as the annual
+    schedule adds the year it loads), its run loads nothing and says so: the year stays
+    missing, and no check is evaluated, so none shows as passed on nothing."""
+    import logging
+
+    from pipelines.definitions import build_definitions
+
+    env = broken_run[0]
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        with DagsterInstance.get() as instance:
+            assert sorted(instance.get_dynamic_partitions("year")) == ["2023", "2024"]
+            job = build_definitions().resolve_job_def("xxgk_year")
+            with pytest.raises(Exception, match="2022"):
+                job.execute_in_process(instance=instance, partition_key="2022")
+            instance.add_dynamic_partitions("year", ["2022"])
+            result = job.execute_in_process(instance=instance, partition_key="2022", raise_on_error=False)
+            assert result.success
+            assert result.get_asset_materialization_events() == []
+            assert result.get_asset_check_evaluations() == []
+            said = [e.user_message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING]
+            assert any("no reports of 2022 in the inbox" in m for m in said), said
+            for asset in (*PARTITIONED, "annual_overview"):
+                status = instance.get_status_by_partition(AssetKey(asset), ["2022", "2023"], year_partitions)
+                assert status["2022"] is None and status["2023"] is not None, (asset, status)
+            instance.delete_dynamic_partition("year", "2022")
 
 
 def test_run_summary_lists_the_violations(broken_run):
