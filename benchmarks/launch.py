@@ -194,7 +194,7 @@ def main() -> None:
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     inboxes = [(f"the bundled samples ({len(list(SAMPLES_DIR.iterdir()))} files), year {args.year}", SAMPLES_DIR, args.year)]
     if args.synthetic:
-        from benchmarks.throughput import corpus
+        from benchmarks.throughput.corpus import corpus
 
         folder, _ = corpus(args.synthetic, 0, Path(tempfile.gettempdir()) / "xxgk-bench")
         year, count = _largest_year(folder)

@@ -30,7 +30,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from benchmarks.throughput import check_cells, cleanup, corpus, mb, run_end_to_end, say  # noqa: E402
+from benchmarks.throughput.cells import check_cells  # noqa: E402
+from benchmarks.throughput.common import mb, say  # noqa: E402
+from benchmarks.throughput.corpus import corpus  # noqa: E402
+from benchmarks.throughput.runs import cleanup, run_end_to_end  # noqa: E402
 from tests.fixtures import hostile  # noqa: E402
 from xxgk.listing import display_name  # noqa: E402
 

@@ -14,7 +14,7 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     glibc gives each thread that allocates its own arena (up to 8 per core), and an arena
     keeps the memory it once held. Dagster, DuckDB and the worker pool's threads each fill
     one in turn, so over a 10,000-report run the process kept ~90 MB more than with two
-    arenas (benchmarks/throughput.py, 10,000 reports, 2 workers, run with MALLOC_ARENA_MAX=2:
+    arenas (benchmarks/throughput, 10,000 reports, 2 workers, run with MALLOC_ARENA_MAX=2:
     largest process 988 MB -> 898 MB). Set before those threads exist; the worker processes
     keep glibc's default.
     Returns whether the limit was set (not on other C libraries, nor when the variable is set).
