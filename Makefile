@@ -48,8 +48,9 @@ setup: check-python $(VENV)/.installed $(VENV)/.activate-dagster .env  ## create
 run: setup  ## load the inbox (XXGK_INBOX, default: the bundled samples) into the warehouse
 	$(VENV)/bin/xxgk run
 
+# --durations: every run (CI's too) ends with the tests that took longest, to keep CI's time in view
 test: setup lint-imports  ## the whole test suite (needs the Debian packages chromium and fonts-wqy-microhei)
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=25
 
 test-fast: setup lint-imports  ## the pure logic, in under 30 s: tests not marked slow (tests/conftest.py)
 	$(PY) -m pytest -q -m "not slow" -p no:cacheprovider tests/xxgk tests/warehouse tests/expectations tests/fixtures
