@@ -11,9 +11,12 @@ the cells of each row from the words' positions. Two readers feed it:
 """
 from __future__ import annotations
 
+import ctypes
+from functools import cache
 from itertools import groupby
 
 from xxgk.model import Row
+from xxgk.pdf_objects import by_address
 
 X_TOLERANCE = 3.0  # pdfplumber's extract_words defaults
 Y_TOLERANCE = 3.0
@@ -94,6 +97,18 @@ def _flush(chars: list[dict], words: list[dict]) -> None:
         })
 
 
+@cache
+def _char_calls():
+    import pypdfium2.raw as pdfium_c
+
+    address, i, double = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+    return (by_address(pdfium_c.FPDFText_GetLooseCharBox, i, address, i, address),
+            by_address(pdfium_c.FPDFText_GetTextObject, address, address, i),
+            by_address(pdfium_c.FPDFText_GetFontSize, double, address, i),
+            by_address(pdfium_c.FPDFText_GetMatrix, i, address, i, address),
+            by_address(pdfium_c.FPDFText_GetCharOrigin, i, address, i, address, address))
+
+
 def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
     """The characters of a pypdfium2 text page, in pdfplumber's coordinates (top from the top)
     and with the keys its text and table functions read (doctop as top: one page at a time).
@@ -102,10 +117,10 @@ def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
     font is not embedded; the size is the font size scaled by the text matrix, as pdfplumber's.
     Line ends that pdfium generates are left out (the spaces it infers at gaps end a word, as
     a printed space does); a character drawn twice at the same place (fake bold) is kept
-    once, as pdfplumber's dedupe_chars does. Raw pdfium calls, three per character.
+    once, as pdfplumber's dedupe_chars does. Raw pdfium calls, two per character: its box,
+    and its text object, whose font size and matrix (the same for all its characters) are
+    asked once.
     """
-    import ctypes
-
     import pypdfium2.raw as pdfium_c
 
     raw = textpage.raw
@@ -115,25 +130,33 @@ def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
     buffer = (ctypes.c_ushort * (count + 1))()
     pdfium_c.FPDFText_GetText(raw, 0, count, buffer)
     text = bytes(buffer)[: 2 * count].decode("utf-16-le", errors="replace")
-    box = pdfium_c.FS_RECTF()
-    matrix = pdfium_c.FS_MATRIX()
-    get_box, get_size, get_matrix = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize, pdfium_c.FPDFText_GetMatrix
-    get_origin, ox, oy = pdfium_c.FPDFText_GetCharOrigin, ctypes.c_double(), ctypes.c_double()
+    get_box, get_object, get_size, get_matrix, get_origin = _char_calls()
+    page = ctypes.cast(raw, ctypes.c_void_p).value
+    box, matrix, ox, oy = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX(), ctypes.c_double(), ctypes.c_double()
+    box_at, matrix_at, ox_at, oy_at = (ctypes.addressof(x) for x in (box, matrix, ox, oy))
+    styles: dict[int, tuple[float, float, bool, float]] = {}  # text object -> font size, size, upright, size rounded
     chars: list[dict] = []
     seen: dict[tuple[str, int, int], list[tuple[float, float]]] = {}  # (char, x, y on a 1-pt grid) -> places
     for i, ch in enumerate(text):
-        if ch in "\r\n\x00\ufffe\uffff" or not get_box(raw, i, box):
+        if ch in "\r\n\x00\ufffe\uffff" or not get_box(page, i, box_at):
             continue
-        font_size = size = get_size(raw, i)
-        upright = True
-        if get_matrix(raw, i, matrix):
-            size *= (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
-            upright = matrix.a * matrix.d > 0 and matrix.b * matrix.c <= 0  # as pdfminer's LTChar
+        obj = get_object(page, i)
+        style = styles.get(obj) if obj else None
+        if style is None:
+            font_size = size = get_size(page, i)
+            upright = True
+            if get_matrix(page, i, matrix_at):
+                size *= (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
+                upright = matrix.a * matrix.d > 0 and matrix.b * matrix.c <= 0  # as pdfminer's LTChar
+            style = (font_size, size, upright, round(size, 3))
+            if obj:
+                styles[obj] = style
+        font_size, size, upright, rounded = style
         left, right, low = box.left, box.right, box.bottom
         if right - left > 2 * size > 0:
             # pdfium sizes the loose box of some characters (WPS's vertical labels) by the
             # font size before the text matrix: scale it about the character's origin
-            get_origin(raw, i, ox, oy)
+            get_origin(page, i, ox_at, oy_at)
             k = size / font_size
             left, right, low = ox.value + (left - ox.value) * k, ox.value + (right - ox.value) * k, oy.value + (low - oy.value) * k
         bottom = page_height - low
@@ -149,9 +172,9 @@ def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
             near[0].append((x0, bottom))
         else:
             seen[key] = [(x0, bottom)]
-        size = round(size, 3)
-        chars.append({"text": ch, "x0": x0, "x1": right, "top": bottom - size, "bottom": bottom, "doctop": bottom - size,
-                      "size": size, "upright": upright})
+        top = bottom - rounded
+        chars.append({"text": ch, "x0": x0, "x1": right, "top": top, "bottom": bottom, "doctop": top,
+                      "size": rounded, "upright": upright})
     return chars
 
 

@@ -12,6 +12,7 @@ import ctypes
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 import pypdfium2.raw as pdfium_c
 
@@ -44,12 +45,29 @@ def _matrix(obj) -> tuple:
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
+def by_address(function, restype, *argtypes):
+    """A pdfium function called with and returning plain addresses (ints): pypdfium2's
+    typed pointers cost a conversion at every call, and cannot be dictionary keys."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+@cache
+def _object_calls():
+    address, i = ctypes.c_void_p, ctypes.c_int
+    return (by_address(pdfium_c.FPDFPage_GetObject, address, address, i),
+            by_address(pdfium_c.FPDFFormObj_GetObject, address, address, ctypes.c_ulong),
+            by_address(pdfium_c.FPDFPageObj_GetType, i, address),
+            by_address(pdfium_c.FPDFTextObj_GetFont, address, address))
+
+
 def page_objects(page_raw) -> PageObjects:
     """One walk over a page's objects and, inside form XObjects, theirs (a clipping path is
     no object). An image counts by its bounds; so does a form on the page that holds an
-    image (some scanners wrap the scan in one)."""
+    image (some scanners wrap the scan in one). A text object (thousands a page) is asked
+    by address for its type and font; the few others are typed for pypdfium2's calls."""
     out = PageObjects()
-    get_type, get_font = pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFTextObj_GetFont
+    page_object, form_object, get_type, get_font = _object_calls()
+    typed_object, typed_font = pdfium_c.FPDF_PAGEOBJECT, pdfium_c.FPDF_FONT
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     name = ctypes.create_string_buffer(128)
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
@@ -61,20 +79,22 @@ def page_objects(page_raw) -> PageObjects:
 
     def walk(count, get, outer, on_page: bool) -> None:
         for i in range(count):
-            obj = get(i)
-            kind = get_type(obj)
+            address = get(i)
+            kind = get_type(address)
             if kind == _TEXT:
                 if not out.fonts_embedded:
                     continue
-                font = get_font(obj)
-                key = ctypes.cast(font, ctypes.c_void_p).value or 0
-                if key in fonts_seen:
+                font = get_font(address)
+                if font in fonts_seen:
                     continue
-                fonts_seen.add(key)
-                if not pdfium_c.FPDFFont_GetIsEmbedded(font):
-                    pdfium_c.FPDFFont_GetBaseFontName(font, name, len(name))
+                fonts_seen.add(font)
+                typed = ctypes.cast(font, typed_font)
+                if font and not pdfium_c.FPDFFont_GetIsEmbedded(typed):
+                    pdfium_c.FPDFFont_GetBaseFontName(typed, name, len(name))
                     out.fonts_embedded = bool(STANDARD_FONTS.match(name.value.decode("latin-1")))
-            elif kind == _PATH:
+                continue
+            obj = ctypes.cast(address, typed_object)
+            if kind == _PATH:
                 pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke)
                 if fill.value or stroke.value:
                     out.paths.append((obj, multiply(_matrix(obj), outer)))
@@ -83,11 +103,12 @@ def page_objects(page_raw) -> PageObjects:
                     bounds(obj)
             elif kind == _FORM:
                 n = max(pdfium_c.FPDFFormObj_CountObjects(obj), 0)
-                if on_page and any(get_type(pdfium_c.FPDFFormObj_GetObject(obj, j)) == _IMAGE for j in range(n)):
+                if on_page and any(get_type(form_object(address, j)) == _IMAGE for j in range(n)):
                     bounds(obj)
-                walk(n, lambda j, o=obj: pdfium_c.FPDFFormObj_GetObject(o, j), multiply(_matrix(obj), outer), False)
+                walk(n, lambda j, form=address: form_object(form, j), multiply(_matrix(obj), outer), False)
 
-    walk(pdfium_c.FPDFPage_CountObjects(page_raw), lambda i: pdfium_c.FPDFPage_GetObject(page_raw, i), IDENTITY, True)
+    page = ctypes.cast(page_raw, ctypes.c_void_p).value
+    walk(pdfium_c.FPDFPage_CountObjects(page_raw), lambda i: page_object(page, i), IDENTITY, True)
     return out
 
 
