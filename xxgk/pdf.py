@@ -164,7 +164,8 @@ def _pdfium_page(page, objects: PageObjects, where: str, first: bool = True) -> 
     tables = ruled_tables(edges, chars, (width, height), where) if edges else []
     if not tables:
         return [Row(cells, where) for _, cells in lines], [], text
-    around = words_from_chars([c for c in chars if outside([t.bbox for t in tables])(c)])
+    apart = outside([t.bbox for t in tables])
+    around = words_from_chars([c for c in chars if apart(c)])
     rows, starts = page_rows([(t.bbox, t.rows) for t in tables], around, where)
     return rows, [(start, t.grid) for start, t in zip(starts, tables)], text
 

@@ -136,7 +136,7 @@ def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
     box_at, matrix_at, ox_at, oy_at = (ctypes.addressof(x) for x in (box, matrix, ox, oy))
     styles: dict[int, tuple[float, float, bool, float]] = {}  # text object -> font size, size, upright, size rounded
     chars: list[dict] = []
-    seen: dict[tuple[str, int, int], list[tuple[float, float]]] = {}  # (char, x, y on a 1-pt grid) -> places
+    seen: dict[str, dict[tuple[int, int], list[tuple[float, float]]]] = {}  # char -> (x, y on a 1-pt grid) -> places
     for i, ch in enumerate(text):
         if ch in "\r\n\x00\ufffe\uffff" or not get_box(page, i, box_at):
             continue
@@ -162,16 +162,19 @@ def pdfium_page_chars(textpage, page_height: float) -> list[dict]:
         bottom = page_height - low
         x0 = left
         kx, ky = int(x0), int(bottom)
-        # a char within 1 pt of this one lies in one of the four grid cells around it
-        nx, ny = (kx - 1 if x0 - kx < 0.5 else kx + 1), (ky - 1 if bottom - ky < 0.5 else ky + 1)
-        key = (ch, kx, ky)
-        near = [seen.get(k) for k in (key, (ch, nx, ky), (ch, kx, ny), (ch, nx, ny))]
-        if any(near) and any(abs(x - x0) <= 1 and abs(y - bottom) <= 1 for places in near if places for x, y in places):
-            continue
-        if near[0]:
-            near[0].append((x0, bottom))
+        grid = seen.get(ch)
+        if grid is None:  # the first of its kind on the page
+            seen[ch] = {(kx, ky): [(x0, bottom)]}
         else:
-            seen[key] = [(x0, bottom)]
+            # a char within 1 pt of this one lies in one of the four grid cells around it
+            nx, ny = (kx - 1 if x0 - kx < 0.5 else kx + 1), (ky - 1 if bottom - ky < 0.5 else ky + 1)
+            near = [grid.get(k) for k in ((kx, ky), (nx, ky), (kx, ny), (nx, ny))]
+            if any(near) and any(abs(x - x0) <= 1 and abs(y - bottom) <= 1 for places in near if places for x, y in places):
+                continue
+            if near[0]:
+                near[0].append((x0, bottom))
+            else:
+                grid[(kx, ky)] = [(x0, bottom)]
         top = bottom - rounded
         chars.append({"text": ch, "x0": x0, "x1": right, "top": top, "bottom": bottom, "doctop": top,
                       "size": rounded, "upright": upright})

@@ -160,3 +160,23 @@ def test_the_table_finder_finds_pdfplumbers_cells_and_texts():
         for start in range(0, len(chars), 37):  # runs across lines, words and cells
             assert cell_text(chars[start:start + 90]) == extract_text(chars[start:start + 90])
     assert found > 300
+
+
+def test_a_character_drawn_twice_in_place_is_one_character_as_pdfplumber_dedupes_it():
+    """Fake bold: a line drawn again 0.4 pt to the right; the same line 30 pt lower is text."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=(300, 200))
+    c.setFont("Helvetica", 12)
+    for x, y in ((20, 150), (20.4, 150.3), (20, 120)):
+        c.drawString(x, y, "Total 1234 items")
+    c.showPage()
+    c.save()
+    with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+        want = [(ch["text"], round(ch["x0"])) for ch in pdf.pages[0].dedupe_chars().chars]
+    page = pdfium.PdfDocument(buffer.getvalue())[0]
+    chars = pdfium_page_chars(page.get_textpage(), page.get_size()[1])
+    got = [(ch["text"], round(ch["x0"])) for ch in chars if not ch["text"].isspace()]
+    assert len(got) == 2 * len("Total1234items")
+    assert sorted(t for t, _ in got) == sorted(t for t, _ in want if not t.isspace())
