@@ -19,6 +19,7 @@ import ctypes
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cache
 from itertools import groupby
 
 import pypdfium2.raw as pdfium_c
@@ -27,23 +28,38 @@ from pdfplumber.utils import extract_text
 from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
 
 from xxgk.grid import Grid, GridCell
+from xxgk.pdf_objects import by_address
 
 _MOVETO, _LINETO, _BEZIERTO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
 _TOLERANCE = min(DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE)  # both 3: extract_text's defaults
 
 
+@cache
+def _segment_calls():
+    address, i = ctypes.c_void_p, ctypes.c_int
+    return (by_address(pdfium_c.FPDFPath_CountSegments, i, address),
+            by_address(pdfium_c.FPDFPath_GetPathSegment, address, address, i),
+            by_address(pdfium_c.FPDFPathSegment_GetType, i, address),
+            by_address(pdfium_c.FPDFPathSegment_GetPoint, i, address, address, address),
+            by_address(pdfium_c.FPDFPathSegment_GetClose, i, address))
+
+
 def _subpaths(obj, matrix) -> list[tuple[str, list[tuple[float, float]]]]:
     """The subpaths of a path object as pdfminer sees them: the operators' letters (a
     Bézier curve's three points are one ``c``, whose point is its end) and the points, in
-    page space; ``h`` closes a subpath at its start."""
+    page space; ``h`` closes a subpath at its start. pdfium asked by address (four calls
+    a segment)."""
+    count, get_segment, get_type, get_point, get_close = _segment_calls()
     a, b, c, d, e, f = matrix
     x, y = ctypes.c_float(), ctypes.c_float()
+    x_at, y_at = ctypes.addressof(x), ctypes.addressof(y)
+    path = ctypes.cast(obj, ctypes.c_void_p).value
     out: list[tuple[str, list[tuple[float, float]]]] = []
     shape, points, bezier = "", [], 0
-    for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        segment = pdfium_c.FPDFPath_GetPathSegment(obj, k)
-        kind = pdfium_c.FPDFPathSegment_GetType(segment)
-        pdfium_c.FPDFPathSegment_GetPoint(segment, x, y)
+    for k in range(count(path)):
+        segment = get_segment(path, k)
+        kind = get_type(segment)
+        get_point(segment, x_at, y_at)
         point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
         if kind == _MOVETO:
             if shape:
@@ -60,7 +76,7 @@ def _subpaths(obj, matrix) -> list[tuple[str, list[tuple[float, float]]]]:
         else:
             shape += "l"
         points.append(point)
-        if pdfium_c.FPDFPathSegment_GetClose(segment):
+        if get_close(segment):
             shape += "h"
             points.append(points[0])
     if shape:
