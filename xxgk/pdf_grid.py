@@ -21,6 +21,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
 from itertools import groupby
+from operator import itemgetter
 
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import Table, TableSettings
@@ -184,7 +185,7 @@ def merged_edges(edges: list[dict], settings: TableSettings) -> list[dict]:
                  if e["orientation"] == orientation and e[size] >= settings.edge_min_length_prefilter]
         if snap > 0:
             snapped = []
-            for cluster in _clusters(items, snap):
+            for cluster in _clusters(items, itemgetter(0), snap):
                 mean = sum(item[0] for item in cluster) / len(cluster)
                 for item in cluster:
                     shift = mean - item[0]
@@ -212,16 +213,6 @@ def merged_edges(edges: list[dict], settings: TableSettings) -> list[dict]:
                 merged.append({"orientation": "v", "x0": p, "x1": q, "top": start, "bottom": end} if orientation == "v"
                               else {"orientation": "h", "top": p, "bottom": q, "x0": start, "x1": end})
     return merged
-
-
-def _clusters(items: list[list], tolerance: float) -> list[list[list]]:
-    """pdfplumber's ``cluster_objects`` on an item's first value."""
-    group, last, n = {}, None, -1
-    for value in sorted({item[0] for item in items}):
-        if last is None or value > last + tolerance:
-            n += 1
-        group[value], last = n, value
-    return [list(g) for _, g in groupby(sorted(items, key=lambda item: group[item[0]]), key=lambda item: group[item[0]])]
 
 
 def cells_to_tables(cells: list[tuple]) -> list[list[tuple]]:
@@ -339,7 +330,7 @@ def cell_text(chars: list[dict]) -> str:
     tops = [c["top"] for c in chars]
     # one line (most cells: a number, a short label): the lines of characters and of words
     # are that line, without clustering
-    lines = [list(chars)] if max(tops) - min(tops) <= _TOLERANCE else _clustered(chars, _TOLERANCE)
+    lines = [list(chars)] if max(tops) - min(tops) <= _TOLERANCE else _clusters(chars, _top, _TOLERANCE)
     words = []
     for line in lines:
         line.sort(key=_x0)
@@ -357,11 +348,10 @@ def cell_text(chars: list[dict]) -> str:
         _word(word, words)
     if len(lines) == 1:
         return " ".join(w["text"] for w in words)
-    return "\n".join(" ".join(w["text"] for w in line) for line in _clustered(words, _TOLERANCE))
+    return "\n".join(" ".join(w["text"] for w in line) for line in _clusters(words, _top, _TOLERANCE))
 
 
-def _x0(obj: dict) -> float:
-    return obj["x0"]
+_x0, _top = itemgetter("x0"), itemgetter("top")
 
 
 def _word(chars: list[dict], words: list[dict]) -> None:
@@ -370,15 +360,15 @@ def _word(chars: list[dict], words: list[dict]) -> None:
                       "top": min(c["top"] for c in chars)})
 
 
-def _clustered(objs: list[dict], tolerance: float) -> list[list[dict]]:
-    """pdfplumber's ``cluster_objects`` on ``top``: distinct values chained within
+def _clusters(objs: list, key, tolerance: float) -> list[list]:
+    """pdfplumber's ``cluster_objects``: the distinct values of ``key(obj)`` chained within
     `tolerance`, the groups in the order of their values, each in the objects' order."""
     group, last, n = {}, None, -1
-    for value in sorted({o["top"] for o in objs}):
+    for value in sorted({key(o) for o in objs}):
         if last is None or value > last + tolerance:
             n += 1
         group[value], last = n, value
-    return [list(g) for _, g in groupby(sorted(objs, key=lambda o: group[o["top"]]), key=lambda o: group[o["top"]])]
+    return [list(g) for _, g in groupby(sorted(objs, key=lambda o: group[key(o)]), key=lambda o: group[key(o)])]
 
 
 def table_grid(table: Table, rows: list[list[str | None]], where: str) -> Grid:
