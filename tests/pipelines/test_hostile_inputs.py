@@ -14,6 +14,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.resources import PROJECT_ROOT
 from tests.fixtures import hostile
+from tests.fixtures.web_reports import expected_cells
 from warehouse.loader import connect
 
 INGESTION = "ingestion"
@@ -111,6 +112,16 @@ def test_7_a_negative_count_is_flagged_and_the_summary_shows_it(run):
     assert f"2023  {agency}  NON_NEGATIVE [cell application.new_received[natural_person]]: printed -1772, below 0" in run["out"]
 
 
+def test_8_word_bombs_are_rejected_and_the_word_report_beside_them_loads(run):
+    _rejected_with(run, "docx_bomb", "over budget: its zipped parts inflate to more than 512 MB (word/document.xml "
+                   "declares 1,073.7 MB; a decompression bomb?), the limit is 512 MB (XXGK_MAX_INFLATED_MB)")
+    _rejected_with(run, "docx_liar", "over budget: its zipped parts inflate to more than 512 MB (word/document.xml "
+                   "inflates past the 5,000 bytes its header declares; a decompression bomb?), the limit is 512 MB "
+                   "(XXGK_MAX_INFLATED_MB)")
+    assert run["loaded"][_path(run, "good_docx")] == hostile.WORD_REPORT.agency
+    assert run["cells"][_path(run, "good_docx")] >= len(expected_cells(hostile.WORD_REPORT))
+
+
 def test_skipped_entries_are_listed_with_their_reason(run):
     inbox = run["inbox"]
     _rejected_with(run, "hidden", "hidden file (name starts with '.'): not read")
@@ -123,8 +134,8 @@ def test_skipped_entries_are_listed_with_their_reason(run):
 
 def test_the_good_neighbours_load_and_nothing_else(run):
     assert sorted(run["loaded"].values()) == sorted(["东宁市人民政府", "启东市人民政府办公室", "双鸭山市岭东区人民政府",
-                                                     "阜新市太平区人民政府办公室"])
-    assert len(run["rejected"]) == 9 and "files not loaded:  9" in run["out"]
+                                                     "阜新市太平区人民政府办公室", "湖南省人民政府办公厅"])
+    assert len(run["rejected"]) == 11 and "files not loaded:  11" in run["out"]
 
 
 def test_the_bombs_cost_little(run):
