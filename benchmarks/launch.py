@@ -191,6 +191,7 @@ def main() -> None:
                         help="also a synthetic inbox of N PDFs, its largest year (0: the samples only)")
     parser.add_argument("--multiprocess", action="store_true", help="also one backfill with a process per step")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each inbox's figures as they come, into a file too
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     inboxes = [(f"the bundled samples ({len(list(SAMPLES_DIR.iterdir()))} files), year {args.year}", SAMPLES_DIR, args.year)]
     if args.synthetic:
@@ -199,12 +200,13 @@ def main() -> None:
         folder, _ = corpus(args.synthetic, 0, Path(tempfile.gettempdir()) / "xxgk-bench")
         year, count = _largest_year(folder)
         inboxes.append((f"{args.synthetic} synthetic PDFs, year {year} ({count} reports)", folder / "inbox", year))
-    measured = [(title, measure(inbox, year, args.repeat, args.multiprocess)) for title, inbox, year in inboxes]
-    print(f"\nmedians of {args.repeat} (seconds); load average at the end: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for title, (results, steps) in measured:
-        report(title, results, steps)
-    print(json.dumps({title: results for title, (results, _) in measured}))
+    measured = {}
+    for title, inbox, year in inboxes:  # each inbox's figures as soon as they are measured
+        results, steps = measure(inbox, year, args.repeat, args.multiprocess)
+        report(f"{title}: medians of {args.repeat} (seconds); load average now "
+               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", results, steps)
+        measured[title] = results
+    print(json.dumps(measured))
 
 
 if __name__ == "__main__":
