@@ -3,7 +3,7 @@ from dagster import DynamicOut, DynamicOutput, OpExecutionContext, Out, Output, 
 
 from assets.ingestion import progress_logger, shard_key
 from assets.partitions import year_partitions
-from pipelines.resources import ProcessingResource, StagingResource
+from assets.resources import ProcessingResource, StagingResource
 from xxgk.extract.year import YearTables, extract_store
 from xxgk.normalise import NormalisedStore
 from xxgk.shards import merge_tables, year_shards

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, DynamicOut, DynamicOutput, OpExecutionContext, graph_asset, op
 
-from pipelines.resources import InboxResource, ProcessingResource, StagingResource
+from assets.resources import InboxResource, ProcessingResource, StagingResource
 from xxgk.inbox import RawStore, read_inbox
 from xxgk.listing import scan_inbox
 from xxgk.shards import file_shards, merge_raw

@@ -3,7 +3,7 @@ from dagster import DynamicOut, DynamicOutput, OpExecutionContext, graph_asset, 
 
 from assets.ingestion import progress_logger, shard_key
 from assets.partitions import add_years
-from pipelines.resources import ProcessingResource, StagingResource
+from assets.resources import ProcessingResource, StagingResource
 from xxgk.inbox import RawStore
 from xxgk.normalise import NormalisedStore, normalise_store
 from xxgk.shards import merge_normalised, raw_shards

@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.partitions import year_partitions
 from assets.warehouse import WRITER_POOL
-from pipelines.resources import OverviewResource
+from assets.resources import OverviewResource
 from warehouse.loader import connect
 from warehouse.writer import readable_path
 

@@ -22,7 +22,7 @@ from dagster import (
 from assets.extraction import report_tables
 from assets.identity_checks import REPORT_IDENTITIES, table_md  # noqa: F401 (REPORT_IDENTITIES: the suite's identities)
 from assets.partitions import year_partitions
-from pipelines.resources import DataDocsResource
+from assets.resources import DataDocsResource
 from xxgk.extract.year import YearTables
 from xxgk.vocabulary import APPLICANT_COLUMNS, categories
 

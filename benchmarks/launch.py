@@ -42,7 +42,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from xxgk import SAMPLES_DIR
 
 BIN = Path(sys.executable).parent

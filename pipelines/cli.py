@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines import export, retract
 from pipelines.recovery import guarded, recover_dead_runs
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from pipelines.run_options import choose_years, inbox_problem, parse_years
 
 
@@ -32,7 +32,7 @@ def _settings(run_config: dict):
     """The resources as a run will see them: XXGK_* variables, defaults, then --inbox/--warehouse."""
     from dagster import build_resources
 
-    from pipelines.resources import default_resources
+    from assets.resources import default_resources
 
     # staging refers to the inbox resource by key, which only a run resolves: not needed here
     resources = {k: v for k, v in default_resources().items() if k != "staging"}
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
-    from pipelines.resources import run_config
+    from pipelines.run_options import run_config
     from xxgk.documents import list_inbox
 
     config = run_config(inbox=args.inbox, warehouse=args.warehouse)

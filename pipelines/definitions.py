@@ -12,39 +12,37 @@ from dagster import (  # noqa: E402
     ExecutorDefinition,
     definitions,
     in_process_executor,
-    load_asset_checks_from_modules,
-    load_assets_from_modules,
+    load_from_defs_folder,
 )
 
-from assets import extraction, ingestion, normalisation, overview, quality, warehouse  # noqa: E402
+from assets.resources import PROJECT_ROOT  # noqa: E402
 from pipelines.io_manager import StageIOManager  # noqa: E402
 from pipelines.jobs import annual_job, inbox_job, year_job  # noqa: E402
-from pipelines.resources import default_resources  # noqa: E402
 from pipelines.schedules import annual_load  # noqa: E402
 from pipelines.sensors import inbox_sensor, years_after_inbox  # noqa: E402
 
-_modules = [ingestion, normalisation, extraction, quality, warehouse, overview]
-
 
 def build_definitions(executor: ExecutorDefinition = in_process_executor) -> Definitions:
-    """Resources are built here (XXGK_* variables as EnvVars, else defaults), when the code location loads.
+    """The assets, checks and resources of the defs folder (assets/; resources built from the XXGK_*
+    variables as EnvVars, else defaults, when the code location loads), with the jobs, schedule
+    and sensors.
 
     The executor: in process, each step spreading its shard over the worker pool
     (xxgk.parallel); a process per step (Dagster's default) costs seconds of start-up each
     for steps of a second. pipelines.distributed gives the same jobs to Celery workers.
     """
     limit_malloc_arenas()  # before any run's threads start: every process that loads the location
-    resources = default_resources()
-    resources["io_manager"] = StageIOManager(staging=resources["staging"])
-    return Definitions(
-        assets=load_assets_from_modules(_modules),
-        asset_checks=load_asset_checks_from_modules(_modules),
+    # the defs folder is the package `assets` ([tool.dg.project] defs_module): its assets, checks
+    # and resources, found by Dagster's loader as `dg` finds them
+    found = load_from_defs_folder(path_within_project=PROJECT_ROOT)
+    return Definitions.merge(found, Definitions(
         jobs=[inbox_job, year_job, annual_job],
         schedules=[annual_load],
         sensors=[inbox_sensor, years_after_inbox],
-        resources=resources,
+        # every output through the stages' stores of the staging resource the assets use
+        resources={"io_manager": StageIOManager(staging=found.resources["staging"])},
         executor=executor,
-    )
+    ))
 
 
 @definitions

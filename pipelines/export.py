@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.resources import DEFAULT_WAREHOUSE
+from assets.resources import DEFAULT_WAREHOUSE
 from pipelines.run_options import parse_years
 
 

@@ -16,7 +16,7 @@ and materialising an asset again replaces its folder. Values are written by
 from dagster import ConfigurableIOManagerFactory, InputContext, OutputContext, UPathIOManager
 from upath import UPath
 
-from pipelines.resources import StagingResource
+from assets.resources import StagingResource
 from xxgk.staging import load_record, save_record
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.resources import DEFAULT_WAREHOUSE
+from assets.resources import DEFAULT_WAREHOUSE
 
 
 def add_parser(sub) -> None:

@@ -5,6 +5,8 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
+from dagster import EnvVar
+
 from assets.partitions import statistics_years
 
 
@@ -49,3 +51,24 @@ def inbox_problem(inbox: Path) -> str | None:
     if not (inbox.is_dir() or inbox.is_file()):
         return f"inbox is neither a folder nor a file: {inbox}"
     return None
+
+
+def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None) -> dict:
+    """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse).
+
+    A warehouse given here takes staging and Data Docs beside it, unless XXGK_STAGING or
+    XXGK_DATA_DOCS name them.
+    """
+    resources: dict[str, dict] = {}
+    if inbox is not None:
+        resources["inbox"] = {"config": {"path": str(Path(inbox).expanduser().resolve())}}
+    if warehouse is not None:
+        warehouse = Path(warehouse).expanduser().resolve()
+        resources["duckdb"] = {"config": {"database": str(warehouse)}}
+        if EnvVar("XXGK_STAGING").get_value() is None:
+            resources["staging"] = {"config": {"url": str(warehouse.parent / "staging")}}
+        if EnvVar("XXGK_DATA_DOCS").get_value() is None:
+            resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs")}}
+        if EnvVar("XXGK_OVERVIEW").get_value() is None:
+            resources["overview"] = {"config": {"path": str(warehouse.parent / "overview")}}
+    return {"resources": resources} if resources else {}

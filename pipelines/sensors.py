@@ -15,7 +15,7 @@ from dagster import (
 
 from assets.partitions import year_partitions
 from pipelines.jobs import inbox_job, year_job
-from pipelines.resources import InboxResource
+from assets.resources import InboxResource
 from xxgk.documents import fingerprint_inbox, list_inbox
 
 

@@ -37,7 +37,7 @@ def qidong_2024() -> str:
 
 def build(root: Path) -> dict[str, str]:
     from pipelines.cli import main
-    from pipelines.resources import PROJECT_ROOT
+    from assets.resources import PROJECT_ROOT
 
     inbox = root / "inbox"
     inbox.mkdir()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 
 MAKE = shutil.which("make")
 PY310 = shutil.which("python3.10") if shutil.which("python3.10") and subprocess.run(

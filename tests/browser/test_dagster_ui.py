@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.browser.chromium import rendered_text, require_chromium, screenshot
 
 QUERY = """{

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from pipelines.cli import main
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
 from tests.fixtures.synthetic import make_report
 from warehouse.archive import archive_file

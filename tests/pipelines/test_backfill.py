@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from pipelines.cli import main
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import connect
 

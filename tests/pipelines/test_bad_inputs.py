@@ -7,7 +7,7 @@ from contextlib import redirect_stdout
 import pytest
 
 from pipelines.cli import main
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import connect
 

@@ -6,7 +6,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import pytest
 
 from pipelines.cli import main
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
 
 DONGNING = next(p for p in SAMPLE_FILES if "dongning" in p.name)

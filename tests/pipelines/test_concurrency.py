@@ -4,7 +4,7 @@ import shutil
 import subprocess
 import sys
 
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import connect
 

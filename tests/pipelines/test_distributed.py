@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from pipelines.cli import main
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.fixtures.deployment import deployment, execute, services, write_inbox
 from warehouse.loader import connect
 

@@ -12,7 +12,7 @@ from contextlib import redirect_stdout
 import pytest
 
 from pipelines.cli import main
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.fixtures import hostile
 from tests.fixtures.web_reports import expected_cells
 from warehouse.loader import connect

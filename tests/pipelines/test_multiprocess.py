@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import connect
 

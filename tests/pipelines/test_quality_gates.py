@@ -10,7 +10,7 @@ from dagster import AssetCheckKey, AssetKey, DagsterInstance
 from assets.identity_checks import CHECKS
 from assets.partitions import year_partitions
 from pipelines.cli import main
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import connect
 

@@ -5,7 +5,8 @@ import sys
 import pytest
 from dagster import EnvVar
 
-from pipelines.resources import DEFAULT_WAREHOUSE, InboxResource, default_resources, run_config
+from assets.resources import DEFAULT_WAREHOUSE, InboxResource, default_resources
+from pipelines.run_options import run_config
 from xxgk import SAMPLES_DIR
 from xxgk.documents import DocumentRejected, read_document
 
@@ -28,7 +29,7 @@ class Tracking(type(os.environ)):
         note(key)
         return super().__contains__(key)
 os.environ = Tracking(os.environ._data, os.environ.encodekey, os.environ.decodekey, os.environ.encodevalue, os.environ.decodevalue)
-import pipelines.definitions, pipelines.cli, pipelines.resources, assets.quality, assets.warehouse
+import pipelines.definitions, pipelines.cli, assets.resources, assets.quality, assets.warehouse
 print(sorted(set(read)))
 """
 
@@ -91,7 +92,7 @@ def test_the_size_limit_is_in_one_unit_everywhere(tmp_path):
         fh.truncate(62_900_000)  # sparse: no disk used
     with pytest.raises(DocumentRejected, match=r"^file too large: 62.9 MB over the 50 MB limit \(XXGK_MAX_FILE_MB\)$"):
         read_document(big, max_bytes=InboxResource().max_bytes)
-    from pipelines.resources import PROJECT_ROOT
+    from assets.resources import PROJECT_ROOT
 
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert "| `XXGK_MAX_FILE_MB` | 50 (MB: 1 MB = 1,000,000 bytes) |" in readme
@@ -110,3 +111,31 @@ def test_the_source_archive_sits_beside_the_warehouse_unless_configured(monkeypa
     monkeypatch.setenv("XXGK_ARCHIVE", str(tmp_path / "kept"))
     with build_resources(default_resources()) as built:
         assert built.duckdb.archive_folder == tmp_path / "kept"
+
+
+def test_the_defs_folder_holds_the_assets_with_their_resources():
+    """assets/ is the code location's defs folder ([tool.dg.project] defs_module), as the Dagster
+    project template has it: Dagster's own loader finds there every asset, every check and the
+    resources beside them; the assets import no module of pipelines (lint-imports: layers)."""
+    import tomllib
+
+    from dagster import load_from_defs_folder
+
+    from assets.resources import PROJECT_ROOT
+    from pipelines.definitions import build_definitions
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]
+    assert project["dg"]["project"]["defs_module"] == "assets"
+    layers = project["importlinter"]["contracts"][0]["layers"]
+    assert layers[:2] == ["pipelines", "assets"]  # two layers: pipelines above, assets below
+    found = load_from_defs_folder(path_within_project=PROJECT_ROOT)
+    keys = {k.to_user_string() for k in found.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {"raw_documents", "normalised_documents", "rejected_documents", "report_tables", "checked_facts",
+                    "warehouse_facts", "annual_overview"}
+    assert set(found.resources) == {"inbox", "staging", "processing", "duckdb", "data_docs", "overview"}
+    checks = {k.name for k in found.resolve_asset_graph().asset_check_keys}
+    assert {"cells_well_formed", "T3_BALANCE", "XY_CARRY", "extraction_complete"} <= checks
+    # the code location adds the jobs, schedule, sensors and the IO manager over the staging resource
+    defs = build_definitions()
+    assert set(defs.resources) == set(found.resources) | {"io_manager"}
+    assert {j.name for j in defs.jobs} == {"xxgk_inbox", "xxgk_year", "xxgk_annual"}

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from pipelines.cli import main
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.conftest import expected_cells
 from tests.fixtures import scans
 from warehouse.loader import connect

@@ -15,7 +15,7 @@ from dagster import (
     instance_for_test,
 )
 
-from pipelines.resources import InboxResource
+from assets.resources import InboxResource
 from pipelines.schedules import annual_load
 from pipelines.sensors import inbox_sensor
 from tests.conftest import SAMPLE_FILES

@@ -6,8 +6,8 @@ import shutil
 import pytest
 
 from pipelines.definitions import build_definitions
-from pipelines.resources import inbox_key
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import inbox_key
+from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import connect
 

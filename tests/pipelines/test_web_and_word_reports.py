@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from pipelines.cli import main
-from pipelines.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT
 from tests.fixtures.web_reports import COUNTY_2019, PROVINCE_2021, cms_html, word_docx, word_html
 from tests.xxgk.test_web_reports import KEY, want
 from warehouse.loader import connect

@@ -1,18 +1,19 @@
 """Configuration: Dagster resources fed by XXGK_* environment variables, with defaults that work
-out of the box. Nothing here is read when the module is imported: `default_resources()` is
-called when the code location loads, and Dagster resolves each EnvVar when a run starts."""
+out of the box, beside the assets that use them (this package is the code location's defs
+folder). Nothing here is read when the module is imported: `resources()` runs when the code
+location loads, and Dagster resolves each EnvVar when a run starts."""
 
 import hashlib
 from pathlib import Path
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource, Definitions, EnvVar, definitions
 from dagster_duckdb import DuckDBResource
 
 from xxgk import SAMPLES_DIR
 from xxgk.budget import Budget
 from xxgk.staging import join
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # pyproject.toml, dagster.yaml
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "xxgk.duckdb"
 MB = 1_000_000  # file sizes are decimal megabytes everywhere: the limit, the rejection reason, the README
 
@@ -65,7 +66,7 @@ class ProcessingResource(ConfigurableResource):
 
 class StagingResource(ConfigurableResource):
     """Where the stages keep their stores (XXGK_STAGING: a folder, or an fsspec URL such as
-    s3://bucket/prefix): one folder per inbox (pipelines.io_manager says what is in it)."""
+    s3://bucket/prefix): one folder per inbox (pipelines/io_manager.py says what is in it)."""
 
     url: str = str(DEFAULT_WAREHOUSE.parent / "staging")
     # (no `from __future__ import annotations` in this module: Dagster reads this annotation to
@@ -175,22 +176,7 @@ def default_resources() -> dict[str, ConfigurableResource]:
     }
 
 
-def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None) -> dict:
-    """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse).
-
-    A warehouse given here takes staging and Data Docs beside it, unless XXGK_STAGING or
-    XXGK_DATA_DOCS name them.
-    """
-    resources: dict[str, dict] = {}
-    if inbox is not None:
-        resources["inbox"] = {"config": {"path": str(Path(inbox).expanduser().resolve())}}
-    if warehouse is not None:
-        warehouse = Path(warehouse).expanduser().resolve()
-        resources["duckdb"] = {"config": {"database": str(warehouse)}}
-        if EnvVar("XXGK_STAGING").get_value() is None:
-            resources["staging"] = {"config": {"url": str(warehouse.parent / "staging")}}
-        if EnvVar("XXGK_DATA_DOCS").get_value() is None:
-            resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs")}}
-        if EnvVar("XXGK_OVERVIEW").get_value() is None:
-            resources["overview"] = {"config": {"path": str(warehouse.parent / "overview")}}
-    return {"resources": resources} if resources else {}
+@definitions
+def resources() -> Definitions:
+    """What the defs folder's loader (pipelines.definitions) finds here: the resources, built when the location loads."""
+    return Definitions(resources=default_resources())
