@@ -8,13 +8,15 @@ warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec
 from pipelines.process import limit_malloc_arenas  # noqa: E402
 
 from dagster import (  # noqa: E402
+    ComponentTree,
     Definitions,
     ExecutorDefinition,
+    PreviewWarning,
     definitions,
     in_process_executor,
-    load_from_defs_folder,
 )
 
+import assets  # noqa: E402
 from assets.resources import PROJECT_ROOT  # noqa: E402
 from pipelines.io_manager import StageIOManager  # noqa: E402
 from pipelines.jobs import annual_job, inbox_job, year_job  # noqa: E402
@@ -32,9 +34,12 @@ def build_definitions(executor: ExecutorDefinition = in_process_executor) -> Def
     for steps of a second. pipelines.distributed gives the same jobs to Celery workers.
     """
     limit_malloc_arenas()  # before any run's threads start: every process that loads the location
-    # the defs folder is the package `assets` ([tool.dg.project] defs_module): its assets, checks
-    # and resources, found by Dagster's loader as `dg` finds them
-    found = load_from_defs_folder(path_within_project=PROJECT_ROOT)
+    # the defs folder is the package `assets`: its assets, checks and resources, found by Dagster's
+    # own loader. Not load_from_defs_folder: it reads [tool.dg.project] defs_module, which dg
+    # requires inside root_module, and `assets` is a top-level package of its own.
+    with warnings.catch_warnings():  # its module loaders are "preview": load_from_defs_folder silences them alike
+        warnings.simplefilter("ignore", PreviewWarning)
+        found = ComponentTree.from_module(defs_module=assets, project_root=PROJECT_ROOT).build_defs()
     return Definitions.merge(found, Definitions(
         jobs=[inbox_job, year_job, annual_job],
         schedules=[annual_load],

@@ -114,21 +114,21 @@ def test_the_source_archive_sits_beside_the_warehouse_unless_configured(monkeypa
 
 
 def test_the_defs_folder_holds_the_assets_with_their_resources():
-    """assets/ is the code location's defs folder ([tool.dg.project] defs_module), as the Dagster
-    project template has it: Dagster's own loader finds there every asset, every check and the
-    resources beside them; the assets import no module of pipelines (lint-imports: layers)."""
+    """assets/ is the code location's defs folder, as the Dagster project template has it:
+    Dagster's own loader finds there every asset, every check and the resources beside them
+    (no list of modules); the assets import no module of pipelines (lint-imports: layers)."""
     import tomllib
 
-    from dagster import load_from_defs_folder
+    from dagster import ComponentTree
 
+    import assets
     from assets.resources import PROJECT_ROOT
     from pipelines.definitions import build_definitions
 
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]
-    assert project["dg"]["project"]["defs_module"] == "assets"
     layers = project["importlinter"]["contracts"][0]["layers"]
     assert layers[:2] == ["pipelines", "assets"]  # two layers: pipelines above, assets below
-    found = load_from_defs_folder(path_within_project=PROJECT_ROOT)
+    found = ComponentTree.from_module(defs_module=assets, project_root=PROJECT_ROOT).build_defs()
     keys = {k.to_user_string() for k in found.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {"raw_documents", "normalised_documents", "rejected_documents", "report_tables", "checked_facts",
                     "warehouse_facts", "annual_overview"}
