@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--memory-only needs --memory-run M")
     os.chdir(PROJECT_ROOT)
     started = time.perf_counter()
-    # the share the pipeline verifies both ways (pipelines/resources.processing_from_env; not imported: Dagster)
+    # the share the pipeline verifies both ways (ProcessingResource.verify_share in assets/resources.py; not imported: Dagster)
     verify_share = args.verify_share if args.verify_share is not None else float(os.environ.get("XXGK_VERIFY_SHARE") or 0.02)
 
     say(f"xxgk throughput benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
