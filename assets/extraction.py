@@ -47,7 +47,7 @@ def merge_table_shards(context: OpExecutionContext, shards: list[YearTables]):
     yield Output(tables, metadata={"counts": ", ".join(f"{k} {v}" for k, v in counts.items())})
 
 
-@graph_asset(group_name="xxgk", partitions_def=year_partitions,
+@graph_asset(group_name="extraction", kinds={"polars", "parquet"}, partitions_def=year_partitions,
              description="Tables 二, 三, 四 of each report of the year as Polars frames, one row per cell.")
 def report_tables(normalised_documents: NormalisedStore) -> YearTables:
     return merge_table_shards(year_document_shards(normalised_documents).map(extract_shard).collect())

@@ -73,6 +73,6 @@ def merge_raw_shards(context: OpExecutionContext, shards: list[RawStore], stagin
     return store
 
 
-@graph_asset(group_name="xxgk", description="Every file in the inbox, read into rows of cells; bad files rejected with a reason.")
+@graph_asset(group_name="ingestion", kinds={"python", "parquet"}, description="Every file in the inbox, read into rows of cells; bad files rejected with a reason.")
 def raw_documents() -> RawStore:
     return merge_raw_shards(inbox_shards().map(read_shard).collect())

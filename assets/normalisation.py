@@ -44,7 +44,7 @@ def merge_normalised_shards(context: OpExecutionContext, raw_documents: RawStore
     return store
 
 
-@graph_asset(group_name="xxgk", description="Simplified script, pinyin removed, widths folded; agency, year and template detected.")
+@graph_asset(group_name="normalisation", kinds={"polars", "parquet"}, description="Simplified script, pinyin removed, widths folded; agency, year and template detected.")
 def normalised_documents(raw_documents: RawStore) -> NormalisedStore:
     shards = raw_document_shards(raw_documents).map(normalise_shard).collect()
     return merge_normalised_shards(raw_documents, shards)

@@ -14,7 +14,8 @@ from warehouse.writer import readable_path
 
 
 @asset(
-    group_name="xxgk",
+    group_name="reporting",
+    kinds={"duckdb", "html"},
     partitions_def=year_partitions,
     deps=["warehouse_facts"],
     # it only reads, but DuckDB lets no other process open the file while one writes it

@@ -83,7 +83,8 @@ def cells_well_formed(context: AssetCheckExecutionContext, report_tables: YearTa
 
 
 @asset(
-    group_name="xxgk",
+    group_name="quality",
+    kinds={"great_expectations", "polars"},
     partitions_def=year_partitions,
     description="The chosen report of each agency-year, with every identity checked by Great Expectations "
                 "(the checks themselves are shown on warehouse_facts, over every year loaded).",

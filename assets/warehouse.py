@@ -41,7 +41,8 @@ def _writer(duckdb: DuckDBResource, parts: list[str] | None = None):
 
 
 @asset(
-    group_name="xxgk",
+    group_name="warehouse",
+    kinds={"duckdb"},
     partitions_def=year_partitions,
     pool=WRITER_POOL,
     # over every year loaded, not per partition: see assets/identity_checks.py
@@ -92,7 +93,8 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
 
 
 @asset(
-    group_name="xxgk",
+    group_name="warehouse",
+    kinds={"duckdb"},
     pool=WRITER_POOL,
     description="Files that could not be read or are not reports, with the reason (table rejected_document).",
 )

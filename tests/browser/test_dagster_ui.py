@@ -18,7 +18,7 @@ from assets.resources import PROJECT_ROOT
 from tests.browser.chromium import rendered_text, require_chromium, screenshot
 
 QUERY = """{
-  assetNodes { assetKey { path } isPartitioned partitionDefinition { type } assetChecksOrError { ... on AssetChecks { checks { name blocking } } } }
+  assetNodes { assetKey { path } groupName kinds isPartitioned partitionDefinition { type } assetChecksOrError { ... on AssetChecks { checks { name blocking } } } }
   repositoriesOrError { ... on RepositoryConnection { nodes { schedules { name cronSchedule } sensors { name } } } }
 }"""
 
@@ -121,12 +121,31 @@ def test_ui_shows_assets_partitions_checks_and_schedule(dagster_dev, tmp_path):
     assert [(s["name"], s["cronSchedule"]) for s in repo["schedules"]] == [("annual_load", "0 2 15 4 *")]
     assert {s["name"] for s in repo["sensors"]} == {"inbox_sensor", "years_after_inbox"}
 
+    # a group per stage, each asset with its kinds (the icons on its node)
+    assert {name: (n["groupName"], sorted(n["kinds"])) for name, n in nodes.items()} == STAGES
+
     out_dir = Path(os.environ.get("XXGK_SCREENSHOTS", tmp_path))
-    shot = screenshot(url + "/asset-groups/xxgk", out_dir / "dagster-asset-graph.png", wait_ms=20000)
+    shot = screenshot(url + "/asset-groups", out_dir / "dagster-asset-graph.png", wait_ms=20000)
     assert shot.stat().st_size > 20_000  # a rendered graph, not a blank page
-    # what the page shows once its scripts ran: every asset of the graph, by name
-    dom = rendered_text(url + "/asset-groups/xxgk", wait_ms=20000)
-    assert all(name in dom for name in nodes), [name for name in nodes if name not in dom]
+    # what the page shows once its scripts ran: the lineage of the stages, each group by name
+    dom = rendered_text(url + "/asset-groups", wait_ms=20000)
+    groups = {group for group, _ in STAGES.values()}
+    assert all(group in dom for group in groups), [group for group in groups if group not in dom]
+
+
+STAGES = {
+    "raw_documents": ("ingestion", ["parquet", "python"]),
+    "normalised_documents": ("normalisation", ["parquet", "polars"]),
+    "report_tables": ("extraction", ["parquet", "polars"]),
+    "checked_facts": ("quality", ["great_expectations", "polars"]),
+    "warehouse_facts": ("warehouse", ["duckdb"]),
+    "rejected_documents": ("warehouse", ["duckdb"]),
+    "annual_overview": ("reporting", ["duckdb", "html"]),
+}
+
+
+def _group_page(url: str, asset: str) -> str:
+    return f"{url}/locations/__repository__@xxgk/asset-groups/{STAGES[asset][0]}"
 
 
 RUNS = """{ runsOrError(filter: {pipelineName: "xxgk_year"}) { ... on Runs { results {
@@ -172,16 +191,15 @@ def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
     for asset in ("report_tables", "checked_facts", "warehouse_facts"):
         assert by_asset[asset] == {"numMaterialized": 2, "numPartitions": 2, "numFailed": 0}, (asset, by_asset[asset])
     out_dir = Path(os.environ.get("XXGK_SCREENSHOTS", home))
-    shot = screenshot(url + "/asset-groups/xxgk", out_dir / "dagster-asset-graph-loaded.png", wait_ms=20000)
+    shot = screenshot(_group_page(url, "checked_facts"), out_dir / "dagster-asset-graph-loaded.png", wait_ms=20000)
     assert shot.stat().st_size > 20_000
-    # what the page draws once its scripts ran: each year asset's sidebar icon is the green
-    # "success" one and its graph node green (a year nobody has reports of made them grey)
-    dom = rendered_text(url + "/asset-groups/xxgk", wait_ms=20000)
+    # what each stage's lineage page draws once its scripts ran: the year asset's node says its
+    # two partitions, on green (a year nobody has reports of made them grey)
     for asset in ("report_tables", "checked_facts", "warehouse_facts"):
-        icons = re.findall(r'aria-label="([a-z_]+)"[^>]*></div><div class="MiddleTruncate_container[^"]*" title="' + asset + '"', dom)
-        nodes = re.findall(r'minimalAssetNodeBox[^"]*" style="--minimal-bg: var\(--color-background-([a-z]+)\)[^"]*"><div[^>]*>'
-                           + asset + "<", dom)
-        assert icons == ["run_success"] and nodes == ["green"], (asset, icons, nodes)
+        dom = rendered_text(_group_page(url, asset), wait_ms=20000)
+        filled = re.findall(r'style="gap: 6px; background-color: var\(--color-background-([a-z]+)\);"><a [^>]*href="/assets/'
+                            + asset + r'\?view=partitions"[^>]*>([^<]*)</a>', dom)
+        assert filled == [("green", "2 partitions")], (asset, filled)
 
 
 def test_the_ui_log_has_no_debug_events_and_no_superseded_command(dagster_dev):

@@ -133,6 +133,13 @@ def test_the_defs_folder_holds_the_assets_with_their_resources():
     assert keys == {"raw_documents", "normalised_documents", "rejected_documents", "report_tables", "checked_facts",
                     "warehouse_facts", "annual_overview"}
     assert set(found.resources) == {"inbox", "staging", "processing", "duckdb", "data_docs", "overview"}
+    # a group per stage, in the order the data flows
+    graph = found.resolve_asset_graph()
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == {"raw_documents": "ingestion", "normalised_documents": "normalisation", "report_tables": "extraction",
+                      "checked_facts": "quality", "warehouse_facts": "warehouse", "rejected_documents": "warehouse",
+                      "annual_overview": "reporting"}
+    assert all(graph.get(k).kinds for k in graph.get_all_asset_keys())
     checks = {k.name for k in found.resolve_asset_graph().asset_check_keys}
     assert {"cells_well_formed", "T3_BALANCE", "XY_CARRY", "extraction_complete"} <= checks
     # the code location adds the jobs, schedule, sensors and the IO manager over the staging resource
