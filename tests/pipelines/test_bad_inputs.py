@@ -2,13 +2,11 @@
 rejected documents and in the run summary, and none stops the good report from loading."""
 import io
 import shutil
-from contextlib import redirect_stdout
 
 import pytest
 
-from pipelines.cli import main
-from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
+from tests.pipelines.inbox_run import run_inbox
 from warehouse.loader import connect
 
 DONGNING = next(p for p in SAMPLE_FILES if "dongning" in p.name)
@@ -71,22 +69,12 @@ def run(tmp_path_factory):
     (inbox / "before-2019.txt").write_text("某县人民政府2017年政府信息公开工作年度报告\n" + HEADINGS, encoding="utf-8")
     (inbox / "no-tables.txt").write_text("某县人民政府2023年政府信息公开工作年度报告\n一、总体情况\n2023年，我县认真贯彻落实《条例》。\n"
                                          "六、其他需要报告的事项\n无。\n", encoding="utf-8")
-    home = root / "home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
-    env = {"XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(root / "w.duckdb"), "DAGSTER_HOME": str(home),
-           "XXGK_DATA_DOCS_ENABLED": "0", "XXGK_MAX_FILE_MB": "1"}
-    out = io.StringIO()
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        with redirect_stdout(out):
-            assert main(["run"]) == 0
-    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+    warehouse, output = run_inbox(root, inbox, max_file_mb="1")
+    with connect(warehouse, read_only=True) as con:
         rejected = {f.rsplit("/", 1)[-1]: (stage, reason)
                     for f, stage, reason in con.execute("SELECT source_file, stage, reason FROM rejected_document").fetchall()}
         loaded = con.execute("SELECT a.agency_name, r.year FROM fact_report r JOIN dim_agency a USING (agency_id)").fetchall()
-    return rejected, loaded, out.getvalue(), inbox
+    return rejected, loaded, output, inbox
 
 
 def test_each_bad_file_is_rejected_with_its_reason(run):

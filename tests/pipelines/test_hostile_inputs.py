@@ -2,19 +2,15 @@
 in one inbox with good reports, through `xxgk run`. Each is rejected (or loaded and flagged)
 with its reason in `rejected_document` and in the summary; the good neighbours load; no
 input costs more than its budget."""
-import io
 import os
 import resource
-import shutil
 import time
-from contextlib import redirect_stdout
 
 import pytest
 
-from pipelines.cli import main
-from assets.resources import PROJECT_ROOT
 from tests.fixtures import hostile
 from tests.fixtures.web_reports import expected_cells
+from tests.pipelines.inbox_run import run_inbox
 from warehouse.loader import connect
 
 INGESTION = "ingestion"
@@ -25,20 +21,10 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     inbox = root / "inbox"
     names = hostile.write_inbox(inbox, root / "outside")
-    home = root / "home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
-    env = {"XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(root / "w.duckdb"), "DAGSTER_HOME": str(home),
-           "XXGK_DATA_DOCS_ENABLED": "0", "XXGK_WORKERS": "2"}
-    out = io.StringIO()
     started = time.perf_counter()
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        with redirect_stdout(out):
-            assert main(["run"]) == 0
+    warehouse, output = run_inbox(root, inbox, workers="2")
     seconds = time.perf_counter() - started
-    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         rejected = {f: (stage, reason) for f, stage, reason in
                     con.execute("SELECT source_file, stage, reason FROM rejected_document").fetchall()}
         loaded = dict(con.execute("""SELECT d.source_file, a.agency_name FROM fact_report r
@@ -51,7 +37,7 @@ def run(tmp_path_factory):
         violations = con.execute("""SELECT a.agency_name, v.identity, v.printed FROM fact_identity_violation v
                                     JOIN dim_agency a USING (agency_id) WHERE v.identity = 'NON_NEGATIVE'""").fetchall()
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"inbox": inbox, "names": names, "rejected": rejected, "loaded": loaded, "cells": cells, "out": out.getvalue(),
+    return {"inbox": inbox, "names": names, "rejected": rejected, "loaded": loaded, "cells": cells, "out": output,
             "implausible": implausible, "violations": violations, "seconds": seconds, "children_mb": children,
             "outside": root / "outside"}
 

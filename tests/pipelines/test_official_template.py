@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.resources import PROJECT_ROOT
-from pipelines.cli import main
+from tests.pipelines.inbox_run import run_inbox
 from warehouse.loader import connect
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "template-2021-blank.docx"
@@ -66,16 +65,7 @@ def warehouse(tmp_path_factory):
         subprocess.run([soffice(), f"-env:UserInstallation=file://{root}/profile", "--headless", "--convert-to", kind,
                         "--outdir", str(root), str(inbox / "qidong-2023.docx")], check=True, capture_output=True, timeout=180)
         shutil.move(root / f"qidong-2023.{kind}", inbox / f"qidong-2023-{kind}.{kind}")
-    home = root / "home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
-    env = {"XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(root / "w.duckdb"), "DAGSTER_HOME": str(home),
-           "XXGK_DATA_DOCS_ENABLED": "0", "XXGK_WORKERS": "1"}
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        assert main(["run"]) == 0
-    return env["XXGK_WAREHOUSE"]
+    return run_inbox(root, inbox, workers="1")[0]
 
 
 def test_each_publication_of_the_filled_template_gives_every_cell_at_its_place(warehouse):

@@ -13,15 +13,13 @@ differ in a single cell. The OCR takes about half a minute on two cores.
 """
 import importlib.util
 import os
-import shutil
 
 import polars as pl
 import pytest
 
-from pipelines.cli import main
-from assets.resources import PROJECT_ROOT
 from tests.conftest import expected_cells
 from tests.fixtures import scans
+from tests.pipelines.inbox_run import run_inbox
 from warehouse.loader import connect
 
 pytestmark = pytest.mark.skipif(  # CI installs them: there a missing package fails
@@ -39,16 +37,8 @@ def loaded(tmp_path_factory):
     inbox.mkdir()
     (inbox / "hongze-2024-scan.pdf").write_bytes(scans.image_only())
     (inbox / "hongze-2024-table-pages-scanned.pdf").write_bytes(scans.table_pages_as_images())
-    home = root / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = {"XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(root / "xxgk.duckdb"), "DAGSTER_HOME": str(home),
-           "XXGK_DATA_DOCS_ENABLED": "0", "XXGK_WORKERS": "2"}
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        assert main(["run"]) == 0
-    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+    warehouse, _ = run_inbox(root, inbox, workers="2")
+    with connect(warehouse, read_only=True) as con:
         yield con
 
 

@@ -1,14 +1,12 @@
 """Web pages and Word files through the whole graph (`xxgk run` into a temporary DuckDB): every
 hand-written cell in v_disclosure_facts, the three publications of one report agreeing."""
-import shutil
 
 import polars as pl
 import pytest
 
-from pipelines.cli import main
-from assets.resources import PROJECT_ROOT
 from tests.fixtures.web_reports import COUNTY_2019, PROVINCE_2021, cms_html, word_docx, word_html
 from tests.xxgk.test_web_reports import KEY, want
+from tests.pipelines.inbox_run import run_inbox
 from warehouse.loader import connect
 
 FILES = {
@@ -27,16 +25,7 @@ def warehouse(tmp_path_factory):
     inbox.mkdir()
     for name, write in FILES.items():
         write(inbox / name)
-    home = root / "home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
-    env = {"XXGK_INBOX": str(inbox), "XXGK_WAREHOUSE": str(root / "w.duckdb"), "DAGSTER_HOME": str(home),
-           "XXGK_DATA_DOCS_ENABLED": "0", "XXGK_WORKERS": "1"}
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        assert main(["run"]) == 0
-    return env["XXGK_WAREHOUSE"]
+    return run_inbox(root, inbox, workers="1")[0]
 
 
 @pytest.mark.parametrize("report", [PROVINCE_2021, COUNTY_2019], ids=["2021-template", "2019-template"])
