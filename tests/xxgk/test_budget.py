@@ -64,7 +64,7 @@ def test_a_pdf_that_exhausts_the_worker_memory_is_rejected_and_its_neighbours_ar
 
 
 def test_a_document_over_its_time_while_read_is_rejected(tmp_path):
-    # 400 white pages, each rendered to look for ink: ~0.7 s on a fast machine, 14 times the budget
+    # 400 white pages, each rendered to look for ink: 2.4-2.7 s here, about 50 times the budget
     path = tmp_path / "white.pdf"
     path.write_bytes(hostile.white_scans(400))
     store = read_inbox([path], tmp_path / "raw", workers=1, budget=Budget(document_seconds=0.05))
