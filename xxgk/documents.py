@@ -19,8 +19,9 @@ from xxgk.readers.text import decode_text, text_rows
 
 __all__ = ["DocumentRejected", "RawDocument", "Row", "decode_html", "decode_text", "html_rows", "read_document", "text_rows"]
 
-SUPPORTED_SUFFIXES = (".txt", ".pdf", ".html", ".htm", ".docx", ".doc")
-_FORMATS = {".txt": "txt", ".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx", ".doc": "doc"}
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm", ".docx", ".doc")
+_FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".pdf": "pdf", ".html": "html", ".htm": "html",
+            ".docx": "docx", ".doc": "doc"}
 DEFAULT_MAX_BYTES = 50_000_000  # 50 MB (decimal, as every message and the README say)
 
 
@@ -55,7 +56,7 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
         data = path.read_bytes()
     suffix = path.suffix.lower()
     doc = RawDocument(document_id(data), display_name(path), _FORMATS.get(suffix, suffix.lstrip(".")), size, path=str(path))
-    if suffix == ".txt":
+    if suffix in (".txt", ".md", ".markdown"):
         doc.rows, doc.reader = text_rows(decode_text(data)), "txt"
     elif suffix == ".pdf":
         reading = read_pdf(data, judge=judge, verify=verified(doc.document_id, verify_share), budget=budget)

@@ -31,7 +31,7 @@ CELL_SCHEMA = {
     "measure": pl.String,
     "value": pl.Float64,
     "printed": pl.String,
-    "cell_status": pl.String,  # read | converted | implausible | null_mark | blank | not_placed | not_read | inferred | derived
+    "cell_status": pl.String,  # read | converted | implausible | null_mark | blank | not_placed | not_read | inferred | derived | segmented
     "location": pl.String,
     "provenance": pl.String,  # text | ocr
     "confidence": pl.Float64,  # the OCR score of the cell; null for text
@@ -121,7 +121,7 @@ def emit(out: Extraction, table: str, code: str, applicant: str | None, measure:
         where = token.where
         printed = token.printed
         if token.kind is Kind.NUMBER:
-            value, status = token.value, "read"
+            value, status = token.value, "segmented" if token.segmented else "read"
             if ten_thousand_yuan and token.unit == "元":
                 value, status = round(token.value / 10000, 6), "converted"
                 out.warn(table, code, "unit_converted", f"{token.printed} printed in a 万元 column: read as {value:g} 万元", [token])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from xxgk.extract.cells import CELL_SCHEMA, WARNING_SCHEMA, Extraction, emit, place
+from xxgk.extract.segment import group_sums, no_identity, place_row, row_sum
 from xxgk.extract.inferred import derive_other, emit_applicant_row
 from xxgk.extract.labels import T3_REQUIRED, Table3Labeller, art20_labels, match_art20
 from xxgk.extract.tokens import Kind, Token, tokenize
@@ -146,6 +147,13 @@ def _runs(tokens: list[Token]):
         yield labels, []
 
 
+def _problem_kind(placed) -> str:
+    """segmented: every cell placed, some by the identities (not a failure of the reading)."""
+    if all(p is not None for p in placed) and any(p.segmented for p in placed):
+        return "segmented"
+    return "row_length"
+
+
 # --- table 二: the 第二十条 tables ----------------------------------------------
 
 def _read_art20(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -> None:
@@ -168,9 +176,9 @@ def _read_art20(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -
             continue
         seen.add(code)
         measures = categories()[code].measures(doc.format_version)
-        placed, problem = place(run, len(measures))
+        placed, problem = place_row(run, len(measures), no_identity)
         if problem:
-            out.warn("art20", code, "row_length", problem, run)
+            out.warn("art20", code, _problem_kind(placed), problem, run)
         for measure, token in zip(measures, placed):
             in_10k = measure in TEN_THOUSAND_YUAN_MEASURES
             if in_10k and amount_in_yuan and token is not None and token.kind is Kind.NUMBER and token.unit is None:
@@ -200,9 +208,9 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
             out.warn("applications", code, "duplicate_row", "row printed twice; the first is kept", run)
             continue
         seen.add(code)
-        placed, problem = place(run, len(APPLICANT_COLUMNS))
+        placed, problem = place_row(run, len(APPLICANT_COLUMNS), row_sum)
         if not emit_applicant_row(out, code, placed, run, run[0].where) and problem:
-            out.warn("applications", code, "row_length", problem, run)
+            out.warn("applications", code, _problem_kind(placed), problem, run)
     for code in [c for c in T3_REQUIRED if c not in seen]:
         out.warn("applications", code, "missing_row", f"row {categories()[code].label_2021} not found")
     other_items = {"result.other.no_correction", "result.other.no_fee", "result.other.other"}
@@ -217,9 +225,9 @@ def _read_review(tokens: list[Token], doc: NormalisedDocument, out: Extraction) 
     if not any(t.kind is not Kind.EMPTY for t in run):
         out.warn("review_litigation", None, "missing_row", "no values found in table 四")
         return
-    placed, problem = place(run, len(REVIEW_CODES))
+    placed, problem = place_row(run, len(REVIEW_CODES), group_sums)
     if problem:
-        out.warn("review_litigation", None, "row_length", problem, [t for t in run if t.kind is not Kind.EMPTY])
+        out.warn("review_litigation", None, _problem_kind(placed), problem, [t for t in run if t.kind is not Kind.EMPTY])
     first = next(t for t in run if t.kind is not Kind.EMPTY)
     for code, token in zip(REVIEW_CODES, placed):
         emit(out, "review_litigation", code, None, "count", token, first.where)

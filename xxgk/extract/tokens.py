@@ -6,11 +6,14 @@ run of value cells that belongs to it, wherever the row breaks fall.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from xxgk.marks import NULL_MARKS, NUMBER, UNREAD
-from xxgk.normalise import NormalisedDocument
+from xxgk.normalise import NormalisedDocument, fold
+from xxgk.vocabulary import template_words
 
 
 class Kind(Enum):
@@ -19,6 +22,7 @@ class Kind(Enum):
     NULL_MARK = "null_mark"  # "/", "—", "-", "无": printed, but not a number
     EMPTY = "empty"  # an empty cell between tabs or in a ruled table
     UNREAD = "unread"  # OCR found the cell's place but could not read it
+    RUN = "run"  # values run together with spaces between (5     5): a row's cells, cut by xxgk.extract.segment
 
 
 UNREAD_TEXT = UNREAD  # what OCR puts where it could not read a value
@@ -35,6 +39,7 @@ class Token:
     unit: str | None = None
     provenance: str = "text"
     confidence: float | None = None
+    segmented: bool = False  # cut out of a run of characters by the identities (xxgk.extract.segment)
 
 
 def classify(text: str) -> tuple[Kind, float | None, str | None]:
@@ -56,7 +61,68 @@ def tokenize(doc: NormalisedDocument) -> list[Token]:
         if not any(c.text for c in row.cells):
             continue
         for j, cell in enumerate(row.cells):
-            kind, value, unit = classify(cell.text)
             confidence = row.confidences[j] if row.confidences and j < len(row.confidences) else None
-            tokens.append(Token(kind, cell.text, cell.printed, i, row.where, value, unit, row.provenance, confidence))
+            for text, printed in recut(cell.text, cell.printed):
+                kind, value, unit = classify(text)
+                if kind is not Kind.EMPTY and _is_run(printed):
+                    kind, value, unit = Kind.RUN, None, None
+                tokens.append(Token(kind, text, printed, i, row.where, value, unit, row.provenance, confidence))
     return tokens
+
+
+# What may stand between two of the template's words in a cell whose borders were lost.
+_VALUES = re.compile(r"[\d\s./\\—–-]*\d[\d\s./\\—–-]*")
+
+
+_ITEM_NUMBER = re.compile(r"\d+[.、]")
+_PAGE_NUMBER = re.compile(r"\s*[-—–]\s*\d+\s*[-—–]\s*")
+
+
+def _is_run(printed: str) -> bool:
+    """Values printed with spaces between them (``5     5``), not a page number (``- 2 -``)."""
+    return (bool(re.search(r"\s", printed)) and _VALUES.fullmatch(printed) is not None
+            and _PAGE_NUMBER.fullmatch(printed) is None)
+
+
+@cache
+def _template_words() -> re.Pattern:
+    return re.compile("|".join(re.escape(fold(w)) for w in template_words()))
+
+
+def recut(text: str, printed: str) -> list[tuple[str, str]]:
+    """A cell that runs a table's words and numbers together (a crawler's page text:
+    ``一、本年新收政府信息公开申请数量801000081``), cut at the template's words; the
+    (folded, printed) pieces. A cell where nothing but words stands between them is one piece."""
+    if not any(ch.isdigit() for ch in text):
+        return [(text, printed)]
+    spans = [m.span() for m in _template_words().finditer(text)]
+    if not spans:
+        return [(text, printed)]
+    cuts = sorted({0, len(text), *(p for span in spans for p in span)})
+    pieces = [(a, b) for a, b in zip(cuts, cuts[1:])]
+    labels = set(spans)
+    # values follow a word of the template; an item's number (2.) leads the words after it
+    values = {(a, b) for (a, b), before in zip(pieces, [None, *pieces]) if before in labels and (a, b) not in labels
+              and _VALUES.fullmatch(text[a:b]) and not _ITEM_NUMBER.fullmatch(text[a:b])}
+    if not values:
+        return [(text, printed)]
+    where = _printed_positions(printed, len(text))
+    out: list[tuple[str, str]] = []
+    for a, b in pieces:
+        piece = text[a:b]
+        if (a, b) not in values or where is None:
+            out.append((piece, piece))
+            continue
+        start = where[a]
+        end = where[b] if b < len(where) else len(printed)
+        out.append((piece, printed[start:end].replace("\u3000", " ").replace("\xa0", " ")))
+    return out
+
+
+def _printed_positions(printed: str, length: int) -> list[int] | None:
+    """For each character of the folded text, where it starts in the printed text (None when
+    folding changed more than spaces, e.g. a character NFKC spells as two)."""
+    positions: list[int] = []
+    for k, ch in enumerate(printed):
+        positions.extend([k] * len(fold(ch)))
+    return positions if len(positions) == length else None

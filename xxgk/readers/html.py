@@ -48,11 +48,14 @@ def _word_hidden(tr) -> bool:
 def html_document(data: bytes) -> tuple[list[Row], list[Grid]]:
     """(rows, grids) of a page: innermost tables as grids and as rows, text blocks as rows, in order."""
     import lxml.html
+    from lxml import etree
 
     try:
         root = lxml.html.document_fromstring(decode_html(data))
     except Exception as exc:  # lxml raises ParserError on garbage
         raise DocumentRejected(f"HTML could not be parsed: {exc}") from None
+    # Word-pasted pages hold comments everywhere (<!--[if gte mso 9]>, <![if !supportMisalignedColumns]>)
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     for br in root.xpath("//br"):

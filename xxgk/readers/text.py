@@ -1,6 +1,23 @@
-"""Plain text: encodings as Chinese publishers save them, one row per line."""
+"""Plain text and markdown: encodings as Chinese publishers save them, one row per line.
+
+Text reaches us from every extractor there is (pdftotext, pypdf, pdfminer, PyMuPDF, markitdown,
+pandoc, w3m, a crawler's page text), so a line's cells are cut wherever any of them cuts:
+
+- at tabs (text copied out of a table);
+- at pipes of a markdown table row (``| 规章 | 0 | 0 | 0 |``); rule lines (``|---|``, ``+===+``) go;
+- at spaces around printed values (``规章 0 0 0``): a value printed between words (``共 5 件``,
+  ``2023 年``) stays in its sentence.
+
+Markdown and HTML debris (``**``, ``#``, ``<br>``, ``&nbsp;``, backslash escapes) is taken out
+of the cells; an empty cell between pipes or tabs stays, as the blank it shows.
+"""
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
+
+from xxgk.marks import NULL_MARKS, NUMBER
 from xxgk.model import DocumentRejected, Row
 
 
@@ -23,10 +40,77 @@ def decode_text(data: bytes) -> str:
         return str(best)
 
 
+_RULE_LINE = re.compile(r"^\s*[|+]?\s*:?[-=+]{3,}[-=+:| ]*$")  # |---|:---:|, +====+====+, ------ ------
+_MD_DEBRIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|<br\s*/?>|</?(?:b|strong|em|i|u|span|font|sup|sub)\b[^>]*>", re.I)
+_MD_LINE_START = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)+")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
+
+
+def _clean(cell: str) -> str:
+    cell = _MD_ESCAPE.sub(r"\1", _MD_DEBRIS.sub(" ", cell))
+    return html.unescape(cell).replace("\xa0", " ").replace("\u3000", " ")
+
+
+def is_value(piece: str) -> bool:
+    """A number or a null mark as it can stand alone in a table cell."""
+    folded = unicodedata.normalize("NFKC", piece)
+    return folded in NULL_MARKS or NUMBER.match(folded) is not None
+
+
+def split_values(cell: str) -> list[str]:
+    """A cell cut at the spaces around printed values: ``规章 0 0 0`` is four cells; a lone value
+    followed by words (``共 5 件``, ``2023 年``) stays in its sentence."""
+    pieces = cell.split()
+    if len(pieces) < 2 or not any(is_value(p) for p in pieces):
+        return [cell.strip()]
+    out: list[str] = []
+    text: list[str] = []
+    i = 0
+    while i < len(pieces):
+        if not is_value(pieces[i]):
+            text.append(pieces[i])
+            i += 1
+            continue
+        j = i
+        while j < len(pieces) and is_value(pieces[j]):
+            j += 1
+        if j - i == 1 and j < len(pieces):  # 共 5 件, 2023 年: a value inside a sentence
+            text.append(pieces[i])
+            i += 1
+            continue
+        if text:
+            out.append(" ".join(text))
+            text = []
+        out.extend(pieces[i:j])
+        i = j
+    if text:
+        out.append(" ".join(text))
+    return out
+
+
+def line_cells(line: str) -> list[str] | None:
+    """The cells of one line, or None for a line that holds none (blank, a table's rule line)."""
+    line = _MD_LINE_START.sub("", line.rstrip("\r"))
+    if not line.strip() or _RULE_LINE.match(line):
+        return None
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.count("|") >= 2:
+        parts = re.split(r"(?<!\\)\|", stripped)[1:]
+        if parts and not parts[-1].strip():
+            parts = parts[:-1]
+    else:
+        parts = line.split("\t")
+    cells: list[str] = []
+    for part in parts:
+        cells.extend(split_values(_clean(part)) if part.strip() else [""])
+    return cells if any(cells) else None
+
+
 def text_rows(text: str) -> list[Row]:
-    """One row per line; tab-separated cells (text copied out of tables keeps its tabs)."""
-    return [
-        Row(line.rstrip("\r").split("\t"), f"line {n}")
-        for n, line in enumerate(text.split("\n"), start=1)
-        if line.strip()
-    ]
+    """One row per line (see the module's docstring for where a line is cut into cells)."""
+    rows = []
+    for n, line in enumerate(text.split("\n"), start=1):
+        cells = line_cells(line)
+        if cells is not None:
+            rows.append(Row(cells, f"line {n}"))
+    return rows

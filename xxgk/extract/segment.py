@@ -1,0 +1,212 @@
+"""Readings of a row the printed characters allow, chosen by the row's own identity.
+
+Text that lost its cell borders prints a row of table 三 as ``801000081`` (a crawler's page
+text), ``5     5`` (blank cells as spaces) or six numbers for seven columns. Several readings
+of the characters are possible; the template's identities (total = the six applicant
+columns; a group of table 四: total = the four outcomes) rule most of them out. A cell is
+placed only where every reading that satisfies the identity gives it the same content: an
+ambiguous cell stays not placed, and a wrong number is never made up.
+
+Blank cells may stand where the row shows nothing (before and after the values, and in the
+spaces between them). Where the spaces show them one for one (one space per blank cell,
+or two), the readings that agree with the spaces are preferred: that is what was printed.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from xxgk.extract.tokens import Kind, Token
+
+MAX_DIGITS = 7  # no cell of the three tables counts ten million of anything
+MAX_READINGS = 64  # past this many readings a row is ambiguous anyway
+
+Check = Callable[[list[float]], bool]  # the values placed so far (blank = 0): False rules the reading out
+
+
+@dataclass(frozen=True)
+class _Atom:
+    token: Token
+    digits: str | None = None  # a digit run that may hold several numbers
+
+
+@dataclass(frozen=True)
+class _Gap:
+    spaces: int  # space characters printed there
+    shown: bool  # whether the print could show a blank here (spaces inside text); else it would be invisible
+    end: bool = False  # after the last value of a run of spaced values: its trailing spaces may have been cut with the line
+
+
+def _items(run: list[Token]) -> list[_Atom | _Gap]:
+    """The run as value atoms with a gap before, between and after them."""
+    from xxgk.extract.tokens import classify
+
+    out: list[_Atom | _Gap] = []
+
+    def gap(spaces: int, shown: bool) -> None:
+        if out and isinstance(out[-1], _Gap):
+            last = out.pop()
+            spaces, shown = last.spaces + spaces, last.shown or shown
+        out.append(_Gap(spaces, shown))
+
+    for token in run:
+        if token.kind is Kind.RUN:
+            for m in re.finditer(r"\s+|\S+", token.printed):
+                piece = m.group(0)
+                if piece.isspace():
+                    gap(len(piece), True)
+                    continue
+                gap(0, False)
+                if piece.isdigit():
+                    out.append(_Atom(token, digits=piece))
+                else:
+                    kind, value, unit = classify(piece)
+                    out.append(_Atom(replace(token, kind=kind, text=piece, printed=piece, value=value, unit=unit)))
+            continue
+        gap(0, False)
+        if token.kind is Kind.NUMBER and token.printed.isdigit() and len(token.printed) > 1:
+            out.append(_Atom(token, digits=token.printed))
+        else:
+            out.append(_Atom(token))
+    gap(0, False)
+    last = out.pop()
+    out.append(_Gap(last.spaces, last.shown, end=bool(run) and run[-1].kind is Kind.RUN))
+    return out
+
+
+def _number(token: Token, digits: str) -> Token:
+    return replace(token, kind=Kind.NUMBER, text=digits, printed=digits, value=float(digits), unit=None, segmented=True)
+
+
+def _blank(token: Token) -> Token:
+    return replace(token, kind=Kind.EMPTY, text="", printed="", value=None, unit=None, segmented=True)
+
+
+def readings(run: list[Token], expected: int, check: Check) -> list[tuple[list[Token], bool]]:
+    """Every reading of `run` as `expected` cells that `check` allows, with whether its blanks
+    stand where the printed spaces show them (at most MAX_READINGS + 1)."""
+    items = _items(run)
+    found: list[tuple[list[Token], bool]] = []
+    cells: list[Token] = []
+    values: list[float] = []
+    used: list[tuple[_Gap, int]] = []  # the blanks put in each gap
+
+    def push(t: Token) -> bool:
+        cells.append(t)
+        values.append(t.value if t.kind is Kind.NUMBER and t.value is not None else 0.0)
+        return check(values)
+
+    def pop(n: int = 1) -> None:
+        del cells[len(cells) - n:]
+        del values[len(values) - n:]
+
+    def visit(i: int) -> None:
+        if len(found) > MAX_READINGS:
+            return
+        if i == len(items):
+            if len(cells) == expected:
+                found.append((list(cells), _spaces_agree(used)))
+            return
+        item = items[i]
+        if isinstance(item, _Gap):  # 0, 1, 2 ... blanks here, while the identity allows them
+            pushed = 0
+            while True:
+                used.append((item, pushed))
+                visit(i + 1)
+                used.pop()
+                if len(cells) >= expected:
+                    break
+                pushed += 1
+                if not push(_blank(run[0] if i == 0 else run[-1])):
+                    break
+            pop(pushed)
+            return
+        if item.digits is None:
+            if len(cells) < expected:
+                if push(item.token):
+                    visit(i + 1)
+                pop()
+            return
+        split(item, 0, i)
+
+    def split(item: _Atom, at: int, i: int) -> None:
+        digits = item.digits
+        if at == len(digits):
+            visit(i + 1)
+            return
+        for length in range(1, min(MAX_DIGITS, len(digits) - at) + 1):
+            piece = digits[at : at + length]
+            if (length > 1 and piece[0] == "0") or len(cells) >= expected or len(found) > MAX_READINGS:
+                return
+            if push(_number(item.token, piece)):
+                split(item, at + length, i)
+            pop()
+
+    visit(0)
+    return found
+
+
+def _spaces_agree(used: list[tuple[_Gap, int]]) -> bool:
+    """The blanks stand where the print shows them: one per space (or per two spaces) in every
+    gap of spaces, or the spaces only separate values; none where a blank could not be seen."""
+    if any(b and not gap.shown and not gap.end for gap, b in used):
+        return False
+    spaced = [(gap.spaces, b) for gap, b in used if gap.shown and not gap.end]
+    return any(all(b * unit == w for w, b in spaced) for unit in (1, 2)) or all(b == 0 for _, b in spaced)
+
+
+def choose(run: list[Token], expected: int, check: Check) -> tuple[list[Token | None], str] | None:
+    """The cells every allowed reading agrees on (None where readings differ), and what was
+    done; None when no reading satisfies the identity."""
+    found = readings(run, expected, check)
+    if not found or len(found) > MAX_READINGS:
+        return None
+    agreeing = [cells for cells, spaces in found if spaces]
+    pool = agreeing if agreeing else [cells for cells, _ in found]
+    placed: list[Token | None] = []
+    for column in range(expected):
+        options = {(t.kind, t.value, t.printed) for t in (cells[column] for cells in pool)}
+        placed.append(pool[0][column] if len(options) == 1 else None)
+    shown = " | ".join(" ".join(t.printed or "∅" for t in cells) for cells in pool[:3])
+    more = f" (+{len(pool) - 3} more)" if len(pool) > 3 else ""
+    done = sum(p is not None for p in placed)
+    return placed, (f"{len(pool)} reading(s) of the printed characters satisfy the identity: {shown}{more};"
+                    f" {done} of {expected} cells placed where they agree")
+
+
+def row_sum(values: list[float]) -> bool:
+    """Table 三: the seventh column is the sum of the six."""
+    return len(values) < 7 or abs(values[6] - sum(values[:6])) < 1e-9
+
+
+def group_sums(values: list[float]) -> bool:
+    """Table 四: each group of five ends with the sum of its four outcomes."""
+    n = len(values)
+    if n % 5 or n == 0:
+        return True
+    group = values[n - 5 : n]
+    return abs(group[4] - sum(group[:4])) < 1e-9
+
+
+def no_identity(values: list[float]) -> bool:
+    return True
+
+
+def place_row(run: list[Token], expected: int, check: Check) -> tuple[list[Token | None], str | None]:
+    """A row's value cells in its `expected` columns: in order where the print is plain
+    (:func:`xxgk.extract.cells.place`), else by the readings `check` allows."""
+    from xxgk.extract.cells import place
+
+    spaced = any(t.kind is Kind.RUN for t in run)
+    placed, problem = place(run, expected) if not spaced else ([None] * expected, None)
+    if not spaced and (problem is None or all(p is not None for p in placed)):
+        return placed, problem
+    chosen = choose(run, expected, check)
+    if chosen is None:
+        if spaced:
+            return placed, f"values run together ({' '.join(t.printed for t in run)}): no reading satisfies the identity"
+        return placed, problem
+    cells, how = chosen
+    merged = [p if p is not None else c for p, c in zip(placed, cells)]
+    return merged, how
