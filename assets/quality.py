@@ -26,7 +26,7 @@ from assets.resources import DataDocsResource
 from xxgk.extract.year import YearTables
 from xxgk.vocabulary import APPLICANT_COLUMNS, categories
 
-CELL_STATUSES = ("read", "converted", "implausible", "null_mark", "blank", "not_placed", "not_read", "inferred", "derived")
+CELL_STATUSES = ("read", "converted", "implausible", "null_mark", "blank", "not_placed", "not_read", "inferred", "derived", "segmented")
 
 
 @dataclass

@@ -82,7 +82,7 @@ INSTANCE_SCHEMA = {
     "reason": pl.String,
 }
 
-_READ = ("read", "converted", "inferred", "implausible")  # numbers an identity may add up (implausible: as printed)
+_READ = ("read", "converted", "inferred", "segmented", "implausible")  # numbers an identity may add up (implausible: as printed)
 _UNREAD = ("missing", "not_placed", "not_read")  # not_read: OCR found the cell but could not read it
 _BLANK = ("blank", "null_mark")
 _KEY = ["table_name", "category_code", "applicant_type", "measure"]
@@ -126,8 +126,8 @@ def _template() -> pl.DataFrame:
             add("T3_APPLICANT_SUM", f"row {code}", "total" if c == "total" else "sum", code, c, row_code=code)
     for g in REVIEW_GROUPS:
         for outcome in ("upheld", "corrected", "other", "pending"):
-            add("T4_GROUP_SUM", f"group {g}", "sum", f"{g}.{outcome}", None)
-        add("T4_GROUP_SUM", f"group {g}", "total", f"{g}.total", None)
+            add("T4_GROUP_SUM", f"group {g}", "sum", f"{g}.{outcome}", None, row_code=f"{g}.total")
+        add("T4_GROUP_SUM", f"group {g}", "total", f"{g}.total", None, row_code=f"{g}.total")
     names = ["identity", "scope", "side", *_KEY, "variant", "row_code"]
     return pl.DataFrame(rows, schema={n: pl.String for n in names}, orient="row").with_row_index("term_no")
 
@@ -253,8 +253,12 @@ def report_instances(cells: pl.DataFrame, describe: bool = True) -> pl.DataFrame
 
 def _report_instances(cells: pl.DataFrame, describe: bool) -> pl.DataFrame:
     docs = _documents(cells)
-    inferred_rows = cells.filter(pl.col("cell_status").is_in(["inferred", "derived"])).select("document_id", pl.col("category_code").alias("row_code"))
-    printed_rows = (cells.select("document_id", pl.col("category_code").alias("row_code")).unique()
+    # a row placed by an identity does not confirm it: a table-四 group by its own total
+    placed_by = pl.when(pl.col("table_name") == "review_litigation").then(
+        pl.col("category_code").str.split(".").list.first() + ".total").otherwise(pl.col("category_code"))
+    inferred_rows = cells.filter(pl.col("cell_status").is_in(["inferred", "derived", "segmented"])).select(
+        "document_id", placed_by.alias("row_code"))
+    printed_rows = (cells.select("document_id", placed_by.alias("row_code")).unique()
                     .join(inferred_rows, on=["document_id", "row_code"], how="anti"))
     flags = cells.group_by("document_id").agg(
         has_row=((pl.col("category_code") == "result.other") & (pl.col("cell_status") != "derived")).any(),

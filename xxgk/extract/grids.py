@@ -30,7 +30,7 @@ _MEASURE_HEADERS = (("本年制发件数", "issued"), ("本年废止件数", "re
                     ("上一年项目数量", "prior_count"), ("本年增/减", "change"), ("本年增减", "change"),
                     ("处理决定数量", "decisions"), ("收费金额", "amount_10k_yuan"), ("采购项目数量", "count"),
                     ("采购总金额", "amount_10k_yuan"))
-_READING = ("read", "converted", "null_mark", "blank", "inferred")
+_READING = ("read", "converted", "null_mark", "blank", "inferred", "segmented")
 
 
 def _distinct(cells) -> list[GridCell]:
@@ -291,7 +291,7 @@ def _key(cell: dict) -> tuple:
 def _shown(cell: dict | None) -> str:
     if cell is None:
         return "absent"
-    if cell["cell_status"] in ("read", "converted", "inferred"):
+    if cell["cell_status"] in ("read", "converted", "inferred", "segmented"):
         return f"{cell['value']:g}"
     return {"blank": "blank", "null_mark": repr(cell["printed"])}.get(cell["cell_status"], cell["cell_status"].replace("_", " "))
 

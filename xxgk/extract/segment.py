@@ -156,23 +156,41 @@ def _spaces_agree(used: list[tuple[_Gap, int]]) -> bool:
     return any(all(b * unit == w for w, b in spaced) for unit in (1, 2)) or all(b == 0 for _, b in spaced)
 
 
-def choose(run: list[Token], expected: int, check: Check) -> tuple[list[Token | None], str] | None:
-    """The cells every allowed reading agrees on (None where readings differ), and what was
-    done; None when no reading satisfies the identity."""
+@dataclass
+class Placement:
+    """A row's cells (None: not placed), what was done, and the readings that were possible."""
+
+    cells: list[Token | None]
+    problem: str | None
+    readings: list[list[Token]] | None = None  # the identity's readings, when the print left a choice
+
+
+def _agreed(pool: list[list[Token]], expected: int) -> list[Token | None]:
+    placed: list[Token | None] = []
+    for column in range(expected):
+        options = {(t.kind, t.value, t.printed) for t in (cells[column] for cells in pool)}
+        placed.append(pool[0][column] if len(options) == 1 else None)
+    return placed
+
+
+def describe(pool: list[list[Token]], placed: list[Token | None], by: str = "the identity") -> str:
+    shown = " | ".join(" ".join(t.printed or "∅" for t in cells) for cells in pool[:3])
+    more = f" (+{len(pool) - 3} more)" if len(pool) > 3 else ""
+    done = sum(p is not None for p in placed)
+    return (f"{len(pool)} reading(s) of the printed characters satisfy {by}: {shown}{more};"
+            f" {done} of {len(placed)} cells placed where they agree")
+
+
+def choose(run: list[Token], expected: int, check: Check) -> Placement | None:
+    """The cells every allowed reading agrees on (None where readings differ); None when no
+    reading satisfies the identity."""
     found = readings(run, expected, check)
     if not found or len(found) > MAX_READINGS:
         return None
     agreeing = [cells for cells, spaces in found if spaces]
     pool = agreeing if agreeing else [cells for cells, _ in found]
-    placed: list[Token | None] = []
-    for column in range(expected):
-        options = {(t.kind, t.value, t.printed) for t in (cells[column] for cells in pool)}
-        placed.append(pool[0][column] if len(options) == 1 else None)
-    shown = " | ".join(" ".join(t.printed or "∅" for t in cells) for cells in pool[:3])
-    more = f" (+{len(pool) - 3} more)" if len(pool) > 3 else ""
-    done = sum(p is not None for p in placed)
-    return placed, (f"{len(pool)} reading(s) of the printed characters satisfy the identity: {shown}{more};"
-                    f" {done} of {expected} cells placed where they agree")
+    placed = _agreed(pool, expected)
+    return Placement(placed, describe(pool, placed), pool)
 
 
 def row_sum(values: list[float]) -> bool:
@@ -193,7 +211,7 @@ def no_identity(values: list[float]) -> bool:
     return True
 
 
-def place_row(run: list[Token], expected: int, check: Check) -> tuple[list[Token | None], str | None]:
+def place_row(run: list[Token], expected: int, check: Check) -> Placement:
     """A row's value cells in its `expected` columns: in order where the print is plain
     (:func:`xxgk.extract.cells.place`), else by the readings `check` allows."""
     from xxgk.extract.cells import place
@@ -201,12 +219,65 @@ def place_row(run: list[Token], expected: int, check: Check) -> tuple[list[Token
     spaced = any(t.kind is Kind.RUN for t in run)
     placed, problem = place(run, expected) if not spaced else ([None] * expected, None)
     if not spaced and (problem is None or all(p is not None for p in placed)):
-        return placed, problem
+        return Placement(placed, problem)
     chosen = choose(run, expected, check)
     if chosen is None:
         if spaced:
-            return placed, f"values run together ({' '.join(t.printed for t in run)}): no reading satisfies the identity"
-        return placed, problem
-    cells, how = chosen
-    merged = [p if p is not None else c for p, c in zip(placed, cells)]
-    return merged, how
+            problem = f"values run together ({' '.join(t.printed for t in run)}): no reading satisfies the identity"
+        return Placement(placed, problem)
+    chosen.cells = [p if p is not None else c for p, c in zip(placed, chosen.cells)]
+    return chosen
+
+
+def resolve_columns(rows: dict[str, Placement], identities: list[tuple[list[str], list[str]]], columns: int,
+                    limit: int = 20_000) -> None:
+    """Rows left ambiguous by their own identity, chosen by the identities across rows
+    (each ``(sum side, total side)`` of row codes holds in every column): where exactly the
+    readings that satisfy them agree, the cells are placed. Changes `rows` in place."""
+    from itertools import product
+
+    open_rows = [code for code, p in rows.items() if p.readings and len(p.readings) > 1 and None in p.cells]
+    if not open_rows:
+        return
+    useful = [(left, right) for left, right in identities
+              if set(left + right) <= set(rows) and set(open_rows) & set(left + right)]
+    pools = [rows[code].readings for code in open_rows]
+    if not useful or any(len(pool) > limit for pool in pools):
+        return
+    total = 1
+    for pool in pools:
+        total *= len(pool)
+    if total > limit:
+        return
+
+    def value(code: str, choice: dict[str, list[Token]], c: int) -> float | None:
+        cell = choice[code][c] if code in choice else rows[code].cells[c]
+        if cell is None:
+            return None
+        return cell.value if cell.kind is Kind.NUMBER and cell.value is not None else 0.0
+
+    satisfying: list[dict[str, list[Token]]] = []
+    for combo in product(*pools):
+        choice = dict(zip(open_rows, combo))
+        ok = True
+        for left, right in useful:
+            for c in range(columns):
+                sides = [[value(code, choice, c) for code in side] for side in (left, right)]
+                if any(v is None for side in sides for v in side):
+                    continue
+                if abs(sum(sides[0]) - sum(sides[1])) > 1e-9:
+                    ok = False
+                    break
+            if not ok:
+                break
+        if ok:
+            satisfying.append(choice)
+    if not satisfying:
+        return
+    for code in open_rows:
+        pool = [choice[code] for choice in satisfying]
+        agreed = _agreed(pool, columns)
+        placement = rows[code]
+        if sum(a is not None for a in agreed) > sum(c is not None for c in placement.cells):
+            placement.cells = [c if c is not None else a for c, a in zip(placement.cells, agreed)]
+            placement.problem = describe(pool, placement.cells, "the identities of the row and of the columns")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from xxgk.extract.cells import CELL_SCHEMA, WARNING_SCHEMA, Extraction, emit, place
-from xxgk.extract.segment import group_sums, no_identity, place_row, row_sum
+from xxgk.extract.segment import Placement, group_sums, no_identity, place_row, resolve_columns, row_sum
 from xxgk.extract.inferred import derive_other, emit_applicant_row
 from xxgk.extract.labels import T3_REQUIRED, Table3Labeller, art20_labels, match_art20
 from xxgk.extract.tokens import Kind, Token, tokenize
@@ -176,7 +176,8 @@ def _read_art20(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -
             continue
         seen.add(code)
         measures = categories()[code].measures(doc.format_version)
-        placed, problem = place_row(run, len(measures), no_identity)
+        placement = place_row(run, len(measures), no_identity)
+        placed, problem = placement.cells, placement.problem
         if problem:
             out.warn("art20", code, _problem_kind(placed), problem, run)
         for measure, token in zip(measures, placed):
@@ -193,7 +194,7 @@ def _read_art20(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -
 
 def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -> None:
     labeller = Table3Labeller()
-    seen: set[str] = set()
+    rows: dict[str, tuple[Placement, list[Token]]] = {}
     for label_tokens, run in _runs(tokens):
         code = labeller.row_code(t.text for t in label_tokens)
         if not run:
@@ -204,18 +205,34 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
         if code in ("result.denied", "result.unavailable", "result.not_processed"):
             out.warn("applications", code, "unlabelled_values", f"values printed on the group heading {code}", run)
             continue
-        if code in seen:
+        if code in rows:
             out.warn("applications", code, "duplicate_row", "row printed twice; the first is kept", run)
             continue
-        seen.add(code)
-        placed, problem = place_row(run, len(APPLICANT_COLUMNS), row_sum)
-        if not emit_applicant_row(out, code, placed, run, run[0].where) and problem:
-            out.warn("applications", code, _problem_kind(placed), problem, run)
+        rows[code] = (place_row(run, len(APPLICANT_COLUMNS), row_sum), run)
+    resolve_columns({code: placement for code, (placement, _) in rows.items()}, t3_column_identities(doc.format_version),
+                    len(APPLICANT_COLUMNS))
+    for code, (placement, run) in rows.items():
+        if not emit_applicant_row(out, code, placement.cells, run, run[0].where) and placement.problem:
+            out.warn("applications", code, _problem_kind(placement.cells), placement.problem, run)
+    seen = set(rows)
     for code in [c for c in T3_REQUIRED if c not in seen]:
         out.warn("applications", code, "missing_row", f"row {categories()[code].label_2021} not found")
     other_items = {"result.other.no_correction", "result.other.no_fee", "result.other.other"}
     if doc.format_version != FORMAT_2019 and "result.other" not in seen and not (other_items & seen):
         out.warn("applications", "result.other", "missing_row", "row （六）其他处理 not found")
+
+
+def t3_column_identities(format_version: str) -> list[tuple[list[str], list[str]]]:
+    """T3_BALANCE and T3_RESULTS_SUM as (sum side, total side) of row codes."""
+    results = [c for c, cat in categories().items() if cat.section == 3 and cat.parent_code == "result.total"
+               and c != "result.other"]
+    items = [c for c in categories() if c.startswith("result.other.")]
+    return [
+        (["application.new_received", "application.carried_over"], ["result.total", "application.carried_forward"]),
+        (results + ["result.other"], ["result.total"]),
+        (results + items, ["result.total"]),
+        (items, ["result.other"]),
+    ]
 
 
 # --- table 四: review and litigation ------------------------------------------------
@@ -225,7 +242,8 @@ def _read_review(tokens: list[Token], doc: NormalisedDocument, out: Extraction) 
     if not any(t.kind is not Kind.EMPTY for t in run):
         out.warn("review_litigation", None, "missing_row", "no values found in table 四")
         return
-    placed, problem = place_row(run, len(REVIEW_CODES), group_sums)
+    placement = place_row(run, len(REVIEW_CODES), group_sums)
+    placed, problem = placement.cells, placement.problem
     if problem:
         out.warn("review_litigation", None, _problem_kind(placed), problem, [t for t in run if t.kind is not Kind.EMPTY])
     first = next(t for t in run if t.kind is not Kind.EMPTY)

@@ -57,34 +57,42 @@ def is_value(piece: str) -> bool:
     return folded in NULL_MARKS or NUMBER.match(folded) is not None
 
 
+_GLUED = re.compile(r"[\u3400-\u9fff）)]\d+$")  # 数量801000081: a crawler ran a table's cells together
+
+
 def split_values(cell: str) -> list[str]:
     """A cell cut at the spaces around printed values: ``规章 0 0 0`` is four cells; a lone value
-    followed by words (``共 5 件``, ``2023 年``) stays in its sentence."""
-    pieces = cell.split()
-    if len(pieces) < 2 or not any(is_value(p) for p in pieces):
+    followed by words (``共 5 件``, ``2023 年``) stays in its sentence. A cell whose values are
+    glued to its words is left whole, spaces and all: its spaces show blank cells
+    (xxgk.extract.tokens.recut)."""
+    pieces = [(m.start(), m.end()) for m in re.finditer(r"\S+", cell)]
+    if len(pieces) < 2 or not any(is_value(cell[a:b]) for a, b in pieces):
+        return [cell.strip()]
+    if any(_GLUED.search(cell[a:b]) for a, b in pieces):
         return [cell.strip()]
     out: list[str] = []
-    text: list[str] = []
+    text_from: int | None = None  # where the words not yet emitted begin
     i = 0
     while i < len(pieces):
-        if not is_value(pieces[i]):
-            text.append(pieces[i])
+        a, b = pieces[i]
+        if not is_value(cell[a:b]):
+            text_from = a if text_from is None else text_from
             i += 1
             continue
         j = i
-        while j < len(pieces) and is_value(pieces[j]):
+        while j < len(pieces) and is_value(cell[pieces[j][0]:pieces[j][1]]):
             j += 1
         if j - i == 1 and j < len(pieces):  # 共 5 件, 2023 年: a value inside a sentence
-            text.append(pieces[i])
+            text_from = a if text_from is None else text_from
             i += 1
             continue
-        if text:
-            out.append(" ".join(text))
-            text = []
-        out.extend(pieces[i:j])
+        if text_from is not None:
+            out.append(cell[text_from : pieces[i - 1][1]])
+            text_from = None
+        out.extend(cell[x:y] for x, y in pieces[i:j])
         i = j
-    if text:
-        out.append(" ".join(text))
+    if text_from is not None:
+        out.append(cell[text_from : pieces[-1][1]])
     return out
 
 
