@@ -132,3 +132,15 @@ def template_words() -> tuple[str, ...]:
         words.update(row["label"] for row in csv.DictReader(fh))
     words.update(row["label"] for row in applicant_types())
     return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+@cache
+def row_label_words() -> tuple[str, ...]:
+    """The words that begin a row of values in tables 二 and 三 (an item without its group)."""
+    words = set()
+    for cat in categories().values():
+        for label in (cat.label_2021, cat.label_2019):
+            parts = [part for part in (label or "").split(" ") if part and not part.isascii()]
+            if cat.section in (2, 3) and parts:
+                words.add(parts[-1] if cat.section == 3 else parts[0])
+    return tuple(sorted(words))

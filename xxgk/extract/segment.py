@@ -43,6 +43,7 @@ def _items(run: list[Token]) -> list[_Atom | _Gap]:
     from xxgk.extract.tokens import classify
 
     out: list[_Atom | _Gap] = []
+    first_row = next((t.row for t in run if t.kind is not Kind.EMPTY), None)
 
     def gap(spaces: int, shown: bool) -> None:
         if out and isinstance(out[-1], _Gap):
@@ -63,6 +64,9 @@ def _items(run: list[Token]) -> list[_Atom | _Gap]:
                 else:
                     kind, value, unit = classify(piece)
                     out.append(_Atom(replace(token, kind=kind, text=piece, printed=piece, value=value, unit=unit)))
+            continue
+        if token.kind is Kind.EMPTY:  # an empty cell of the row shows a blank; one of another line is layout
+            gap(1, True) if token.row == first_row else gap(0, False)
             continue
         gap(0, False)
         if token.kind is Kind.NUMBER and token.printed.isdigit() and len(token.printed) > 1:

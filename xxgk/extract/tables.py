@@ -126,8 +126,10 @@ def _section_bounds(tokens: list[Token]) -> dict[str, tuple[int, int]]:
 
 # --- value runs and placement ---------------------------------------------------
 
-def _runs(tokens: list[Token]):
-    """Yield (labels, values): the text tokens since the last run, then the run of value cells."""
+def _runs(tokens: list[Token], blank_row: int | None = None):
+    """Yield (labels, values): the text tokens since the last run, then the run of value cells.
+    With `blank_row`, a label followed on its own line by exactly that many empty cells (a
+    markdown or tab row left blank) is a row of blanks too."""
     labels: list[Token] = []
     i = 0
     while i < len(tokens):
@@ -139,7 +141,9 @@ def _runs(tokens: list[Token]):
         while j < len(tokens) and tokens[j].kind is not Kind.TEXT:
             j += 1
         run = tokens[i:j]
-        if any(t.kind is not Kind.EMPTY for t in run):
+        blank = (blank_row is not None and labels and len(run) == blank_row
+                 and all(t.row == labels[-1].row for t in run))
+        if blank or any(t.kind is not Kind.EMPTY for t in run):
             yield labels, run
             labels = []
         i = j
@@ -195,7 +199,7 @@ def _read_art20(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -
 def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -> None:
     labeller = Table3Labeller()
     rows: dict[str, tuple[Placement, list[Token]]] = {}
-    for label_tokens, run in _runs(tokens):
+    for label_tokens, run in _runs(tokens, blank_row=len(APPLICANT_COLUMNS)):
         code = labeller.row_code(t.text for t in label_tokens)
         if not run:
             continue

@@ -13,7 +13,7 @@ from functools import cache
 
 from xxgk.marks import NULL_MARKS, NUMBER, UNREAD
 from xxgk.normalise import NormalisedDocument, fold
-from xxgk.vocabulary import template_words
+from xxgk.vocabulary import row_label_words, template_words
 
 
 class Kind(Enum):
@@ -64,7 +64,7 @@ def tokenize(doc: NormalisedDocument) -> list[Token]:
             confidence = row.confidences[j] if row.confidences and j < len(row.confidences) else None
             for text, printed in recut(cell.text, cell.printed):
                 kind, value, unit = classify(text)
-                if kind is not Kind.EMPTY and _is_run(printed):
+                if _is_run(printed):
                     kind, value, unit = Kind.RUN, None, None
                 tokens.append(Token(kind, text, printed, i, row.where, value, unit, row.provenance, confidence))
     return tokens
@@ -80,6 +80,8 @@ _PAGE_NUMBER = re.compile(r"\s*[-—–]\s*\d+\s*[-—–]\s*")
 
 def _is_run(printed: str) -> bool:
     """Values printed with spaces between them (``5     5``), not a page number (``- 2 -``)."""
+    if printed and printed.isspace():  # blank cells shown by spaces alone
+        return True
     return (bool(re.search(r"\s", printed)) and _VALUES.fullmatch(printed) is not None
             and _PAGE_NUMBER.fullmatch(printed) is None)
 
@@ -92,7 +94,9 @@ def _template_words() -> re.Pattern:
 def recut(text: str, printed: str) -> list[tuple[str, str]]:
     """A cell that runs a table's words and numbers together (a crawler's page text:
     ``一、本年新收政府信息公开申请数量801000081``), cut at the template's words; the
-    (folded, printed) pieces. A cell where nothing but words stands between them is one piece."""
+    (folded, printed) pieces, a row's values with the spaces printed among them (they show
+    blank cells), and a row label followed only by spaces gets those spaces as its values.
+    A cell where nothing but words stands between them is one piece."""
     if not any(ch.isdigit() for ch in text):
         return [(text, printed)]
     spans = [m.span() for m in _template_words().finditer(text)]
@@ -107,16 +111,29 @@ def recut(text: str, printed: str) -> list[tuple[str, str]]:
     if not values:
         return [(text, printed)]
     where = _printed_positions(printed, len(text))
+    rows = _row_labels()
     out: list[tuple[str, str]] = []
-    for a, b in pieces:
+    for (a, b), after in zip(pieces, [*pieces[1:], None]):
         piece = text[a:b]
-        if (a, b) not in values or where is None:
-            out.append((piece, piece))
+        if (a, b) in values and where is not None:
+            end = where[b] if b < len(where) else len(printed)
+            out.append((piece, _spaces(printed[where[a]:end])))
             continue
-        start = where[a]
-        end = where[b] if b < len(where) else len(printed)
-        out.append((piece, printed[start:end].replace("\u3000", " ").replace("\xa0", " ")))
+        out.append((piece, piece))
+        if where is not None and (a, b) in labels and piece in rows and (after is None or after in labels):
+            gap = printed[where[b - 1] + 1 : where[b] if b < len(where) else len(printed)]
+            if gap.strip() == "" and gap:  # 1.属于国家秘密       2.其他…: seven blank cells
+                out.append(("", _spaces(gap)))
     return out
+
+
+def _spaces(printed: str) -> str:
+    return printed.replace("\u3000", " ").replace("\xa0", " ")
+
+
+@cache
+def _row_labels() -> frozenset[str]:
+    return frozenset(fold(w) for w in row_label_words())
 
 
 def _printed_positions(printed: str, length: int) -> list[int] | None:

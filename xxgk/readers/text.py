@@ -41,13 +41,14 @@ def decode_text(data: bytes) -> str:
 
 
 _RULE_LINE = re.compile(r"^\s*[|+]?\s*:?[-=+]{3,}[-=+:| ]*$")  # |---|:---:|, +====+====+, ------ ------
-_MD_DEBRIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|<br\s*/?>|</?(?:b|strong|em|i|u|span|font|sup|sub)\b[^>]*>", re.I)
+_MD_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|</?(?:b|strong|em|i|u|span|font|sup|sub)\b[^>]*>", re.I)
+_MD_BREAK = re.compile(r"<br\s*/?>", re.I)
 _MD_LINE_START = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)+")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
 
 
 def _clean(cell: str) -> str:
-    cell = _MD_ESCAPE.sub(r"\1", _MD_DEBRIS.sub(" ", cell))
+    cell = _MD_ESCAPE.sub(r"\1", _MD_EMPHASIS.sub("", _MD_BREAK.sub(" ", cell)))
     return html.unescape(cell).replace("\xa0", " ").replace("\u3000", " ")
 
 
