@@ -222,7 +222,9 @@ def place_row(run: list[Token], expected: int, check: Check) -> Placement:
 
     spaced = any(t.kind is Kind.RUN for t in run)
     placed, problem = place(run, expected) if not spaced else ([None] * expected, None)
-    if not spaced and (problem is None or all(p is not None for p in placed)):
+    if not spaced and problem is None:
+        return _line_order(run, expected, check) or Placement(placed, problem)
+    if not spaced and all(p is not None for p in placed):
         return Placement(placed, problem)
     chosen = choose(run, expected, check)
     if chosen is None:
@@ -231,6 +233,37 @@ def place_row(run: list[Token], expected: int, check: Check) -> Placement:
         return Placement(placed, problem)
     chosen.cells = [p if p is not None else c for p, c in zip(placed, chosen.cells)]
     return chosen
+
+
+def _values(cells: list[Token]) -> list[float]:
+    return [t.value if t.kind is Kind.NUMBER and t.value is not None else 0.0 for t in cells]
+
+
+def _line_order(run: list[Token], expected: int, check: Check) -> Placement | None:
+    """A row whose values stand on several lines (a total printed on the line of a wrapped
+    label, the six applicant values on the next) and do not add up in print order: the order
+    of the lines that adds up, where exactly one does."""
+    from itertools import permutations
+
+    from xxgk.extract.cells import place
+
+    lines: dict[int, list[Token]] = {}
+    for t in run:
+        lines.setdefault(t.row, []).append(t)
+    filled = [t for t in run if t.kind is not Kind.EMPTY]
+    if len(lines) < 2 or len(lines) > 4 or check(_values(filled)):
+        return None
+    orders = set()
+    for order in permutations(lines.values()):
+        cells, problem = place([t for line in order for t in line], expected)
+        if problem is None and check(_values(cells)):
+            orders.add(tuple(cells))
+    if len(orders) != 1:
+        return None
+    [cells] = orders
+    moved = [replace(t, segmented=True) for t in cells]
+    return Placement(moved, f"values on {len(lines)} lines do not add up in print order; one order of the lines does:"
+                            f" {' '.join(t.printed for t in moved)}")
 
 
 def resolve_columns(rows: dict[str, Placement], identities: list[tuple[list[str], list[str]]], columns: int,

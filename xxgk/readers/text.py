@@ -43,6 +43,7 @@ def decode_text(data: bytes) -> str:
 _RULE_LINE = re.compile(r"^\s*[|+]?\s*:?[-=+]{3,}[-=+:| ]*$")  # |---|:---:|, +====+====+, ------ ------
 _MD_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|</?(?:b|strong|em|i|u|span|font|sup|sub)\b[^>]*>", re.I)
 _MD_BREAK = re.compile(r"<br\s*/?>", re.I)
+_BARE_PIPES = re.compile(r"\S\s+\|\s+\S")  # html2text's tables: 规章 |  2 |  0 |  13
 _MD_LINE_START = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)+")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
 
@@ -103,8 +104,10 @@ def line_cells(line: str) -> list[str] | None:
     if not line.strip() or _RULE_LINE.match(line):
         return None
     stripped = line.strip()
-    if stripped.startswith("|") and stripped.count("|") >= 2:
-        parts = re.split(r"(?<!\\)\|", stripped)[1:]
+    if (stripped.startswith("|") and stripped.count("|") >= 2) or _BARE_PIPES.search(stripped):
+        parts = re.split(r"(?<!\\)\|", stripped)
+        if parts and not parts[0].strip():
+            parts = parts[1:]
         if parts and not parts[-1].strip():
             parts = parts[:-1]
     else:
