@@ -5,8 +5,8 @@ Damage is recorded, never repaired:
 
 - a row with as many values as columns is placed in order (empty cells between
   tabs are layout, not data);
-- a row with *more* values than columns: column c can hold any of the values
-  c..c+k (k extra); it is placed only where all of them agree;
+- a row with one value more than columns: column c can hold either of the values
+  c, c+1; it is placed only where both agree (more stray values: none placed);
 - a row with *fewer* values: placed only where the row's own cells show the gap
   (an empty cell in the position of the missing value), else not placed;
 - 元 printed in a 万元 column is converted, with a warning;
@@ -89,6 +89,8 @@ def place(run: list[Token], expected: int) -> tuple[list[Token | None], str | No
         return filled, None
     if n > expected:
         k = n - expected
+        if k > 1:  # more than one stray value: the run has run into another row's values
+            return [None] * expected, f"{n} values printed for {expected} columns; none placed"
         placed: list[Token | None] = []
         for c in range(expected):
             options = filled[c : c + k + 1]

@@ -69,10 +69,7 @@ def _items(run: list[Token]) -> list[_Atom | _Gap]:
             gap(1, True) if token.row == first_row else gap(0, False)
             continue
         gap(0, False)
-        if token.kind is Kind.NUMBER and token.printed.isdigit() and len(token.printed) > 1:
-            out.append(_Atom(token, digits=token.printed))
-        else:
-            out.append(_Atom(token))
+        out.append(_Atom(token))  # a cell of its own is one value: only a run's digits are cut
     gap(0, False)
     last = out.pop()
     out.append(_Gap(last.spaces, last.shown, end=bool(run) and run[-1].kind is Kind.RUN))

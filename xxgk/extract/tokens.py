@@ -62,10 +62,11 @@ def tokenize(doc: NormalisedDocument) -> list[Token]:
             continue
         for j, cell in enumerate(row.cells):
             confidence = row.confidences[j] if row.confidences and j < len(row.confidences) else None
-            for text, printed in recut(cell.text, cell.printed):
+            pieces = recut(cell.text, cell.printed)
+            for text, printed in pieces:
                 kind, value, unit = classify(text)
-                if _is_run(printed):
-                    kind, value, unit = Kind.RUN, None, None
+                if _is_run(printed) or (len(pieces) > 1 and _VALUES.fullmatch(printed) and len(text) > 1):
+                    kind, value, unit = Kind.RUN, None, None  # values cut out of the words around them
                 tokens.append(Token(kind, text, printed, i, row.where, value, unit, row.provenance, confidence))
     return tokens
 
