@@ -1,6 +1,6 @@
 """Cells right, per sample and per synthetic fixture: expected vs extracted correctly.
 
-    .venv/bin/python -m benchmarks.accuracy [--scans]
+    .venv/bin/python -m benchmarks.accuracy [--scans] [--zoo]
 
 Samples: xxgk/samples/, against the hand transcriptions in tests/expected/ (a cell the
 report prints ambiguously is expected as not placed). Fixtures: the layouts of
@@ -8,6 +8,11 @@ tests/xxgk/test_extract_synthetic.py, the CJK font embedded and not, against wha
 generator printed; the web pages and Word files of tests/xxgk/test_web_reports.py against
 their hand-written values. With --scans, also the two scanned copies of hongze-2024.pdf (OCR,
 about a minute). A cell is right when its value and its printed text both match.
+
+With --zoo, also the rendering zoo (tests/fixtures/zoo: the official 2021 template filled twice
+and published by real tools), one line per rendering: right of total, wrong, null, lost (cells
+the rendering itself lost), and why the file was rejected; the zoo alone with --zoo-only
+(its two scans are OCR'd: about a minute).
 """
 from __future__ import annotations
 
@@ -45,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.accuracy", description=__doc__.splitlines()[0])
     parser.add_argument("--scans", action="store_true", help="also the scanned copies of hongze-2024.pdf (OCR)")
+    parser.add_argument("--zoo", action="store_true", help="also the rendering zoo, per rendering (tests/fixtures/zoo)")
+    parser.add_argument("--zoo-only", action="store_true", help="only the rendering zoo")
     args = parser.parse_args(argv)
+    if args.zoo_only:
+        return zoo()
     rows = []
     for path in SAMPLE_FILES:
         doc = normalise_document(read_document(path, judge=reading_facts))
@@ -89,6 +98,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kind:8} {name:{width}} {template:8} {reader:15} {expected:8d} {right:6d} {extracted:9d}")
     total_expected, total_right = sum(r[4] for r in rows), sum(r[5] for r in rows)
     print(f"{'all':8} {'':{width}} {'':8} {'':15} {total_expected:8d} {total_right:6d}")
+    if args.zoo:
+        print()
+        return zoo()
+    return 0
+
+
+def zoo() -> int:
+    """The rendering zoo, one line per rendering: right/total, wrong, null (lost included), lost,
+    the reader, and the reason when the file was rejected."""
+    import logging
+    import time
+
+    from tests.fixtures.zoo import RENDERINGS, score
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # Chromium's Type 3 fonts: a line per glyph
+
+    rows = []
+    for fill, name in RENDERINGS:
+        start = time.perf_counter()
+        s = score(fill, name)
+        rows.append((f"{fill}/{name}", s, time.perf_counter() - start))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'rendering':{width}} {'right/total':>11} {'wrong':>5} {'null':>5} {'lost':>5} {'reader':15} {'s':>5}  rejected")
+    for name, s, seconds in rows:
+        print(f"{name:{width}} {f'{s.right}/{s.total}':>11} {s.wrong:5d} {s.null:5d} {s.lost:5d} {s.reader or '-':15} "
+              f"{seconds:5.1f}  {s.rejected or ''}")
+    right, total, lost = (sum(getattr(r[1], a) for r in rows) for a in ("right", "total", "lost"))
+    wrong = sum(r[1].wrong for r in rows)
+    kept = total - lost
+    print(f"{'all':{width}} {f'{right}/{total}':>11} {wrong:5d} {'':5} {lost:5d}  ({right / kept:.1%} of the {kept} cells kept; "
+          f"{sum(r[1].right == r[1].total - r[1].lost for r in rows)} of {len(rows)} renderings read whole)")
     return 0
 
 

@@ -54,11 +54,13 @@ INCOMPLETE_TODAY: dict[str, str] = {
                           "and a label with its number in one token ('行政许可305') is not split",
     "chromium.pdf": "rejected 'statistics year not found': Chromium draws the title's digits in another font on another "
                     "baseline, the text layer gives '…办公室 | 年政府信息公开工作', '2023', '年度报告' (the year after "
-                    "the words, so _TITLE does not match); its last page (one short line) also counts as an image page "
-                    "and is OCR'd",
+                    "the words, so _TITLE does not match). Its last page (one short line) counts as an image page, so "
+                    "pdfplumber reads it; with the title mended it reads 67/200: the item labels of a group (（三）不予公开 "
+                    "1-8) have no rules between them in Chromium's table, pdfplumber makes them one cell beside the first "
+                    "value row and the other value rows come without labels; a page break cuts a row of table 三 in two",
     "scan.pdf": "page 3 (（七）总计, 结转下年, table 四) is never OCR'd: has_table_grid finds no straight horizontal rule "
-                "40% of the page wide on a page skewed under 1°; table 二's OCR rows get an unread column after every value "
-                "('规章 0 � 0 � 36 �') and labels of two rows joined ('行政规范性文件第二十条第（五）项'); two-line rows "
+                "40% of the page wide on a page skewed under 1°; table 二's values are left-aligned under centred headers, so OCR makes a "
+                "column per header and per value: an unread column after every value ('规章 0 � 0 � 36 �') and labels of two rows joined ('行政规范性文件第二十条第（五）项'); two-line rows "
                 "of table 三 become two value rows (the total column is not vertically centred like the others): 143/200",
 }
 WRONG_TODAY: dict[tuple[str, str], str] = {
