@@ -24,49 +24,34 @@ from tests.fixtures.zoo import FILLS, LOST, RENDERINGS, ZOO, expected, lost, pri
 # OCR of three pages, or a PDF whose last page is OCR'd (a few seconds to half a minute each)
 SLOW = {"scan.pdf", "chromium.pdf"}
 
-_SPACED = ("the text reader splits a line into cells only at tabs: a line whose cells are separated by spaces "
-           "('规章 0 0 36', '一、本年新收政府信息公开申请数量 123 17 3 6 5 3 157') is one text cell, and a line of numbers "
-           "alone ('17 0 2 0 0 0') folds (whitespace removed) into one number 170200; no row is read")
-_MARKDOWN = "'.md' is not a supported file type: DocumentRejected before any reading"
-
-# What fails today, per file (both fills unless the key names one).
+# What fails today, per file (both fills), with its cause; the other renderings read whole.
 INCOMPLETE_TODAY: dict[str, str] = {
-    "pdftotext-layout.txt": _SPACED,
-    "pdftotext-raw.txt": _SPACED,
-    "pypdf.txt": _SPACED,
-    "pdfplumber.txt": _SPACED,
-    "w3m.txt": _SPACED + " (w3m lays the table out with spaces)",
+    "pdftotext-layout.txt": "（六） items 1 and 2 wrap over three lines with their values printed on the middle line and "
+                            "the total on the first: the tail lines take values of their own (duplicate_row, 14 null)",
+    "w3m.txt": "as pdftotext -layout: the wrapped （六） items' values stand on a line of the label's tail (14 null)",
+    "pdfplumber.txt": "extract_text puts wrapped labels' lines between a row's values (28 null)",
     "pdftotext.txt": "pdftotext without -layout prints a wrapped row's values apart from its label (a value glued to "
                      "the label's line: '纳费用、行政机关不再处理其政府 0'), runs of 10-21 values mix rows of table 三, "
-                     "and table 四's header words split its 15 values: 116/200",
+                     "and table 四's header words split its 15 values",
     "pdfminer.txt": "pdfminer prints each table column by column (all the labels, then each column's values), "
                     "so values follow the wrong labels; 16/200",
-    "pymupdf.txt": "（六） item 2's label wraps over three lines; its last line '信息公开申请' is the tail shared by items "
-                   "1 and 2, Table3Labeller._item_by_text matches it to item 1 (first of equal scores) and row_code lets "
-                   "the last label line win over the numbered first line: duplicate_row, result.other.no_fee's 7 cells null",
-    "markitdown-docx.md": _MARKDOWN,
-    "markitdown-pdf.md": _MARKDOWN,
-    "pandoc-markdown.md": _MARKDOWN,
-    "pandoc-gfm.md": _MARKDOWN,
-    "html2text.md": _MARKDOWN,
-    "pandoc-plain.txt": "tables 二 and 四 are pandoc simple tables (columns separated by spaces, no tabs): " + _SPACED,
-    "crawler-joined.txt": "the whole page is one line: no section heading starts a line (missing_table for 二, 三 and 四), "
-                          "and a label with its number in one token ('行政许可305') is not split",
+    "markitdown-pdf.md": "markitdown's PDF text (pdfminer) puts two rows' numbers in one pipe cell and labels apart "
+                         "from their rows (57 null)",
+    "pandoc-markdown.md": "pandoc writes table 三 (row and column spans) as raw <table> HTML inside the markdown, which "
+                          "the text reader does not parse (175 null)",
+    "pandoc-gfm.md": "as pandoc-markdown: tables with spans become raw HTML (190 null)",
+    "crawler-joined.txt": "table 四's fifteen numbers run together into one string of digits: the cuts that satisfy the "
+                          "three group sums are more than the reader enumerates (MAX_READINGS), so table 四 stays null",
     "chromium.pdf": "rejected 'statistics year not found': Chromium draws the title's digits in another font on another "
                     "baseline, the text layer gives '…办公室 | 年政府信息公开工作', '2023', '年度报告' (the year after "
-                    "the words, so _TITLE does not match). Its last page (one short line) counts as an image page, so "
-                    "pdfplumber reads it; with the title mended it reads 67/200: the item labels of a group (（三）不予公开 "
+                    "the words). With the title mended it reads 67/200: the item labels of a group (（三）不予公开 "
                     "1-8) have no rules between them in Chromium's table, pdfplumber makes them one cell beside the first "
                     "value row and the other value rows come without labels; a page break cuts a row of table 三 in two",
     "scan.pdf": "page 3 (（七）总计, 结转下年, table 四) is never OCR'd: has_table_grid finds no straight horizontal rule "
-                "40% of the page wide on a page skewed under 1°; table 二's values are left-aligned under centred headers, so OCR makes a "
-                "column per header and per value: an unread column after every value ('规章 0 � 0 � 36 �') and labels of two rows joined ('行政规范性文件第二十条第（五）项'); two-line rows "
-                "of table 三 become two value rows (the total column is not vertically centred like the others): 143/200",
+                "40% of the page wide on a page skewed under 1°; table 二's values are left-aligned under centred headers, "
+                "so OCR makes a column per header and per value; two-line rows of table 三 become two value rows",
 }
 WRONG_TODAY: dict[tuple[str, str], str] = {
-    ("a", "pdftotext.txt"): "result.other.no_fee legal_service and total read as 0 (printed 1): its run of 10 values lost its "
-                            "first value (glued to the label line) and took the next row's, and place() put 0s 'where every "
-                            "reading agrees' — that rule assumes the run holds the row's values plus extras, never fewer",
     ("a", "scan.pdf"): "result.partially_granted natural_person read as 1 (printed 17): the row prints on two lines, OCR "
                        "makes the first line a value row of its own and re-reads its empty natural_person cell from the "
                        "ink, which clips the top of the '17' below (confidence 0.74)",
@@ -100,8 +85,8 @@ def test_every_cell_the_rendering_kept_is_read_right(fill, name):
     s = scored(fill, name)
     assert s.rejected is None, s.rejected
     kept_null = [k for k in s.null_cells if k not in lost(fill, name)]
-    assert s.right == s.total - s.lost, (f"{s.right}/{s.total} right, {s.lost} lost, {s.wrong} wrong; "
-                                         f"kept but null: {kept_null[:10]}")
+    # the identities may read more than LOST counts (crawler-joined.txt: cuts that only they decide)
+    assert (kept_null, s.wrong) == ([], 0), f"{s.right}/{s.total} right, {s.lost} lost; kept but null: {kept_null[:10]}"
 
 
 # --- LOST is what the files lost, no more ------------------------------------------------------

@@ -69,8 +69,12 @@ class Table3Labeller:
     def row_code(self, texts) -> str | None:
         """The category the label texts of one row name, in order (group, then item)."""
         code = None
+        numbered = False  # the row's item number was read: words after it without one are its label's wrapped tail
         for text in texts:
+            if numbered and not _ITEM_NUMBER.search(text) and not any(marker in text for marker in GROUPS):
+                continue
             found = self.classify(text)
+            numbered = numbered or bool(found and found.count(".") > 1 and _ITEM_NUMBER.search(text))
             # a group heading centred in its merged cell can sit on the line of one of its items
             if found in GROUPS.values() and code and code.startswith(found + "."):
                 continue
