@@ -21,8 +21,10 @@ from xxgk.readers.text import line_cells, text_rows
 
 
 def _token(printed: str) -> Token:
+    """A cell as the tokenizer makes it; digits cut out of the words around them are a run."""
     kind, value, unit = classify(printed)
-    return Token(Kind.RUN if " " in printed else kind, printed, printed, 0, "line 1", value, unit)
+    run = " " in printed or (printed.isdigit() and len(printed) > 1)
+    return Token(Kind.RUN if run else kind, printed, printed, 0, "line 1", None if run else value, None if run else unit)
 
 
 def _read(path: Path):

@@ -29,6 +29,7 @@ Check = Callable[[list[float]], bool]  # the values placed so far (blank = 0): F
 class _Atom:
     token: Token
     digits: str | None = None  # a digit run that may hold several numbers
+    opaque: bool = False  # a decimal or signed number glued to others (14325.6): where it ends is unknown
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def _items(run: list[Token]) -> list[_Atom | _Gap]:
                     out.append(_Atom(token, digits=piece))
                 else:
                     kind, value, unit = classify(piece)
-                    out.append(_Atom(replace(token, kind=kind, text=piece, printed=piece, value=value, unit=unit)))
+                    out.append(_Atom(replace(token, kind=kind, text=piece, printed=piece, value=value, unit=unit),
+                                     opaque=kind is not Kind.NULL_MARK))
             continue
         if token.kind is Kind.EMPTY:  # an empty cell of the row shows a blank; one of another line is layout
             gap(1, True) if token.row == first_row else gap(0, False)
@@ -89,6 +91,8 @@ def readings(run: list[Token], expected: int, check: Check) -> list[tuple[list[T
     stand where the printed spaces show them (at most MAX_READINGS + 1)."""
     items = _items(run)
     found: list[tuple[list[Token], bool]] = []
+    if expected > 1 and any(isinstance(i, _Atom) and i.opaque for i in items):
+        return found
     cells: list[Token] = []
     values: list[float] = []
     used: list[tuple[_Gap, int]] = []  # the blanks put in each gap
