@@ -13,7 +13,10 @@ from xxgk import SAMPLES_DIR
 from xxgk.budget import Budget
 from xxgk.staging import join
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]  # pyproject.toml, dagster.yaml
+_SOURCE_TREE = Path(__file__).resolve().parents[1]
+# The project folder: the source tree (pyproject.toml, dagster.yaml) when run from one (`make`, an
+# editable install); installed from a wheel, the folder xxgk runs in (the packages sit in site-packages)
+PROJECT_ROOT = _SOURCE_TREE if (_SOURCE_TREE / "pyproject.toml").is_file() else Path.cwd()
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "xxgk.duckdb"
 MB = 1_000_000  # file sizes are decimal megabytes everywhere: the limit, the rejection reason, the README
 

@@ -7,7 +7,6 @@ default: the project root), so they appear in the Dagster UI afterwards.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -16,16 +15,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipelines import export, retract
+from pipelines.instance import open_instance
 from pipelines.recovery import guarded, recover_dead_runs
-from assets.resources import PROJECT_ROOT
 from pipelines.run_options import choose_years, inbox_problem, parse_years
-
-
-def _instance():
-    from dagster import DagsterInstance
-
-    # DAGSTER_HOME when set, else the project root (its dagster.yaml); nothing is written to os.environ
-    return DagsterInstance.from_config(os.environ.get("DAGSTER_HOME") or str(PROJECT_ROOT))
 
 
 def _settings(run_config: dict):
@@ -69,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm or .txt); nothing loaded")
         return 1
     defs = build_definitions()
-    instance = _instance()
+    instance = open_instance()
     recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
     run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
     _say(f"[1/2] reading the inbox {inbox}")

@@ -33,8 +33,11 @@ def export(args: argparse.Namespace) -> int:
     try:
         with connect(readable_path(warehouse), read_only=True) as con:  # the published copy: a load never blocks it
             written = write(con, args.to, out, args.years, say=lambda line: print(line, flush=True))
-    except (ExportError, OSError) as exc:
-        print(f"xxgk: export failed: {exc}", file=sys.stderr)
+    except ExportError as exc:  # one line: what could not be done, and why
+        print(f"xxgk export: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"xxgk export: cannot write {exc.filename or out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(f"wrote {len(written)} {'file' if len(written) == 1 else 'files/folders'} under {out}")
     return 0

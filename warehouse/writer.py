@@ -132,15 +132,26 @@ def _connect(warehouse: Path, lock_wait: float) -> duckdb.DuckDBPyConnection:
 def _os_cause(error: BaseException) -> str | None:
     """The operating system's reason in `error` or the errors it was raised from, with the
     file it concerns when DuckDB names one: 'Permission denied (w.duckdb.wal)'."""
+    found = os_reason(error)
+    if found is None:
+        return None
+    reason, file = found
+    return reason + (f" ({Path(file).name})" if file else "")
+
+
+def os_reason(error: BaseException) -> tuple[str, str | None] | None:
+    """The operating system's reason in `error` or the errors it was raised from (an OSError,
+    or DuckDB's words for one), and the file it concerns when one is named; None when the
+    error was not the operating system's."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
         if isinstance(error, OSError) and error.strerror:
-            return error.strerror + (f" ({Path(error.filename).name})" if error.filename else "")
+            return error.strerror, (str(error.filename) if error.filename else None)
         text = str(error)
         found = _OS_CAUSES.search(text)
         if found:
-            file = re.search(r'file "([^"]+)"', text)
-            return found.group(0) + (f" ({Path(file.group(1)).name})" if file else "")
+            file = re.search(r'file "([^"]+)"|directory "([^"]+)"', text)
+            return found.group(0), (file.group(1) or file.group(2) if file else None)
         error = error.__cause__ or error.__context__
     return None
