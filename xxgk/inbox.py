@@ -172,13 +172,27 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
         else:
             documents[row["document_id"]] = row
     not_listed = [_rejection(document_id(name.encode()), name, reason) for name, reason in skipped]
+    rejected_files = same_bytes_as_read(documents, duplicates, [r for _, r in sorted(rejected, key=lambda x: x[0])])
     return RawStore(
         folder=folder,
         documents=pl.DataFrame(list(documents.values()), schema=MANIFEST),
-        rejected=not_listed + [r for _, r in sorted(rejected, key=lambda x: x[0])],
+        rejected=not_listed + rejected_files,
         duplicate_files=duplicates,
         files_seen=len(paths) + len(skipped),
     )
+
+
+def same_bytes_as_read(documents: dict[str, dict], duplicates: dict[str, list[str]], rejected: list[dict]) -> list[dict]:
+    """The rejections left once a file rejected for its name (a suffix not read, say) but holding
+    the bytes of a document that was read is listed among that document's duplicate files: the
+    warehouse drops the rejections of loaded documents, and the file would be in neither list."""
+    kept = []
+    for r in rejected:
+        if r["document_id"] in documents and r["stage"] == "ingestion":
+            duplicates.setdefault(r["document_id"], []).append(r["source_file"])
+        else:
+            kept.append(r)
+    return kept
 
 
 @dataclass

@@ -13,7 +13,7 @@ import polars as pl
 
 from xxgk.extract.year import DOCUMENT_SCHEMA, REJECTED_SCHEMA, WARNINGS_SCHEMA, CELLS_SCHEMA, YearTables, \
     choose_documents, version_differences
-from xxgk.inbox import MANIFEST, RawStore
+from xxgk.inbox import MANIFEST, RawStore, same_bytes_as_read
 from xxgk.normalise import NormalisedStore
 from xxgk.parallel import group_parts
 from xxgk.staging import scan_frames
@@ -42,7 +42,7 @@ def merge_raw(shards: list[RawStore], folder: str) -> RawStore:
     return RawStore(
         folder=folder,
         documents=pl.DataFrame(list(documents.values()), schema=MANIFEST),
-        rejected=[r for shard in shards for r in shard.rejected],
+        rejected=same_bytes_as_read(documents, duplicates, [r for shard in shards for r in shard.rejected]),
         duplicate_files=duplicates,
         files_seen=sum(shard.files_seen for shard in shards),
     )

@@ -154,3 +154,18 @@ def test_markdown_of_a_report_reads_every_cell(tmp_path):
     assert (right, wrong) == (expected - 1, 0)
     assert [(w["category_code"], w["kind"]) for w in extraction.warnings if w["kind"] == "missing_row"] == [
         ("active.coercion", "missing_row")]
+
+
+def test_the_same_bytes_under_a_name_not_read_are_listed_as_a_duplicate(tmp_path):
+    """pandoc's .md and a copy of it renamed: one document, the other file a duplicate, whatever
+    its suffix (a file rejected for its name was in neither list, and the summary lost it)."""
+    from xxgk.inbox import ingest
+
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "zoo" / "a" / "html2text.md"
+    paths = [tmp_path / "report.md", tmp_path / "report.md.txt", tmp_path / "report.rtf"]
+    for path in paths:
+        path.write_bytes(source.read_bytes())
+    ingested = ingest(paths)
+    assert [d.source_file for d in ingested.documents] == [str(paths[0])]
+    assert ingested.duplicate_files == {ingested.documents[0].document_id: [str(paths[1]), str(paths[2])]}
+    assert ingested.rejected == []
