@@ -93,6 +93,16 @@ class YearTables:
         return self.cells.join(self.chosen().select("document_id").lazy(), on="document_id", how="semi")
 
 
+def no_cells_reason(warnings: list[dict]) -> str:
+    """Why a report gave no cell: its tables were not found, or found and not read (and how)."""
+    missing = {w["table_name"] for w in warnings if w["kind"] == "missing_table"}
+    if len(missing) == 3:
+        return "a report with no tables: none of the tables of sections 二, 三, 四 was found"
+    kinds = sorted({w["kind"] for w in warnings if w["kind"] != "missing_table"})
+    return (f"tables found ({3 - len(missing)} of 3 sections), but no cell of them could be read: "
+            + (", ".join(kinds) if kinds else "no row label of the template was recognised"))
+
+
 def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str, list[str]] | None = None,
                       progress=None) -> tuple[pl.DataFrame, pl.DataFrame, list[dict], list[dict]]:
     """(cells, warnings, document rows, rejections) of the documents, all of one year."""
@@ -104,7 +114,7 @@ def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str,
         cells = extraction.cells_frame()
         if cells.is_empty():
             rejected.append({"document_id": doc.document_id, "source_file": doc.source_file, "stage": "extraction", "year": doc.year,
-                             "reason": "a report with no tables: none of the tables of sections 二, 三, 四 was found"})
+                             "reason": no_cells_reason(extraction.warnings)})
             continue
         cell_frames.append(cells.with_columns(*(pl.lit(v, dtype=REPORT_COLUMNS[k]).alias(k) for k, v in meta.items())))
         warning_frames.append(extraction.warnings_frame().with_columns(
