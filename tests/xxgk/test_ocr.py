@@ -235,6 +235,8 @@ def test_numbers_in_sentences_and_page_numbers_are_not_table_cells():
 
 def test_page_needs_ocr():
     assert page_needs_ocr("", 1.0) and page_needs_ocr(" - 3 - \n", 0.0)
+    assert not page_needs_ocr("\u3000\u3000本年度未收取信息处理费。", 0.0)  # a short last page (Chromium's print)
+    assert page_needs_ocr("\u3000\u3000本年度未收取信息处理费。", 0.9)
     narrative = "本报告由淮安市洪泽区人民政府办公室根据《中华人民共和国政府信息公开条例》要求编制此报告。"
     assert not page_needs_ocr(narrative, 0.0)  # text page, no image
     assert page_needs_ocr("三、收到和处理政府信息公开申请情况\n" + narrative, 0.9)  # table under a typed heading

@@ -81,6 +81,16 @@ class Table3Labeller:
             code = found or code
         return code
 
+    def row_codes(self, texts) -> list[str]:
+        """The rows that several labels printed one under another in one cell name, in order
+        (a group heading among them names no row of its own)."""
+        codes: list[str] = []
+        for text in texts:
+            found = self.classify(text)
+            if found and found not in GROUPS.values() and found not in codes:
+                codes.append(found)
+        return codes
+
     def classify(self, text: str) -> str | None:
         """The category a label token names, updating the current group; None for noise."""
         code = self._classify(text)

@@ -200,6 +200,11 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     labeller = Table3Labeller()
     rows: dict[str, tuple[Placement, list[Token]]] = {}
     for label_tokens, run in _runs(tokens, blank_row=len(APPLICANT_COLUMNS)):
+        stacked = _stacked_rows(labeller, label_tokens, run)
+        if stacked:
+            for code, line in stacked:
+                rows.setdefault(code, (place_row(line, len(APPLICANT_COLUMNS), row_sum), line))
+            continue
         code = labeller.row_code(t.text for t in label_tokens)
         if not run:
             continue
@@ -224,6 +229,25 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     other_items = {"result.other.no_correction", "result.other.no_fee", "result.other.other"}
     if doc.format_version != FORMAT_2019 and "result.other" not in seen and not (other_items & seen):
         out.warn("applications", "result.other", "missing_row", "row （六）其他处理 not found")
+
+
+def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list[Token]) -> list[tuple[str, list[Token]]]:
+    """Labels of several rows printed one under another in one cell (a browser's print of a
+    table whose item cells have no borders), beside as many lines of values: each label to its
+    line, in order. Empty when the labels name one row, or the lines do not match them."""
+    if len(label_tokens) < 2 or len({t.row for t in run if t.kind is not Kind.EMPTY}) < 2:
+        return []
+    lines: dict[int, list[Token]] = {}
+    for t in run:
+        lines.setdefault(t.row, []).append(t)
+    lines = {r: line for r, line in lines.items() if any(t.kind is not Kind.EMPTY for t in line)}
+    probe = Table3Labeller()
+    probe.group, probe.last = labeller.group, labeller.last
+    codes = probe.row_codes(t.text for t in label_tokens)
+    if len(codes) < 2 or len(codes) != len(lines):
+        return []
+    labeller.row_codes(t.text for t in label_tokens)  # the labeller follows the rows read
+    return list(zip(codes, lines.values()))
 
 
 def t3_column_identities(format_version: str) -> list[tuple[list[str], list[str]]]:

@@ -110,6 +110,9 @@ def recut(text: str, printed: str) -> list[tuple[str, str]]:
     values = {(a, b) for (a, b), before in zip(pieces, [None, *pieces]) if before in labels and (a, b) not in labels
               and _VALUES.fullmatch(text[a:b]) and not _ITEM_NUMBER.fullmatch(text[a:b])}
     if not values:
+        rows = _row_labels()
+        if sum(text[a:b] in rows for a, b in spans) >= 2 and all(p in labels for p in pieces):
+            return [(text[a:b], text[a:b]) for a, b in pieces]  # several rows' labels in one cell, one per line
         return [(text, printed)]
     where = _printed_positions(printed, len(text))
     rows = _row_labels()

@@ -13,18 +13,21 @@ from xxgk.ocr.image import render_page
 
 MIN_TEXT_CHARS = 20
 MIN_IMAGE_RATIO = 0.5
+MIN_WORDS = 6  # Han characters that make a short page a page of text
 
 
 def page_needs_ocr(page_text: str, image_area_ratio: float) -> bool:
     """Whether a page's content must be read by OCR rather than from its text layer.
 
-    True for a page with (almost) no text — a scan, or text drawn as outlines — and for a
-    page an image covers most of whose text has none of the table words (a scanned table
-    under a typed heading or a stamp's caption).
+    True for a page with no text — a scan, or text drawn as outlines — and for a page an
+    image covers most of whose text is short or has none of the table words (a scanned
+    table under a typed heading or a stamp's caption).
     """
     chars = len(re.sub(r"\s+", "", page_text or ""))
     if chars < MIN_TEXT_CHARS:
-        return True
+        # a short last page of words (本年度未收取信息处理费。) is text; a page number alone is not
+        words = len(re.findall(r"[\u3400-\u9fff]", page_text or ""))
+        return words < MIN_WORDS or image_area_ratio >= MIN_IMAGE_RATIO
     folded = re.sub(r"[ \t\u3000]+", "", unicodedata.normalize("NFKC", page_text))
     return image_area_ratio >= MIN_IMAGE_RATIO and not TABLE_ONLY_WORDS.search(folded)
 
