@@ -88,7 +88,7 @@ def normalise_document(raw: RawDocument, *, today: _dt.date | None = None) -> No
         texts = line.split("\t")
         cells = [Cell(fold(t), p.strip()) for t, p in zip(texts, raw_row.cells)]
         rows.append(NormalisedRow(cells, raw_row.where, raw_row.confidences, raw_row.provenance))
-    simplified_lines = [" ".join(t.strip() for t in line.split("\t") if t.strip()) for line in simplified]
+    simplified_lines = mend_title([" ".join(t.strip() for t in line.split("\t") if t.strip()) for line in simplified])
     if not is_annual_report(simplified_lines):
         raise DocumentRejected(
             "not a government information-disclosure annual report "
@@ -128,6 +128,27 @@ def is_annual_report(lines: list[str]) -> bool:
         return True
     folded = fold("".join(lines))
     return "收到和处理政府信息公开申请情况" in folded and "主动公开政府信息情况" in folded
+
+
+_LONE_YEAR = re.compile(r"(20\d\d)年?")
+
+
+def mend_title(lines: list[str]) -> list[str]:
+    """A title whose year a PDF printed on a baseline of its own (a browser's print: the digits
+    in another font) comes out as ``X 年政府信息公开工作`` / ``2023`` / ``年度报告``: the year
+    is put back before the 年 it belongs to, and the title's lines joined."""
+    head = [fold(line) for line in lines[:8]]
+    for i, line in enumerate(head):
+        m = _LONE_YEAR.fullmatch(line)
+        if not m or i == 0 or "年政府信息公开" not in head[i - 1] or _TITLE.search(head[i - 1]):
+            continue
+        at = head[i - 1].index("年政府信息公开")
+        title = head[i - 1][:at] + m.group(1) + head[i - 1][at:]
+        for tail in range(i + 1, min(i + 2, len(head)) + 1):  # the title's last words, on the line after the year
+            candidate = title + "".join(head[i + 1 : tail])
+            if _TITLE.search(candidate):
+                return [*lines[: i - 1], candidate, *lines[tail:]]
+    return lines
 
 
 def detect_year(lines: list[str]) -> int | None:

@@ -152,7 +152,7 @@ def ruled_tables(edges: list[dict], chars: list[dict], page_size: tuple[float, f
     middles = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(chars))
     keys = [m for m, _ in middles]
     for table in found:
-        rows = _extract(table, chars, middles, keys)
+        rows = outside_cells(table, _extract(table, chars, middles, keys), chars)
         if max((len(r) for r in rows), default=0) < 2:
             continue
         out.append(RuledTable(table.bbox, rows, table_grid(table, rows, where)))
@@ -313,6 +313,49 @@ def _extract(table: Table, chars: list[dict], middles: list[tuple[float, int]], 
             inside = sorted(i for _, i in middles[lo:hi] if x0 <= (chars[i]["x0"] + chars[i]["x1"]) / 2 < x1)
             texts.append(cell_text([chars[i] for i in inside]) if inside else "")
         out.append(texts)
+    return out
+
+
+def outside_cells(table: Table, rows: list[list[str | None]], chars: list[dict]) -> list[list[str | None]]:
+    """The rows, with the words a row prints inside the table's box but in none of its cells
+    put in its first column where the table has no cell: a browser draws no border around
+    the item labels of a group (Chromium's print of a Word page), so they stand in the table
+    beside their values, in no ruled cell, and pdfplumber drops them."""
+    boxes = [cell for group in table.rows for cell in group.cells if cell is not None]
+    x0, top, x1, bottom = table.bbox
+
+    def stray(c: dict) -> bool:
+        x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+        return (x0 <= x <= x1 and top <= y <= bottom
+                and not any(a <= x < b and t <= y < u for a, t, b, u in boxes))
+
+    strays = _words_only([c for c in chars if c.get("upright", True) and stray(c)])
+    if not strays:
+        return rows
+    out = [list(r) for r in rows]
+    for r, group in enumerate(table.rows):
+        cells = [c for c in group.cells if c is not None]
+        if not cells or out[r][0] is not None:
+            continue
+        band_top, band_bottom = min(c[1] for c in cells), max(c[3] for c in cells)
+        first_x = min(c[0] for c in cells)
+        mine = [c for c in strays if band_top <= (c["top"] + c["bottom"]) / 2 < band_bottom and c["x1"] <= first_x + 1]
+        if mine:
+            out[r][0] = cell_text(sorted(mine, key=lambda c: (round(c["top"]), c["x0"])))
+    return out
+
+
+def _words_only(chars: list[dict]) -> list[dict]:
+    """The characters of the runs that hold a word: a number in no cell could be any cell's."""
+    out: list[dict] = []
+    run: list[dict] = []
+    for c in sorted(chars, key=lambda c: (round(c["top"] / 4), c["x0"])) + [None]:
+        if run and (c is None or abs(c["top"] - run[-1]["top"]) > 3 or c["x0"] > run[-1]["x1"] + 3):
+            if not re.fullmatch(r"[\d\s.,/-]*", "".join(x["text"] for x in run)):
+                out += run
+            run = []
+        if c is not None:
+            run.append(c)
     return out
 
 

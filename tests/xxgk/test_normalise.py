@@ -56,3 +56,17 @@ def test_not_a_report_and_old_years_are_rejected():
 
 def test_year_from_title_split_over_lines():
     assert detect_year(["阜新市太平区人民政府办公室", "2023 年政府信息公开工作年度报告"]) == 2023
+
+
+def test_a_title_whose_year_a_browser_printed_on_its_own_baseline_is_mended():
+    """Chromium prints the title's digits in another font: its text layer gives the words, then
+    the year, then the title's last words, each a line (tests/fixtures/zoo/*/chromium.pdf)."""
+    from xxgk.normalise import detect_agency, detect_year, mend_title
+
+    lines = mend_title(["安徽省宣城市泾县人民政府办公室 年政府信息公开工作", "2023", "年度报告", "一、总体情况"])
+    assert lines == ["安徽省宣城市泾县人民政府办公室2023年政府信息公开工作年度报告", "一、总体情况"]
+    assert (detect_year(lines), detect_agency(lines, 2023)) == (2023, "安徽省宣城市泾县人民政府办公室")
+    assert mend_title(["浙江省湖州市德清县人民政府 年政府信息公开工作年度", "2022", "报告"]) == [
+        "浙江省湖州市德清县人民政府2022年政府信息公开工作年度报告"]
+    untouched = ["2023年某县政府信息公开工作年度报告", "2023", "一、总体情况"]
+    assert mend_title(untouched) == untouched

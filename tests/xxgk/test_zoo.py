@@ -42,11 +42,9 @@ INCOMPLETE_TODAY: dict[str, str] = {
     "pandoc-gfm.md": "as pandoc-markdown: tables with spans become raw HTML (190 null)",
     "a/crawler-joined.txt": "table 四's fifteen numbers run together into one string of digits: the cuts that satisfy the "
                           "three group sums are more than the reader enumerates (MAX_READINGS), so table 四 stays null",
-    "chromium.pdf": "rejected 'statistics year not found': Chromium draws the title's digits in another font on another "
-                    "baseline, the text layer gives '…办公室 | 年政府信息公开工作', '2023', '年度报告' (the year after "
-                    "the words). With the title mended it reads 67/200: the item labels of a group (（三）不予公开 "
-                    "1-8) have no rules between them in Chromium's table, pdfplumber makes them one cell beside the first "
-                    "value row and the other value rows come without labels; a page break cuts a row of table 三 in two",
+    "chromium.pdf": "165/200: （六）'s three item labels and its group label wrap into one another in one cell "
+                    "('（六）其 2.申请人…缴纳 / 他处理 费用、…'), so they cannot be told apart; the row of （五） item 5 is cut "
+                    "by the page break; 四、结转下年度继续办理's first line stands outside the table",
     "scan.pdf": "page 3 (（七）总计, 结转下年, table 四) is never OCR'd: has_table_grid finds no straight horizontal rule "
                 "40% of the page wide on a page skewed under 1°; table 二's values are left-aligned under centred headers, "
                 "so OCR makes a column per header and per value; two-line rows of table 三 become two value rows",
