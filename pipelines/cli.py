@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         _warn(problem)
         return 2
     if not list_inbox(inbox, follow_outside_links=follow):
-        _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm or .txt); nothing loaded")
+        _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm, .docx/.doc, .txt or .md); nothing loaded")
         return 1
     defs = build_definitions()
     instance = open_instance()

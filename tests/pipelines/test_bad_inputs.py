@@ -18,7 +18,7 @@ EXPECTED = {
     "encrypted.pdf": ("ingestion", "encrypted PDF: cannot be read without its password"),
     "blank-scan.pdf": ("ingestion", "PDF of 1 blank page(s): no text and no ink to read by OCR"),
     "report.docx": ("ingestion", "Word file could not be read: File is not a zip file"),
-    "report.xls": ("ingestion", "unsupported file type '.xls' (supported: .txt .pdf .html .htm .docx .doc)"),
+    "report.xls": ("ingestion", "unsupported file type '.xls' (supported: .txt .md .markdown .pdf .html .htm .docx .doc)"),
     "huge.txt": ("ingestion", "file too large: 1.6 MB over the 1 MB limit (XXGK_MAX_FILE_MB)"),
     "meeting-notice.txt": ("normalisation", "not a government information-disclosure annual report "
                                             "(no '政府信息公开…年度报告' title and no standard table headings)"),
