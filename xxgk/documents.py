@@ -56,8 +56,12 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
         data = path.read_bytes()
     suffix = path.suffix.lower()
     doc = RawDocument(document_id(data), display_name(path), _FORMATS.get(suffix, suffix.lstrip(".")), size, path=str(path))
-    if suffix in (".txt", ".md", ".markdown"):
+    if suffix == ".txt":
         doc.rows, doc.reader = text_rows(decode_text(data)), "txt"
+    elif suffix in (".md", ".markdown"):
+        from xxgk.readers.markdown import markdown_document
+
+        (doc.rows, doc.grids), doc.reader = markdown_document(decode_text(data)), "md"
     elif suffix == ".pdf":
         reading = read_pdf(data, judge=judge, verify=verified(doc.document_id, verify_share), budget=budget)
         doc.rows, doc.pages, doc.ocr_pages = reading.rows, reading.pages, reading.ocr_pages

@@ -37,9 +37,6 @@ INCOMPLETE_TODAY: dict[str, str] = {
                     "so values follow the wrong labels; 16/200",
     "markitdown-pdf.md": "markitdown's PDF text (pdfminer) puts two rows' numbers in one pipe cell and labels apart "
                          "from their rows (57 null)",
-    "pandoc-markdown.md": "pandoc writes table 三 (row and column spans) as raw <table> HTML inside the markdown, which "
-                          "the text reader does not parse (175 null)",
-    "pandoc-gfm.md": "as pandoc-markdown: tables with spans become raw HTML (190 null)",
     "a/crawler-joined.txt": "table 四's fifteen numbers run together into one string of digits: the cuts that satisfy the "
                           "three group sums are more than the reader enumerates (MAX_READINGS), so table 四 stays null",
     "chromium.pdf": "165/200: （六）'s three item labels and its group label wrap into one another in one cell "
