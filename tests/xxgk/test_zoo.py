@@ -161,3 +161,13 @@ def test_the_fills_keep_every_identity():
         cells = numbers(MADE[fill])
         check(cells)
         assert {(c.code, c.applicant, c.measure): c.value for c in cells} == expected(fill)
+
+
+@pytest.mark.parametrize("fill", FILLS)
+def test_a_browser_printed_report_reads_its_table_labels_outside_the_ruled_cells(fill):
+    """Chromium prints the item labels of a group without borders: pdfplumber finds them in the
+    table's box but in no cell and drops them, and the title's year stands on a baseline of its
+    own. Both mended, 165 of 200 cells read (it was rejected: 'statistics year not found')."""
+    s = scored(fill, "chromium.pdf")
+    assert s.rejected is None and s.wrong == 0
+    assert s.right >= 165

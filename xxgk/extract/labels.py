@@ -87,7 +87,9 @@ class Table3Labeller:
         codes: list[str] = []
         for text in texts:
             found = self.classify(text)
-            if found and found not in GROUPS.values() and found not in codes:
+            # an item's words without its number are the wrapped tail of the label above
+            named = found and found.count(".") < 2 or _ITEM_NUMBER.search(text)
+            if found and named and found not in GROUPS.values() and found not in codes:
                 codes.append(found)
         return codes
 
