@@ -26,17 +26,14 @@ SLOW = {"scan.pdf", "chromium.pdf"}
 
 # What fails today, per file (both fills), with its cause; the other renderings read whole.
 INCOMPLETE_TODAY: dict[str, str] = {
-    "pdftotext-layout.txt": "（六） items 1 and 2 wrap over three lines with their values printed on the middle line and "
-                            "the total on the first: the tail lines take values of their own (duplicate_row, 14 null)",
-    "w3m.txt": "as pdftotext -layout: the wrapped （六） items' values stand on a line of the label's tail (14 null)",
-    "pdfplumber.txt": "extract_text puts wrapped labels' lines between a row's values (28 null)",
+    "pdfplumber.txt": "extract_text puts wrapped labels' lines between a row's values (14-16 null)",
     "pdftotext.txt": "pdftotext without -layout prints a wrapped row's values apart from its label (a value glued to "
                      "the label's line: '纳费用、行政机关不再处理其政府 0'), runs of 10-21 values mix rows of table 三, "
                      "and table 四's header words split its 15 values",
     "pdfminer.txt": "pdfminer prints each table column by column (all the labels, then each column's values), "
                     "so values follow the wrong labels; 16/200",
     "markitdown-pdf.md": "markitdown's PDF text (pdfminer) puts two rows' numbers in one pipe cell and labels apart "
-                         "from their rows (57 null)",
+                         "from their rows (43-45 null)",
     "a/crawler-joined.txt": "table 四's fifteen numbers run together into one string of digits: the cuts that satisfy the "
                           "three group sums are more than the reader enumerates (MAX_READINGS), so table 四 stays null",
     "chromium.pdf": "165/200: （六）'s three item labels and its group label wrap into one another in one cell "

@@ -216,15 +216,24 @@ def no_identity(values: list[float]) -> bool:
     return True
 
 
-def place_row(run: list[Token], expected: int, check: Check) -> Placement:
+def place_row(run: list[Token], expected: int, check: Check, label_row: int | None = None) -> Placement:
     """A row's value cells in its `expected` columns: in order where the print is plain
-    (:func:`xxgk.extract.cells.place`), else by the readings `check` allows."""
+    (:func:`xxgk.extract.cells.place`), else by the readings `check` allows. `label_row`: the
+    source row of the row's label, when known."""
     from xxgk.extract.cells import place
 
     spaced = any(t.kind is Kind.RUN for t in run)
     placed, problem = place(run, expected) if not spaced else ([None] * expected, None)
-    if not spaced and problem is None:
-        return _line_order(run, expected, check) or Placement(placed, problem)
+    if not spaced and problem is None:  # lines in another order: a reading only an identity can choose
+        if check is no_identity:
+            return Placement(placed, problem)
+        reordered = _line_order(run, expected, check)
+        if reordered:
+            return reordered
+        if _mixed_lines(run, label_row) and not check(_values(placed)):
+            return Placement([None] * expected, f"values on {len({t.row for t in run})} lines, beside the label's words,"
+                             " add up in no order of the lines: none placed (the lines may mix two rows)")
+        return Placement(placed, problem)
     if not spaced and all(p is not None for p in placed):
         return Placement(placed, problem)
     chosen = choose(run, expected, check)
@@ -236,14 +245,27 @@ def place_row(run: list[Token], expected: int, check: Check) -> Placement:
     return chosen
 
 
+def _mixed_lines(run: list[Token], label_row: int | None) -> bool:
+    """Values on several lines laid out unlike one row (some lines with several values, some
+    with one, or the first beside the label's words): what a text extractor makes of a wrapped
+    row. A row printed one value a line (a web page's text) is not."""
+    counts: dict[int, int] = {}
+    for t in run:
+        if t.kind is not Kind.EMPTY:
+            counts[t.row] = counts.get(t.row, 0) + 1
+    if len(counts) < 2:
+        return False
+    return len(set(counts.values())) > 1 or (label_row is not None and label_row == run[0].row)
+
+
 def _values(cells: list[Token]) -> list[float]:
     return [t.value if t.kind is Kind.NUMBER and t.value is not None else 0.0 for t in cells]
 
 
 def _line_order(run: list[Token], expected: int, check: Check) -> Placement | None:
     """A row whose values stand on several lines (a total printed on the line of a wrapped
-    label, the six applicant values on the next) and do not add up in print order: the order
-    of the lines that adds up, where exactly one does."""
+    label, the six applicant values on the next): its lines may be read in any order, and the
+    orders that add up are the readings. None when only the print order does."""
     from itertools import permutations
 
     from xxgk.extract.cells import place
@@ -251,20 +273,21 @@ def _line_order(run: list[Token], expected: int, check: Check) -> Placement | No
     lines: dict[int, list[Token]] = {}
     for t in run:
         lines.setdefault(t.row, []).append(t)
-    filled = [t for t in run if t.kind is not Kind.EMPTY]
-    if len(lines) < 2 or len(lines) > 4 or check(_values(filled)):
+    if len(lines) < 2 or len(lines) > 4:
         return None
-    orders = set()
+    pool: dict[tuple, list[Token]] = {}
     for order in permutations(lines.values()):
         cells, problem = place([t for line in order for t in line], expected)
         if problem is None and check(_values(cells)):
-            orders.add(tuple(cells))
-    if len(orders) != 1:
+            pool.setdefault(tuple((t.kind, t.value, t.printed) for t in cells), cells)
+    printed, _ = place(run, expected)
+    in_print_order = tuple((t.kind, t.value, t.printed) for t in printed)
+    if not pool or list(pool) == [in_print_order]:
         return None
-    [cells] = orders
-    moved = [replace(t, segmented=True) for t in cells]
-    return Placement(moved, f"values on {len(lines)} lines do not add up in print order; one order of the lines does:"
-                            f" {' '.join(t.printed for t in moved)}")
+    readings = list(pool.values())
+    placed = [None if cell is None else (cell if cell is printed[i] else replace(cell, segmented=True))
+              for i, cell in enumerate(_agreed(readings, expected))]
+    return Placement(placed, describe(readings, placed, "the identity in some order of the row's lines"), readings)
 
 
 def resolve_columns(rows: dict[str, Placement], identities: list[tuple[list[str], list[str]]], columns: int,

@@ -199,7 +199,14 @@ def _read_art20(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -
 def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -> None:
     labeller = Table3Labeller()
     rows: dict[str, tuple[Placement, list[Token]]] = {}
+    last: str | None = None
+    label_rows: dict[str, int | None] = {}  # the source row of each row's last label
     for label_tokens, run in _runs(tokens, blank_row=len(APPLICANT_COLUMNS)):
+        if last and run and _continues(label_tokens, rows[last][1], run):
+            # a wrapped label's next line holds the rest of the row's values (pdftotext -layout)
+            joined = rows[last][1] + run
+            rows[last] = (place_row(joined, len(APPLICANT_COLUMNS), row_sum, label_rows.get(last)), joined)
+            continue
         stacked = _stacked_rows(labeller, label_tokens, run)
         if stacked:
             for code, line in stacked:
@@ -217,7 +224,9 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
         if code in rows:
             out.warn("applications", code, "duplicate_row", "row printed twice; the first is kept", run)
             continue
-        rows[code] = (place_row(run, len(APPLICANT_COLUMNS), row_sum), run)
+        label_rows[code] = label_tokens[-1].row if label_tokens else None
+        rows[code] = (place_row(run, len(APPLICANT_COLUMNS), row_sum, label_rows[code]), run)
+        last = code
     resolve_columns({code: placement for code, (placement, _) in rows.items()}, t3_column_identities(doc.format_version),
                     len(APPLICANT_COLUMNS))
     for code, (placement, run) in rows.items():
@@ -229,6 +238,18 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     other_items = {"result.other.no_correction", "result.other.no_fee", "result.other.other"}
     if doc.format_version != FORMAT_2019 and "result.other" not in seen and not (other_items & seen):
         out.warn("applications", "result.other", "missing_row", "row （六）其他处理 not found")
+
+
+_NAMES_A_ROW = re.compile(r"\d\s*[.、]|本年新收|上年结转|结转下年|予以公开|部分公开|总计|不予公开|无法提供|不予处理|其他处理")
+
+
+def _continues(label_tokens: list[Token], before: list[Token], run: list[Token]) -> bool:
+    """Whether `run` holds the rest of the row read before it: its labels name no row (the
+    wrapped tail of the label above), and the two together are exactly one row's values."""
+    if any(_NAMES_A_ROW.search(t.text) for t in label_tokens):
+        return False
+    filled = sum(t.kind is not Kind.EMPTY for t in before) + sum(t.kind is not Kind.EMPTY for t in run)
+    return sum(t.kind is not Kind.EMPTY for t in before) < len(APPLICANT_COLUMNS) and filled == len(APPLICANT_COLUMNS)
 
 
 def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list[Token]) -> list[tuple[str, list[Token]]]:
