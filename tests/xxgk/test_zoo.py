@@ -34,8 +34,6 @@ INCOMPLETE_TODAY: dict[str, str] = {
                     "so values follow the wrong labels; 16/200",
     "markitdown-pdf.md": "markitdown's PDF text (pdfminer) puts two rows' numbers in one pipe cell and labels apart "
                          "from their rows (43-45 null)",
-    "a/crawler-joined.txt": "table 四's fifteen numbers run together into one string of digits: the cuts that satisfy the "
-                          "three group sums are more than the reader enumerates (MAX_READINGS), so table 四 stays null",
     "chromium.pdf": "165/200: （六）'s three item labels and its group label wrap into one another in one cell "
                     "('（六）其 2.申请人…缴纳 / 他处理 费用、…'), so they cannot be told apart; the row of （五） item 5 is cut "
                     "by the page break; 四、结转下年度继续办理's first line stands outside the table",

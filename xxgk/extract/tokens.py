@@ -75,6 +75,7 @@ def tokenize(doc: NormalisedDocument) -> list[Token]:
 _VALUES = re.compile(r"[\d\s./\\—–-]*\d[\d\s./\\—–-]*")
 
 
+_NEXT_SECTION = re.compile(r"\d((?:[五六七八])、)")
 _ITEM_NUMBER = re.compile(r"\d+[.、]")
 _PAGE_NUMBER = re.compile(r"\s*[-—–]\s*\d+\s*[-—–]\s*")
 
@@ -103,6 +104,8 @@ def recut(text: str, printed: str) -> list[tuple[str, str]]:
     spans = [m.span() for m in _template_words().finditer(text)]
     if not spans:
         return [(text, printed)]
+    # the next section's heading ends the last row's values (…总计002242030520125五、存在的主要问题…)
+    spans += [(m.start(1), m.start(1)) for m in _NEXT_SECTION.finditer(text)]
     cuts = sorted({0, len(text), *(p for span in spans for p in span)})
     pieces = [(a, b) for a, b in zip(cuts, cuts[1:])]
     labels = set(spans)
