@@ -3,7 +3,8 @@
 A year's load adds its documents beside those the warehouse holds (the same bytes again
 replace their earlier reading), then chooses again, among every known version, the document
 of each agency-year it touched, and rebuilds those agency-years' facts, findings and version
-differences. Nothing is deleted but by :func:`retract`. Every load is one transaction: loading
+differences. Nothing is deleted but by :func:`retract` (taken back by :func:`undo_retraction`:
+the next load that meets the file loads it again). Every load is one transaction: loading
 the same documents twice leaves the same rows, and a load that dies half-way leaves the
 warehouse as it was. The SQL is in sql/; no Dagster here: the assets hand in a connection.
 """
@@ -130,6 +131,17 @@ def retract(con: duckdb.DuckDBPyConnection, document_id: str, by: str, reason: s
     with transaction(con), registered(con, target=target):
         run(con, "retract/record")
         return _choose_again(con, [], check_carry)
+
+
+def undo_retraction(con: duckdb.DuckDBPyConnection, document_id: str, by: str, reason: str) -> int:
+    """Take back the retraction in force of a document, recorded beside it (who, when, why):
+    the next load that meets its file loads it again. Returns the retractions taken back (0 or 1)."""
+    target = pl.DataFrame({"document_id": [document_id], "undone_by": [by], "reason": [reason]})
+    with transaction(con), registered(con, target=target):
+        before = con.execute("SELECT count(*) FROM retraction WHERE document_id = ? AND undone_at IS NULL",
+                             [document_id]).fetchone()[0]
+        run(con, "retract/undo")
+    return before
 
 
 def find_documents(con: duckdb.DuckDBPyConnection, document_id: str, paths: list[str]) -> list[dict]:

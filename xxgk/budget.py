@@ -50,28 +50,75 @@ class Budget:
                 f"{w}x{h} px = {w * h / 1e6:,.0f} Mpx, the limit is {self.max_megapixels:g} Mpx (XXGK_MAX_PIXELS)")
 
     def check_inflated(self, data: bytes) -> None:
-        """The decompressed size of the PDF's Flate streams must fit the budget: inflated in
-        pieces and stopped at the limit, so a bomb costs the limit, not its full size."""
-        limit = self.max_inflated_mb * 1_000_000
-        if len(data) * 1032 <= limit:  # deflate inflates at most ~1032:1: nothing to look at
-            return
-        total = 0
-        for stream in _flate_streams(data):
-            inflater = zlib.decompressobj()
+        """Decoding the PDF's streams must fit the budget, at any file size: each stream's
+        filter chain (Flate, LZW, RunLength, ASCII85, ASCIIHex; up to 8 layers) decoded in
+        pieces, the bytes of every layer counted and stopped at the limit, so a bomb costs
+        the limit, not its full size (xxgk.pdf_filters). Its images must fit the pixel
+        budget: an image's /Width x /Height, and what a JPEG's SOF marker or a JPEG 2000's
+        SIZ marker says (the size a decoder allocates), whatever the dictionary declares.
+        Cheap for a normal PDF: streams that cannot reach the limit between them, by the
+        most each filter can expand, are not decoded."""
+        from xxgk import pdf_filters as pf
+
+        meter = pf.Meter(self.max_inflated_mb * 1_000_000)
+        objects = pf.Objects(data)
+        try:
+            found = list(pf.streams(data, objects))
+            if any(s.filters is None for s in found):  # an indirect /Filter: looked for in object streams
+                pf.unpack_object_streams(data, objects, meter)
+            for s in found:
+                self._check_stream(data, s, objects)
+            rest = sum(s.bound() for s in found)
+            for s in sorted(found, key=lambda s: (s.needs_head(), s.bound()), reverse=True):
+                if not s.needs_head() and meter.used + rest <= meter.limit:
+                    break  # the streams left cannot reach the limit between them
+                rest -= s.bound()
+                head, wanted = bytearray(), pf.HEAD if s.needs_head() else 0
+                for chunk in pf.decode(data, s, meter, objects):  # every piece counted, the first kept if wanted
+                    if len(head) < wanted:
+                        head += chunk[:wanted - len(head)]
+                if wanted:
+                    codec = next(f for f in s.filters if f in ("DCTDecode", "JPXDecode"))
+                    self._check_image(s, pf.codec_size(codec, bytes(head)))
+        except pf.OverLimit:
+            raise DocumentRejected(
+                f"over budget: its compressed streams inflate to more than {self.max_inflated_mb} MB "
+                f"(a decompression bomb?), the limit is {self.max_inflated_mb} MB (XXGK_MAX_INFLATED_MB)") from None
+
+    def _check_stream(self, data: bytes, stream, objects) -> None:
+        """A stream's filters known and few enough to count, its image's pixels in the budget."""
+        from xxgk import pdf_filters as pf
+
+        where = f" (object {stream.number})" if stream.number is not None else f" (at byte {stream.start})"
+        if stream.problem:
+            raise DocumentRejected(f"over budget: a stream{where} {stream.problem}, so its decoded bytes cannot be "
+                                   f"counted (XXGK_MAX_INFLATED_MB)")
+        if stream.filters is None:
             try:
-                for at in range(0, len(stream), 1 << 14):  # small pieces: unconsumed_tail is a copy
-                    chunk = stream[at : at + (1 << 14)]
-                    while chunk:
-                        total += len(inflater.decompress(chunk, 1 << 20))
-                        if total > limit:
-                            raise DocumentRejected(
-                                f"over budget: its compressed streams inflate to more than {self.max_inflated_mb} MB "
-                                f"(a decompression bomb?), the limit is {self.max_inflated_mb} MB (XXGK_MAX_INFLATED_MB)")
-                        chunk = inflater.unconsumed_tail
-                    if inflater.eof:
-                        break
-            except zlib.error:
-                continue  # not a zlib stream (or damaged): the PDF readers judge it
+                stream.filters = pf.filters_of(objects, stream.dictionary)
+            except pf.Unresolved as unknown:
+                raise DocumentRejected(
+                    f"over budget: a stream{where} names its filters by a reference found nowhere ({unknown}), "
+                    f"so its decoded bytes cannot be counted (XXGK_MAX_INFLATED_MB)") from None
+        if len(stream.filters) > pf.MAX_FILTERS:
+            raise DocumentRejected(
+                f"over budget: a stream{where} has {len(stream.filters)} filters in a chain, more than the "
+                f"{pf.MAX_FILTERS} whose decoded bytes xxgk counts (XXGK_MAX_INFLATED_MB)")
+        if stream.is_image and stream.width and stream.height:
+            self._check_image(stream, (stream.width, stream.height))
+        codecs = [f for f in stream.filters if f in ("DCTDecode", "JPXDecode")]
+        if codecs and stream.filters[0] == codecs[0]:  # the codec's data as the file holds it
+            self._check_image(stream, pf.codec_size(codecs[0], data[stream.start:min(stream.end, stream.start + pf.HEAD)]))
+
+    def _check_image(self, stream, size: tuple[int, int] | None) -> None:
+        if size is None:
+            return
+        w, h = size
+        if w * h > self.max_megapixels * 1e6:
+            where = f" (object {stream.number})" if stream.number is not None else f" (at byte {stream.start})"
+            raise DocumentRejected(
+                f"over budget: an image{where} of {w}x{h} px = {w * h / 1e6:,.0f} Mpx, "
+                f"the limit is {self.max_megapixels:g} Mpx (XXGK_MAX_PIXELS)")
 
     def check_zip(self, data: bytes) -> None:
         """The parts of a zipped document (.docx) must inflate within the budget. First the
@@ -151,23 +198,6 @@ def memory_reason() -> str:
 
 _HTML_BULK = re.compile(rb"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.S | re.I)
 _DATA_URI = re.compile(rb"""(\bsrc\s*=\s*)["']data:[^"']*["']""", re.I)
-_STREAM = re.compile(rb"stream\r?\n")
-
-
-def _flate_streams(data: bytes):
-    """The bodies of the PDF's streams that start as zlib data (the 0x78 header byte)."""
-    pos = 0
-    while True:
-        match = _STREAM.search(data, pos)
-        if match is None:
-            return
-        start = match.end()
-        end = data.find(b"endstream", start)
-        if end < 0:
-            end = len(data)
-        if start < len(data) and data[start] == 0x78:
-            yield memoryview(data)[start:end]
-        pos = end + 1
 
 
 def _inflated_pieces(data: bytes, part: zipfile.ZipInfo):

@@ -72,7 +72,8 @@ CREATE TABLE IF NOT EXISTS dim_document (
     year            INTEGER,
     format_version  VARCHAR,
     status          VARCHAR NOT NULL,     -- loaded | superseded (another document of the same agency-year was chosen)
-                                          -- | retracted (removed by `xxgk retract`; see retraction)
+                                          -- | retracted (removed by `xxgk retract`; see retraction; after
+                                          --   `xxgk retract --undo`, until a run loads its file again)
     reader          VARCHAR,              -- txt | html | pdfium | pdfplumber, "+ocr" when pages were read by OCR
     reader_check    VARCHAR,              -- PDFs: why that reader (e.g. "pdfium reading not trusted: a font is not embedded")
     archive_key     VARCHAR,              -- sha256 of the bytes (64 hex): the copy kept at <archive>/<key[:2]>/<key>
@@ -127,6 +128,10 @@ CREATE TABLE IF NOT EXISTS retraction (               -- documents removed by `x
     retracted_by  VARCHAR NOT NULL,
     reason        VARCHAR NOT NULL
 );
+-- `xxgk retract --undo`: who took a retraction back, when, why (null while it is in force)
+ALTER TABLE retraction ADD COLUMN IF NOT EXISTS undone_at TIMESTAMPTZ;
+ALTER TABLE retraction ADD COLUMN IF NOT EXISTS undone_by VARCHAR;
+ALTER TABLE retraction ADD COLUMN IF NOT EXISTS undo_reason VARCHAR;
 
 CREATE TABLE IF NOT EXISTS fact_report (
     agency_id       VARCHAR NOT NULL,

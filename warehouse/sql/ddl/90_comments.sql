@@ -72,7 +72,7 @@ COMMENT ON COLUMN dim_document.pages IS 'Pages (PDF); null for other formats.';
 COMMENT ON COLUMN dim_document.agency_id IS 'The canonical agency (dim_agency).';
 COMMENT ON COLUMN dim_document.year IS 'Statistics year the report covers.';
 COMMENT ON COLUMN dim_document.format_version IS 'Template the report follows: 2019 or 2021 (from its table headers).';
-COMMENT ON COLUMN dim_document.status IS 'loaded | superseded (another document of the same agency-year was chosen) | retracted (xxgk retract; see retraction).';
+COMMENT ON COLUMN dim_document.status IS 'loaded | superseded (another document of the same agency-year was chosen) | retracted (xxgk retract; see retraction; after xxgk retract --undo, until a run loads its file again).';
 COMMENT ON COLUMN dim_document.reader IS 'What read it: txt | html | pdfium | pdfplumber, with +ocr when pages were read by OCR.';
 COMMENT ON COLUMN dim_document.reader_check IS 'PDFs: why that reader was trusted or not.';
 COMMENT ON COLUMN dim_document.agency_name IS 'The agency as this document names itself (may differ from the canonical dim_agency.agency_name).';
@@ -105,7 +105,7 @@ COMMENT ON COLUMN document_violation.expected IS 'What the identity expects from
 COMMENT ON COLUMN document_violation.printed IS 'What the report printed.';
 COMMENT ON COLUMN document_violation.cells IS 'The cells involved.';
 
-COMMENT ON TABLE retraction IS 'Documents removed by xxgk retract: who, when, why. Their agency-year was chosen again among the documents left.';
+COMMENT ON TABLE retraction IS 'Documents removed by xxgk retract: who, when, why. Their agency-year was chosen again among the documents left. A retraction taken back (xxgk retract --undo) stays, with who, when and why.';
 COMMENT ON COLUMN retraction.document_id IS 'The document (dim_document, status retracted).';
 COMMENT ON COLUMN retraction.source_file IS 'Its path as loaded.';
 COMMENT ON COLUMN retraction.agency_id IS 'Its agency (dim_agency).';
@@ -113,6 +113,9 @@ COMMENT ON COLUMN retraction.year IS 'Its statistics year.';
 COMMENT ON COLUMN retraction.retracted_at IS 'When.';
 COMMENT ON COLUMN retraction.retracted_by IS 'Who (--by, else the user who ran the command).';
 COMMENT ON COLUMN retraction.reason IS 'Why (--reason).';
+COMMENT ON COLUMN retraction.undone_at IS 'When xxgk retract --undo took it back (null: in force). The next run that meets its file loads it again.';
+COMMENT ON COLUMN retraction.undone_by IS 'Who took it back (--by, else the user who ran the command).';
+COMMENT ON COLUMN retraction.undo_reason IS 'Why it was taken back (--reason of xxgk retract --undo).';
 
 COMMENT ON TABLE fact_report IS 'One row per agency-year: the document loaded and the quality of its tables.';
 COMMENT ON COLUMN fact_report.agency_id IS 'The canonical agency (dim_agency).';

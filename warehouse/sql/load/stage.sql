@@ -2,9 +2,10 @@
 -- (a frame or a view of the Parquet parts), `warnings`, `violations`, `rejected`.
 -- The same bytes loaded again replace their earlier reading; nothing else is deleted.
 
--- A retracted document is not loaded again, whatever inbox holds it (it is listed as rejected).
+-- A retracted document is not loaded again, whatever inbox holds it (it is listed as rejected),
+-- unless its retraction was taken back (`xxgk retract --undo`).
 CREATE OR REPLACE TEMP TABLE batch_document AS
-SELECT * FROM documents WHERE document_id NOT IN (SELECT document_id FROM retraction);
+SELECT * FROM documents WHERE document_id NOT IN (SELECT document_id FROM retraction WHERE undone_at IS NULL);
 
 -- The agency-years whose choice may change: where the batch's documents are now, and where an
 -- earlier reading of the same bytes put them.
@@ -60,4 +61,4 @@ UNION ALL
 SELECT d.document_id, d.source_file, 'retracted', d.year,
        'retracted by ' || r.retracted_by || ' on ' || strftime(r.retracted_at, '%Y-%m-%d') || ': ' || r.reason
        || ' (xxgk retract); not loaded again'
-FROM documents d JOIN retraction r USING (document_id);
+FROM documents d JOIN retraction r ON r.document_id = d.document_id AND r.undone_at IS NULL;

@@ -1,7 +1,7 @@
 -- Remove a document (frame `target`: document_id, retracted_by, reason), and say who, when, why.
 -- Its dim_document row stays (status 'retracted'), and its bytes in the archive; its cells and
 -- findings go. The agency-year is chosen again among the documents left (choice.sql).
-INSERT INTO retraction
+INSERT INTO retraction (document_id, source_file, agency_id, year, retracted_at, retracted_by, reason)
 SELECT d.document_id, d.source_file, d.agency_id, d.year, now(), t.retracted_by, t.reason
 FROM dim_document d JOIN target t USING (document_id);
 
