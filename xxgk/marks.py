@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from xxgk.vocabulary import table_words
+
 UNITS = ("万元", "元", "件", "个", "条", "项", "次", "人")
 # A number as printed: thousands separators, decimals, a unit; group 1 the number, group 2 the unit.
 NUMBER = re.compile(rf"^([+-]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)({'|'.join(UNITS)})?$")
@@ -16,12 +18,8 @@ NULL_MARKS = frozenset({"/", "\\", "-", "--", "—", "——", "―", "–", "�
 UNREAD = "\ufffd"
 
 # Words printed only in the tables (headers and row labels), never in the narrative.
-TABLE_ONLY = (
-    "本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额", "本年新制作数量",
-    "本年新公开数量", "对外公开总数量", "申请人情况", "商业企业", "科研机构", "社会公益组织", "法律服务机构",
-    "结果维持", "结果纠正", "尚未审结", "未经复议直接起诉", "复议后起诉", "信息内容",
-    "本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量",
-)
+TABLE_ONLY = (*(w.word for w in table_words() if w.table_only),
+              "本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量")
 # Words of the pages that hold tables 二, 三 and 四, in the tables or in the text around them.
 NEAR_TABLES = (
     "第二十条", "本年新收", "上年结转", "予以公开", "无法提供", "不予处理", "其他处理", "结转下年",

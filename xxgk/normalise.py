@@ -28,7 +28,7 @@ from xxgk.model import (
 )
 from xxgk.parallel import group_parts, per_document, run_tasks
 from xxgk.staging import join, raw_documents, write_normalised_rows
-from xxgk.vocabulary import FORMAT_2019, FORMAT_2021
+from xxgk.vocabulary import FORMAT_2019, FORMAT_2021, table_words
 
 FIRST_STANDARD_YEAR = 2019
 
@@ -234,8 +234,9 @@ def _same_agency(short: str, full: str) -> bool:
     return all(ch in rest for ch in short[len(region.group(0)) :])
 
 
-_HEADERS_2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增减", "政府集中采购", "采购项目数量")
-_HEADERS_2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额")
+_HEADERS_2019 = tuple(w.word for w in table_words() if w.template == FORMAT_2019 and w.kind in ("measure", "heading")
+                      and w.word not in ("项目数量", "总金额", "采购总金额"))
+_HEADERS_2021 = tuple(w.word for w in table_words() if w.template == FORMAT_2021 and w.kind == "measure")
 
 
 def detect_format_version(rows: list[NormalisedRow], year: int) -> str:

@@ -108,29 +108,39 @@ def table_of(category_code: str) -> str:
     return {2: "art20", 3: "applications", 4: "review_litigation"}[section]
 
 
-# Words of the tables that are neither a category's label nor a measure's or applicant's
-# (headings, header rows, group labels): with those, every word a table prints.
-TABLE_HEADINGS = (
-    "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况",
-    "第二十条第（一）项", "第二十条第（五）项", "第二十条第（六）项", "第二十条第（八）项", "第二十条第（九）项",
-    "第二十条第(一)项", "信息内容", "（单位：万元）", "(单位：万元)", "（单位：元）", "本年收费金额（单位：万元）",
-    "申请人情况", "法人或其他组织", "三、本年度办理结果", "行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉",
-    "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "采购项目数量", "采购总金额",
-    "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
-)
+@dataclass(frozen=True)
+class TableWord:
+    """A word the tables print in a header (spec/table_words.csv): a measure of table 二, an
+    applicant column of 三, a group or outcome of 四, or a heading; variants included."""
+
+    word: str
+    kind: str  # measure | applicant | outcome | group | heading
+    code: str | None
+    template: str  # 2021 | 2019 | both
+    table_only: bool  # printed in the tables only, never in a report's prose
+
+
+@cache
+def table_words() -> tuple[TableWord, ...]:
+    with open(SPEC_DIR / "table_words.csv", encoding="utf-8") as fh:
+        return tuple(TableWord(r["word"], r["kind"], r["code"] or None, r["template"], r["table_only"] == "true")
+                     for r in csv.DictReader(fh))
+
+
+def words_of(kind: str, template: str | None = None) -> list[tuple[str, str | None]]:
+    """(word, code) of one kind, in the file's order; of one template's tables when given."""
+    return [(w.word, w.code) for w in table_words()
+            if w.kind == kind and (template is None or w.template in (template, "both"))]
 
 
 @cache
 def template_words() -> tuple[str, ...]:
     """Every word the three tables print (labels split at their group, headings, headers,
     measures and applicant columns), longest first, as both templates print them."""
-    words = set(TABLE_HEADINGS)
+    words = {w.word for w in table_words()}
     for cat in categories().values():
         for label in (cat.label_2021, cat.label_2019):
             words.update(part for part in (label or "").split(" ") if part and not part.isascii())
-    with open(SPEC_DIR / "measures.csv", encoding="utf-8") as fh:
-        words.update(row["label"] for row in csv.DictReader(fh))
-    words.update(row["label"] for row in applicant_types())
     return tuple(sorted(words, key=lambda w: (-len(w), w)))
 
 

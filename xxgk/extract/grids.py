@@ -17,19 +17,15 @@ from xxgk.extract.inferred import emit_applicant_row
 from xxgk.extract.labels import T3_REQUIRED, Table3Labeller, art20_labels, match_art20
 from xxgk.extract.tokens import Kind, Token, classify
 from xxgk.grid import Grid, GridCell
-from xxgk.vocabulary import APPLICANT_COLUMNS, FORMAT_2019, REVIEW_CODES, TEN_THOUSAND_YUAN_MEASURES, categories
+from xxgk.vocabulary import APPLICANT_COLUMNS, FORMAT_2019, REVIEW_CODES, TEN_THOUSAND_YUAN_MEASURES, categories, words_of
 
 TABLES = ("art20", "applications", "review_litigation")
 _TITLES = {"art20": "二", "applications": "三", "review_litigation": "四"}
-_APPLICANT_WORDS = (("自然人", "natural_person"), ("商业企业", "commercial"), ("科研机构", "research"),
-                    ("社会公益组织", "social_welfare"), ("社会组织", "social_welfare"), ("法律服务机构", "legal_service"))
-_REVIEW_WORDS = ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "直接起诉", "复议后起诉")
-_OUTCOMES = (("结果维持", "upheld"), ("结果纠正", "corrected"), ("其他结果", "other"), ("尚未审结", "pending"), ("总计", "total"))
-_MEASURE_HEADERS = (("本年制发件数", "issued"), ("本年废止件数", "repealed"), ("现行有效件数", "in_force"),
-                    ("本年新制作数量", "made"), ("本年新公开数量", "published"), ("对外公开总数量", "total_published"),
-                    ("上一年项目数量", "prior_count"), ("本年增/减", "change"), ("本年增减", "change"),
-                    ("处理决定数量", "decisions"), ("收费金额", "amount_10k_yuan"), ("采购项目数量", "count"),
-                    ("采购总金额", "amount_10k_yuan"))
+# 其他 and 总计 are words of more than one header: told apart by their place (below)
+_APPLICANT_WORDS = [(w, a) for w, a in words_of("applicant") if a not in ("other_org", "total")]
+_REVIEW_WORDS = [w for w, _ in words_of("group") + words_of("outcome") if w != "总计"]
+_OUTCOMES = words_of("outcome")
+_MEASURE_HEADERS = [(w, m) for w, m in words_of("measure") if w not in ("项目数量", "总金额")]
 _READING = ("read", "converted", "null_mark", "blank", "inferred", "segmented")
 
 

@@ -9,16 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xxgk.ocr.boxes import Box
+from xxgk.vocabulary import words_of
 
 # Column headers of tables 二, 三, 四 (2021 and 2019 formats), possibly cut into pieces
 # over lines (商业/企业): a header box names a value column if its text is part of one.
-COLUMN_HEADERS = (
-    "本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额", "处理决定数量",
-    "本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增减",
-    "采购项目数量", "采购总金额", "项目数量", "总金额",
-    "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计",
-    "结果维持", "结果纠正", "其他结果", "尚未审结",
-)
+COLUMN_HEADERS = tuple(w for kind in ("measure", "applicant", "outcome") for w, _ in words_of(kind))
 
 
 def is_column_header(text: str) -> bool:
