@@ -26,14 +26,13 @@ SLOW = {"scan.pdf", "chromium.pdf"}
 
 # What fails today, per file (both fills), with its cause; the other renderings read whole.
 INCOMPLETE_TODAY: dict[str, str] = {
-    "pdfplumber.txt": "extract_text puts wrapped labels' lines between a row's values (14-16 null)",
     "pdftotext.txt": "pdftotext without -layout prints a wrapped row's values apart from its label (a value glued to "
                      "the label's line: '纳费用、行政机关不再处理其政府 0'), runs of 10-21 values mix rows of table 三, "
                      "and table 四's header words split its 15 values",
     "pdfminer.txt": "pdfminer prints each table column by column (all the labels, then each column's values), "
                     "so values follow the wrong labels; 16/200",
     "markitdown-pdf.md": "markitdown's PDF text (pdfminer) puts two rows' numbers in one pipe cell and labels apart "
-                         "from their rows (43-45 null)",
+                         "from their rows (8 null)",
     "chromium.pdf": "165/200: （六）'s three item labels and its group label wrap into one another in one cell "
                     "('（六）其 2.申请人…缴纳 / 他处理 费用、…'), so they cannot be told apart; the row of （五） item 5 is cut "
                     "by the page break; 四、结转下年度继续办理's first line stands outside the table",

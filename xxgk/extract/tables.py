@@ -201,12 +201,18 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     rows: dict[str, tuple[Placement, list[Token]]] = {}
     last: str | None = None
     label_rows: dict[str, int | None] = {}  # the source row of each row's last label
+    surplus: list[Token] = []
     for label_tokens, run in _runs(tokens, blank_row=len(APPLICANT_COLUMNS)):
         if last and run and _continues(label_tokens, rows[last][1], run):
             # a wrapped label's next line holds the rest of the row's values (pdftotext -layout)
             joined = rows[last][1] + run
             rows[last] = (place_row(joined, len(APPLICANT_COLUMNS), row_sum, label_rows.get(last)), joined)
             continue
+        if surplus:  # a whole line of values printed above its own (wrapped) label
+            ahead = _probe(labeller).row_codes(t.text for t in label_tokens)
+            if len(ahead) >= 2 and ahead[0] not in rows:
+                rows[ahead[0]] = (place_row(surplus, len(APPLICANT_COLUMNS), row_sum), surplus)
+            surplus = []
         stacked = _stacked_rows(labeller, label_tokens, run)
         if stacked:
             for code, line in stacked:
@@ -215,6 +221,7 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
         code = labeller.row_code(t.text for t in label_tokens)
         if not run:
             continue
+        run, surplus = _whole_lines(run)
         if code is None:
             out.warn("applications", None, "unlabelled_values", "values with no row label in table 三", run)
             continue
@@ -252,6 +259,26 @@ def _continues(label_tokens: list[Token], before: list[Token], run: list[Token])
     return sum(t.kind is not Kind.EMPTY for t in before) < len(APPLICANT_COLUMNS) and filled == len(APPLICANT_COLUMNS)
 
 
+def _probe(labeller: Table3Labeller) -> Table3Labeller:
+    """A labeller in the same state, to look ahead without moving the real one."""
+    probe = Table3Labeller()
+    probe.group, probe.last = labeller.group, labeller.last
+    return probe
+
+
+def _whole_lines(run: list[Token]) -> tuple[list[Token], list[Token]]:
+    """A run of two lines of exactly one row's values each: the row's line, and the line left
+    over for the label printed below it (a text extractor puts a wrapped label's values on its
+    first line, above the label). Any other run is the row's."""
+    lines: dict[int, list[Token]] = {}
+    for t in run:
+        lines.setdefault(t.row, []).append(t)
+    full = [line for line in lines.values() if sum(t.kind is not Kind.EMPTY for t in line) == len(APPLICANT_COLUMNS)]
+    if len(lines) == 2 and len(full) == 2:
+        return full[0], full[1]
+    return run, []
+
+
 def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list[Token]) -> list[tuple[str, list[Token]]]:
     """Labels of several rows printed one under another in one cell (a browser's print of a
     table whose item cells have no borders), beside as many lines of values: each label to its
@@ -262,9 +289,7 @@ def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list
     for t in run:
         lines.setdefault(t.row, []).append(t)
     lines = {r: line for r, line in lines.items() if any(t.kind is not Kind.EMPTY for t in line)}
-    probe = Table3Labeller()
-    probe.group, probe.last = labeller.group, labeller.last
-    codes = probe.row_codes(t.text for t in label_tokens)
+    codes = _probe(labeller).row_codes(t.text for t in label_tokens)
     if len(codes) < 2 or len(codes) != len(lines):
         return []
     labeller.row_codes(t.text for t in label_tokens)  # the labeller follows the rows read
