@@ -14,13 +14,14 @@ from xxgk.extract.segment import Placement, group_sums, no_identity, place_row, 
 from xxgk.extract.inferred import derive_other, emit_applicant_row
 from xxgk.extract.labels import T3_REQUIRED, Table3Labeller, art20_labels, match_art20
 from xxgk.extract.tokens import Kind, Token, tokenize
-from xxgk.normalise import NormalisedDocument
+from xxgk.normalise import NormalisedDocument, fold
 from xxgk.vocabulary import (
     APPLICANT_COLUMNS,
     FORMAT_2019,
     REVIEW_CODES,
     TEN_THOUSAND_YUAN_MEASURES,
     categories,
+    words_of,
 )
 
 __all__ = ["CELL_SCHEMA", "WARNING_SCHEMA", "Extraction", "extract_report", "place"]
@@ -202,6 +203,7 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     last: str | None = None
     label_rows: dict[str, int | None] = {}  # the source row of each row's last label
     surplus: list[Token] = []
+    unlabelled_first = False  # a row's worth of values before any row label
     for label_tokens, run in _runs(tokens, blank_row=len(APPLICANT_COLUMNS)):
         if last and run and _continues(label_tokens, rows[last][1], run):
             # a wrapped label's next line holds the rest of the row's values (pdftotext -layout)
@@ -218,12 +220,13 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
             for code, line in stacked:
                 rows.setdefault(code, (place_row(line, len(APPLICANT_COLUMNS), row_sum), line))
             continue
-        code = labeller.row_code(t.text for t in label_tokens)
+        code = labeller.row_code(t.text for t in _after_header(label_tokens))
         if not run:
             continue
         run, surplus = _whole_lines(run)
         if code is None:
             out.warn("applications", None, "unlabelled_values", "values with no row label in table 三", run)
+            unlabelled_first = unlabelled_first or not rows
             continue
         if code in ("result.denied", "result.unavailable", "result.not_processed"):
             out.warn("applications", code, "unlabelled_values", f"values printed on the group heading {code}", run)
@@ -234,8 +237,14 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
         label_rows[code] = label_tokens[-1].row if label_tokens else None
         rows[code] = (place_row(run, len(APPLICANT_COLUMNS), row_sum, label_rows[code]), run)
         last = code
-    resolve_columns({code: placement for code, (placement, _) in rows.items()}, t3_column_identities(doc.format_version),
-                    len(APPLICANT_COLUMNS))
+    identities = t3_column_identities(doc.format_version)
+    resolve_columns({code: placement for code, (placement, _) in rows.items()}, identities, len(APPLICANT_COLUMNS))
+    if unlabelled_first and not _columns_add_up(rows, identities):
+        # values came before the first row label, and the columns do not show that they add
+        # up: labels and values may be out of step (a converter printing values above labels)
+        for code, (placement, run) in rows.items():
+            rows[code] = (Placement([None] * len(APPLICANT_COLUMNS), "labels and values may be out of step: the first "
+                                    "values stand before any row label and no column identity confirms the rows; none placed"), run)
     for code, (placement, run) in rows.items():
         if not emit_applicant_row(out, code, placement.cells, run, run[0].where) and placement.problem:
             out.warn("applications", code, _problem_kind(placement.cells), placement.problem, run)
@@ -245,6 +254,39 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     other_items = {"result.other.no_correction", "result.other.no_fee", "result.other.other"}
     if doc.format_version != FORMAT_2019 and "result.other" not in seen and not (other_items & seen):
         out.warn("applications", "result.other", "missing_row", "row （六）其他处理 not found")
+
+
+# the characters of table 三's column header: a token made of them only is a piece of it (商业, 服务其他)
+_HEADER_CHARS = frozenset("".join(fold(w) for w, _ in words_of("applicant")) + "申请人情况法人或其他组织")
+
+
+def _after_header(label_tokens: list[Token]) -> list[Token]:
+    """The labels after the table's column header (自然人 商业企业 … 其他 总计, whole or in
+    pieces): the header's 总计 names no row, and values right after it have no row label yet."""
+    header = [i for i, t in enumerate(label_tokens) if len(t.text) >= 2 and set(t.text) <= _HEADER_CHARS]
+    if len(header) < 3:  # a 总计 or 其他 alone is a row's label, not the header
+        return label_tokens
+    return label_tokens[header[-1] + 1 :]
+
+
+def _columns_add_up(rows: dict[str, tuple[Placement, list[Token]]], identities: list[tuple[list[str], list[str]]]) -> bool:
+    """Whether the column identities hold on the cells placed: every one whose rows were read,
+    and at least one was (False when none could be checked)."""
+    def value(code: str, c: int) -> float | None:
+        cell = rows[code][0].cells[c]
+        return None if cell is None else (cell.value or 0.0 if cell.kind is Kind.NUMBER else 0.0)
+
+    checked = False
+    for left, right in identities:
+        if not set(left + right) <= set(rows):
+            continue
+        for c in range(len(APPLICANT_COLUMNS)):
+            sides = [[value(code, c) for code in side] for side in (left, right)]
+            if all(v is not None for side in sides for v in side):
+                checked = True
+                if abs(sum(sides[0]) - sum(sides[1])) > 1e-9:
+                    return False
+    return checked
 
 
 _NAMES_A_ROW = re.compile(r"\d\s*[.、]|本年新收|上年结转|结转下年|予以公开|部分公开|总计|不予公开|无法提供|不予处理|其他处理")
