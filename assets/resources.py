@@ -4,14 +4,16 @@ folder). Nothing here is read when the module is imported: `resources()` runs wh
 location loads, and Dagster resolves each EnvVar when a run starts."""
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from dagster import ConfigurableResource, Definitions, EnvVar, definitions
+from dagster import ConfigurableResource, Definitions, EnvVar, InitResourceContext, definitions
 from dagster_duckdb import DuckDBResource
 
 from xxgk import SAMPLES_DIR
 from xxgk.budget import Budget
-from xxgk.staging import join
+from xxgk.staging import join, store_lock
 
 _SOURCE_TREE = Path(__file__).resolve().parents[1]
 # The project folder: the source tree (pyproject.toml, dagster.yaml) when run from one (`make`, an
@@ -85,6 +87,42 @@ class StagingResource(ConfigurableResource):
         """The folder of an asset (and year): the IO manager writes its record there, and the
         stage writes its part files there."""
         return join(self.root, asset, *([f"year={partition}"] if partition is not None else []))
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator["StagingResource"]:
+        """For the whole of a run (the in-process executor builds resources once per run), the
+        lock of the stores it writes (xxgk.staging.store_lock): a run that writes the inbox's
+        stores (reading, normalising) holds them alone; a run of one year's assets shares them
+        with the other years' runs and holds its year's folders alone. So a second run on the
+        same inbox waits instead of clearing what the first reads. `xxgk run` holds the inbox's
+        lock itself from start to end; the runs it executes in its process take it again freely."""
+        run = context.run
+        if run is None:  # built outside a run (the CLI reads its settings so)
+            yield self
+            return
+        exclusive, partition = store_locks(run)
+        who = f"run {run.run_id[:8]} ({run.job_name}{' ' + partition if partition else ''})"
+        what = f"the stores of the inbox {self.inbox.path}"
+        say = context.log.warning if context.log is not None else None
+        with ExitStack() as locks:
+            locks.enter_context(store_lock(self.root, exclusive=exclusive, what=what, who=who, say=say))
+            if partition is not None:
+                locks.enter_context(store_lock(self.root, f"year={partition}", what=f"{what}, year {partition}",
+                                               who=who, say=say))
+            yield self
+
+
+# The assets partitioned by year: a run of these only reads the inbox's stores and writes its
+# year's folders (tests/pipelines/test_concurrency.py checks the list against the definitions).
+YEAR_ASSETS = frozenset({"report_tables", "checked_facts", "warehouse_facts", "annual_overview"})
+
+
+def store_locks(run) -> tuple[bool, str | None]:
+    """How a run (a DagsterRun) holds the inbox's stores: alone (True) unless it materializes
+    year assets only; and the year whose folders it holds alone, if it has one."""
+    selected = {key.to_user_string() for key in run.asset_selection} if run.asset_selection is not None else None
+    years_only = selected <= YEAR_ASSETS if selected is not None else run.job_name == "xxgk_year"
+    return not years_only, run.tags.get("dagster/partition")
 
 
 def inbox_key(inbox: str) -> str:

@@ -26,9 +26,8 @@ def _settings(run_config: dict):
 
     from assets.resources import default_resources
 
-    # staging refers to the inbox resource by key, which only a run resolves: not needed here
-    resources = {k: v for k, v in default_resources().items() if k != "staging"}
-    return build_resources(resources, resource_config={k: v for k, v in run_config.get("resources", {}).items() if k != "staging"})
+    # built outside a run, the staging resource takes no lock (StagingResource.yield_for_execution)
+    return build_resources(default_resources(), resource_config=run_config.get("resources", {}))
 
 
 def _say(text: str = "") -> None:
@@ -42,17 +41,17 @@ def _warn(text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
-    from pipelines.definitions import build_definitions
-    from pipelines.execution import load_year, read_inbox
     from pipelines.run_options import run_config
     from xxgk.documents import list_inbox
+    from xxgk.staging import store_lock
+    from xxgk.waiting import say_on_stderr
 
     config = run_config(inbox=args.inbox, warehouse=args.warehouse)
     if args.follow_outside_links:
         config.setdefault("resources", {}).setdefault("inbox", {"config": {}})["config"]["follow_outside_links"] = True
     with _settings(config) as settings:
         inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
-        follow = settings.inbox.follow_outside_links
+        follow, stores = settings.inbox.follow_outside_links, settings.staging.root
     problem = inbox_problem(inbox)
     if problem:
         _warn(problem)
@@ -60,6 +59,17 @@ def run(args: argparse.Namespace) -> int:
     if not list_inbox(inbox, follow_outside_links=follow):
         _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm or .txt); nothing loaded")
         return 1
+    # the inbox's stores are this run's from its first step to its summary: a second xxgk run on
+    # the same inbox (and staging) waits here, saying so every minute, rather than clearing them
+    # while this one reads them (the runs below take the lock again, in this process, freely)
+    with store_lock(stores, what=f"the stores of the inbox {inbox} ({stores})", who="xxgk run", say=say_on_stderr):
+        return _load(args, config, inbox, warehouse, docs, started)
+
+
+def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float) -> int:
+    from pipelines.definitions import build_definitions
+    from pipelines.execution import load_year, read_inbox
+
     defs = build_definitions()
     instance = open_instance()
     recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
