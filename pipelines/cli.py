@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipelines import export, retract
-from pipelines.instance import open_instance
+from pipelines.instance import BrokenHome, open_instance
 from pipelines.recovery import guarded, recover_dead_runs
 from pipelines.run_options import choose_years, inbox_problem, parse_years
 
@@ -70,8 +70,12 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
 
+    try:
+        instance = open_instance()  # one process at a time creates a fresh home; a home broken so is repaired
+    except BrokenHome as broken:
+        _warn(str(broken))
+        return 1
     defs = build_definitions()
-    instance = open_instance()
     recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
     run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
     _say(f"[1/2] reading the inbox {inbox}")
