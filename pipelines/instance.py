@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import sys
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
+
+from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
+from dagster._serdes.config_class import ConfigurableClassData
 
 from assets.resources import PROJECT_ROOT
 from xxgk.staging import store_lock
@@ -43,6 +47,7 @@ def open_instance(say: Callable[[str], None] | None = say_on_stderr):
     """The instance of the home, opened (and on a fresh home, created) by one process at a time;
     a home left with two schema versions is repaired first (said through `say`)."""
     from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
 
     home = dagster_home()
     with store_lock(home, "instance", what=f"the Dagster home {home} (another process is creating it)",
@@ -54,7 +59,7 @@ def open_instance(say: Callable[[str], None] | None = say_on_stderr):
         for line in repair_versions(home):
             if say is not None:
                 say(line)
-        instance = DagsterInstance.from_config(str(home))
+        instance = DagsterInstance.from_ref(_quiet_compute_logs(InstanceRef.from_dir(str(home))))
         # every storage created while the lock is held (Dagster creates them when the instance is made)
         instance.run_storage, instance.event_log_storage, instance.schedule_storage  # noqa: B018
     return instance
@@ -105,3 +110,36 @@ def _revisions() -> tuple[str, dict[str, int]]:
     script = ScriptDirectory.from_config(get_alembic_config(sqlite_run_storage.__file__))
     order = {rev.revision: n for n, rev in enumerate(script.walk_revisions())}
     return script.get_current_head(), order
+
+
+class QuietComputeLogs(LocalComputeLogManager):
+    """Dagster's local compute logs (the default), as `xxgk run` captures its runs' stdout and
+    stderr: into the same files, which the UI shows alike. Dagster mirrors them back to the
+    terminal through two helper processes, `tail` and its watch_orphans script; Ctrl-C, which the
+    terminal sends to the whole process group, made the script print a KeyboardInterrupt
+    traceback each. They start here with SIGINT blocked, a mask they keep (it survives fork
+    and exec): they never receive it, and Dagster ends them (SIGTERM) when the capture ends,
+    as before. The signal, held meanwhile, reaches `xxgk run` when they have started."""
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):  # the parent's names its own class
+        return cls(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def capture_logs(self, log_key) -> Iterator:
+        with ExitStack() as stack:
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                captured = stack.enter_context(super().capture_logs(log_key))
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            yield captured
+
+
+def _quiet_compute_logs(ref):
+    """The instance `ref` with QuietComputeLogs in place of Dagster's local compute logs (another
+    compute log manager, configured in dagster.yaml, is left as it is)."""
+    data = ref.compute_logs_data
+    if data.class_name != LocalComputeLogManager.__name__ or not data.module_name.endswith("local_compute_log_manager"):
+        return ref
+    return ref._replace(compute_logs_data=ConfigurableClassData(__name__, QuietComputeLogs.__name__, data.config_yaml))
