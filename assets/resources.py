@@ -176,6 +176,11 @@ def _env_flag(name: str) -> bool:
     return EnvVar(name).get_value("0").strip().lower() not in ("", "0", "false", "no")
 
 
+def data_docs_enabled() -> bool:
+    """XXGK_DATA_DOCS_ENABLED: on unless 0, false or no."""
+    return EnvVar("XXGK_DATA_DOCS_ENABLED").get_value("1").lower() not in ("0", "false", "no")
+
+
 def beside_warehouse(warehouse: str | Path) -> Path:
     """Staging and Data Docs live beside the warehouse file unless configured otherwise."""
     return Path(warehouse).expanduser().parent
@@ -211,7 +216,7 @@ def default_resources() -> dict[str, ConfigurableResource]:
         "duckdb": WarehouseResource(database=_env("XXGK_WAREHOUSE", str(DEFAULT_WAREHOUSE)), archive=_env("XXGK_ARCHIVE", "")),
         "data_docs": DataDocsResource(
             path=_env("XXGK_DATA_DOCS", str(beside / "data_docs")),
-            enabled=EnvVar("XXGK_DATA_DOCS_ENABLED").get_value("1").lower() not in ("0", "false", "no"),
+            enabled=data_docs_enabled(),
         ),
         "overview": OverviewResource(path=_env("XXGK_OVERVIEW", str(beside / "overview"))),
     }

@@ -11,13 +11,14 @@ import sys
 import time
 import warnings
 from collections import Counter
+from contextlib import ExitStack
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipelines import export, retract
 from pipelines.instance import BrokenHome, open_instance
 from pipelines.recovery import guarded, recover_dead_runs
-from pipelines.run_options import choose_years, inbox_problem, parse_years
+from pipelines.run_options import choose_years, inbox_problem, output_problem, parse_years
 
 
 def _settings(run_config: dict):
@@ -52,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     with _settings(config) as settings:
         inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
         follow, stores = settings.inbox.follow_outside_links, settings.staging.root
+        outputs = {"the staging folder (XXGK_STAGING)": settings.staging.url,
+                   "the archive (XXGK_ARCHIVE)": str(settings.duckdb.archive_folder),
+                   "the overview folder (XXGK_OVERVIEW)": settings.overview.path,
+                   **({"the Data Docs folder (XXGK_DATA_DOCS)": docs.path} if docs.enabled else {})}
     problem = inbox_problem(inbox)
     if problem:
         _warn(problem)
@@ -59,10 +64,20 @@ def run(args: argparse.Namespace) -> int:
     if not list_inbox(inbox, follow_outside_links=follow):
         _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm or .txt); nothing loaded")
         return 1
+    problem = output_problem(warehouse, outputs)  # one line naming the path and the cause, before any work
+    if problem:
+        _warn(problem)
+        return 1
     # the inbox's stores are this run's from its first step to its summary: a second xxgk run on
     # the same inbox (and staging) waits here, saying so every minute, rather than clearing them
     # while this one reads them (the runs below take the lock again, in this process, freely)
-    with store_lock(stores, what=f"the stores of the inbox {inbox} ({stores})", who="xxgk run", say=say_on_stderr):
+    with ExitStack() as held:
+        try:
+            held.enter_context(store_lock(stores, what=f"the stores of the inbox {inbox} ({stores})", who="xxgk run",
+                                          say=say_on_stderr))
+        except OSError as error:
+            _warn(f"cannot write the staging folder {stores}: {error.strerror or error}")
+            return 1
         return _load(args, config, inbox, warehouse, docs, started)
 
 

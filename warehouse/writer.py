@@ -33,7 +33,7 @@ LOCK_WAIT_SECONDS = 300.0
 # The operating system's words for "this cannot be written", as DuckDB passes them on.
 _OS_CAUSES = re.compile(
     r"Permission denied|Operation not permitted|Read-only file system|No space left on device"
-    r"|Disk quota exceeded|File too large|Input/output error"
+    r"|Disk quota exceeded|File too large|Input/output error|Is a directory|Not a directory"
 )
 
 
