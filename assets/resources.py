@@ -4,14 +4,16 @@ folder). Nothing here is read when the module is imported: `resources()` runs wh
 location loads, and Dagster resolves each EnvVar when a run starts."""
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from dagster import ConfigurableResource, Definitions, EnvVar, definitions
+from dagster import ConfigurableResource, Definitions, EnvVar, InitResourceContext, definitions
 from dagster_duckdb import DuckDBResource
 
 from xxgk import SAMPLES_DIR
 from xxgk.budget import Budget
-from xxgk.staging import join
+from xxgk.staging import join, store_lock
 
 _SOURCE_TREE = Path(__file__).resolve().parents[1]
 # The project folder: the source tree (pyproject.toml, dagster.yaml) when run from one (`make`, an
@@ -86,6 +88,42 @@ class StagingResource(ConfigurableResource):
         stage writes its part files there."""
         return join(self.root, asset, *([f"year={partition}"] if partition is not None else []))
 
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator["StagingResource"]:
+        """For the whole of a run (the in-process executor builds resources once per run), the
+        lock of the stores it writes (xxgk.staging.store_lock): a run that writes the inbox's
+        stores (reading, normalising) holds them alone; a run of one year's assets shares them
+        with the other years' runs and holds its year's folders alone. So a second run on the
+        same inbox waits instead of clearing what the first reads. `xxgk run` holds the inbox's
+        lock itself from start to end; the runs it executes in its process take it again freely."""
+        run = context.run
+        if run is None:  # built outside a run (the CLI reads its settings so)
+            yield self
+            return
+        exclusive, partition = store_locks(run)
+        who = f"run {run.run_id[:8]} ({run.job_name}{' ' + partition if partition else ''})"
+        what = f"the stores of the inbox {self.inbox.path}"
+        say = context.log.warning if context.log is not None else None
+        with ExitStack() as locks:
+            locks.enter_context(store_lock(self.root, exclusive=exclusive, what=what, who=who, say=say))
+            if partition is not None:
+                locks.enter_context(store_lock(self.root, f"year={partition}", what=f"{what}, year {partition}",
+                                               who=who, say=say))
+            yield self
+
+
+# The assets partitioned by year: a run of these only reads the inbox's stores and writes its
+# year's folders (tests/pipelines/test_concurrency.py checks the list against the definitions).
+YEAR_ASSETS = frozenset({"report_tables", "checked_facts", "warehouse_facts", "annual_overview"})
+
+
+def store_locks(run) -> tuple[bool, str | None]:
+    """How a run (a DagsterRun) holds the inbox's stores: alone (True) unless it materializes
+    year assets only; and the year whose folders it holds alone, if it has one."""
+    selected = {key.to_user_string() for key in run.asset_selection} if run.asset_selection is not None else None
+    years_only = selected <= YEAR_ASSETS if selected is not None else run.job_name == "xxgk_year"
+    return not years_only, run.tags.get("dagster/partition")
+
 
 def inbox_key(inbox: str) -> str:
     """The folder name of an inbox's stores: the same inbox always gets the same folder."""
@@ -138,6 +176,11 @@ def _env_flag(name: str) -> bool:
     return EnvVar(name).get_value("0").strip().lower() not in ("", "0", "false", "no")
 
 
+def data_docs_enabled() -> bool:
+    """XXGK_DATA_DOCS_ENABLED: on unless 0, false or no."""
+    return EnvVar("XXGK_DATA_DOCS_ENABLED").get_value("1").lower() not in ("0", "false", "no")
+
+
 def beside_warehouse(warehouse: str | Path) -> Path:
     """Staging and Data Docs live beside the warehouse file unless configured otherwise."""
     return Path(warehouse).expanduser().parent
@@ -173,7 +216,7 @@ def default_resources() -> dict[str, ConfigurableResource]:
         "duckdb": WarehouseResource(database=_env("XXGK_WAREHOUSE", str(DEFAULT_WAREHOUSE)), archive=_env("XXGK_ARCHIVE", "")),
         "data_docs": DataDocsResource(
             path=_env("XXGK_DATA_DOCS", str(beside / "data_docs")),
-            enabled=EnvVar("XXGK_DATA_DOCS_ENABLED").get_value("1").lower() not in ("0", "false", "no"),
+            enabled=data_docs_enabled(),
         ),
         "overview": OverviewResource(path=_env("XXGK_OVERVIEW", str(beside / "overview"))),
     }

@@ -11,13 +11,14 @@ import sys
 import time
 import warnings
 from collections import Counter
+from contextlib import ExitStack
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipelines import export, retract
-from pipelines.instance import open_instance
+from pipelines.instance import BrokenHome, open_instance
 from pipelines.recovery import guarded, recover_dead_runs
-from pipelines.run_options import choose_years, inbox_problem, parse_years
+from pipelines.run_options import choose_years, inbox_problem, output_problem, parse_years
 
 
 def _settings(run_config: dict):
@@ -26,9 +27,8 @@ def _settings(run_config: dict):
 
     from assets.resources import default_resources
 
-    # staging refers to the inbox resource by key, which only a run resolves: not needed here
-    resources = {k: v for k, v in default_resources().items() if k != "staging"}
-    return build_resources(resources, resource_config={k: v for k, v in run_config.get("resources", {}).items() if k != "staging"})
+    # built outside a run, the staging resource takes no lock (StagingResource.yield_for_execution)
+    return build_resources(default_resources(), resource_config=run_config.get("resources", {}))
 
 
 def _say(text: str = "") -> None:
@@ -42,17 +42,21 @@ def _warn(text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
-    from pipelines.definitions import build_definitions
-    from pipelines.execution import load_year, read_inbox
     from pipelines.run_options import run_config
     from xxgk.documents import list_inbox
+    from xxgk.staging import store_lock
+    from xxgk.waiting import say_on_stderr
 
     config = run_config(inbox=args.inbox, warehouse=args.warehouse)
     if args.follow_outside_links:
         config.setdefault("resources", {}).setdefault("inbox", {"config": {}})["config"]["follow_outside_links"] = True
     with _settings(config) as settings:
         inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
-        follow = settings.inbox.follow_outside_links
+        follow, stores = settings.inbox.follow_outside_links, settings.staging.root
+        outputs = {"the staging folder (XXGK_STAGING)": settings.staging.url,
+                   "the archive (XXGK_ARCHIVE)": str(settings.duckdb.archive_folder),
+                   "the overview folder (XXGK_OVERVIEW)": settings.overview.path,
+                   **({"the Data Docs folder (XXGK_DATA_DOCS)": docs.path} if docs.enabled else {})}
     problem = inbox_problem(inbox)
     if problem:
         _warn(problem)
@@ -60,8 +64,33 @@ def run(args: argparse.Namespace) -> int:
     if not list_inbox(inbox, follow_outside_links=follow):
         _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm, .docx/.doc, .txt or .md); nothing loaded")
         return 1
+    problem = output_problem(warehouse, outputs)  # one line naming the path and the cause, before any work
+    if problem:
+        _warn(problem)
+        return 1
+    # the inbox's stores are this run's from its first step to its summary: a second xxgk run on
+    # the same inbox (and staging) waits here, saying so every minute, rather than clearing them
+    # while this one reads them (the runs below take the lock again, in this process, freely)
+    with ExitStack() as held:
+        try:
+            held.enter_context(store_lock(stores, what=f"the stores of the inbox {inbox} ({stores})", who="xxgk run",
+                                          say=say_on_stderr))
+        except OSError as error:
+            _warn(f"cannot write the staging folder {stores}: {error.strerror or error}")
+            return 1
+        return _load(args, config, inbox, warehouse, docs, started)
+
+
+def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float) -> int:
+    from pipelines.definitions import build_definitions
+    from pipelines.execution import load_year, read_inbox
+
+    try:
+        instance = open_instance()  # one process at a time creates a fresh home; a home broken so is repaired
+    except BrokenHome as broken:
+        _warn(str(broken))
+        return 1
     defs = build_definitions()
-    instance = open_instance()
     recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
     run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
     _say(f"[1/2] reading the inbox {inbox}")

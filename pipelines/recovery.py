@@ -19,18 +19,16 @@ import signal
 import socket
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 from warehouse.writer import WarehouseWriteError
 from xxgk.lifeline import process_exists
+from xxgk.waiting import WaitNotice, say_on_stderr
 
 HOST_TAG = "xxgk/host"
 PID_TAG = "xxgk/pid"  # the process running the run, before its RUN_START event says so
-WAIT_NOTICE_SECONDS = 3.0  # a step waiting this long for a slot is reported
-WAIT_REPEAT_SECONDS = 60.0
 POLL_SECONDS = 1.0
 
 
@@ -212,30 +210,27 @@ class _SlotWatch:
         storage = self._instance.event_log_storage
         if not storage.supports_global_concurrency_limits:
             return
-        since: float | None = None
-        told = 0.0
+        notice = WaitNotice()  # said as every wait of xxgk is (xxgk.waiting)
         interrupted = False
         while not self._done.wait(POLL_SECONDS):
             with suppress(Exception):  # a report that fails must never fail the run
                 waiting = self._waiting_pools(storage)
                 if not waiting:
-                    since = None
+                    notice.reset()
                     continue
                 if _signals.peek() and not interrupted:
                     # Dagster notes the signal but keeps waiting for the slot (its in-process
                     # executor checks for interrupts only in a step): stop the wait from here
                     _raise_in_main_thread(Interrupted)
                     interrupted = True
-                now = time.monotonic()
-                since = since or now
-                if now - since < WAIT_NOTICE_SECONDS or now - told < WAIT_REPEAT_SECONDS:
+                waited = notice.due()
+                if waited is None:
                     continue
                 if recover_dead_runs(self._instance, say=_note):
                     continue  # the slot is free now: the run takes it at its next poll
                 for pool, holders in waiting.items():
                     held = ", ".join(self._holder(run_id) for run_id in holders) or "no run (the slot will be taken)"
-                    _note(f"waiting {now - since:.0f} s for the pool {pool} (one writer at a time): held by {held}")
-                told = now
+                    _note(f"waiting {waited:.0f} s for the pool {pool} (one writer at a time): held by {held}")
 
     def _waiting_pools(self, storage) -> dict[str, list[str]]:
         waiting = {}
@@ -259,7 +254,7 @@ def _raise_in_main_thread(error: type[BaseException]) -> None:
 
 
 def _note(text: str) -> None:
-    print(f"\n      {text}", file=sys.stderr, flush=True)
+    say_on_stderr(text)
 
 
 def _describe(run) -> str:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections import Counter
 from pathlib import Path
 
 from dagster import EnvVar
 
 from assets.partitions import statistics_years
+from assets.resources import data_docs_enabled
 
 
 def parse_years(text: str) -> list[int]:
@@ -53,6 +55,29 @@ def inbox_problem(inbox: Path) -> str | None:
     return None
 
 
+def output_problem(warehouse: Path, folders: dict[str, str]) -> str | None:
+    """Why the run could not write the warehouse file or one of its `folders` ({"the staging folder
+    (XXGK_STAGING)": path, …}), in one line; None when nothing stands in the way. Checked before
+    any work, without creating anything: the first part of each path that exists must be a
+    folder this process may write in (object-store URLs are left to the run)."""
+    if warehouse.is_dir():
+        return (f"cannot write the warehouse {warehouse}: it is a folder, not a DuckDB file "
+                f"(give a file, e.g. {warehouse / 'xxgk.duckdb'})")
+    if warehouse.exists() and not os.access(warehouse, os.W_OK):
+        return f"cannot write the warehouse {warehouse}: permission denied"
+    for what, path in {"the warehouse": str(warehouse), **folders}.items():
+        if "://" in path:
+            continue
+        target = Path(path).expanduser()
+        folder = target.parent if what == "the warehouse" else target
+        existing = next(p for p in (folder, *folder.parents) if p.exists() or p == Path(p.anchor))
+        if not existing.is_dir():
+            return f"cannot write {what} {target}: {existing} is a file, not a folder"
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return f"cannot write {what} {target}: permission denied in {existing}"
+    return None
+
+
 def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None) -> dict:
     """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse).
 
@@ -64,11 +89,16 @@ def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = N
         resources["inbox"] = {"config": {"path": str(Path(inbox).expanduser().resolve())}}
     if warehouse is not None:
         warehouse = Path(warehouse).expanduser().resolve()
-        resources["duckdb"] = {"config": {"database": str(warehouse)}}
+        # run config replaces the whole config of a resource built with its values (unlike one
+        # configured at launch, whose values it completes): the other fields set by XXGK_*
+        # variables are given again, or --warehouse would drop XXGK_ARCHIVE and XXGK_DATA_DOCS_ENABLED
+        resources["duckdb"] = {"config": {"database": str(warehouse),
+                                          **({"archive": archive} if (archive := EnvVar("XXGK_ARCHIVE").get_value()) else {})}}
         if EnvVar("XXGK_STAGING").get_value() is None:
             resources["staging"] = {"config": {"url": str(warehouse.parent / "staging")}}
         if EnvVar("XXGK_DATA_DOCS").get_value() is None:
-            resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs")}}
+            resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs"),
+                                                 "enabled": data_docs_enabled()}}
         if EnvVar("XXGK_OVERVIEW").get_value() is None:
             resources["overview"] = {"config": {"path": str(warehouse.parent / "overview")}}
     return {"resources": resources} if resources else {}

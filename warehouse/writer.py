@@ -17,12 +17,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
+
+from xxgk.waiting import WaitTimeout, say_on_stderr, wait_for
 
 # Only writers contend for the writer's file (readers open the published copy), and runs of
 # one Dagster instance queue for it in the pool "duckdb_writer"; this covers writers of other
@@ -32,7 +33,7 @@ LOCK_WAIT_SECONDS = 300.0
 # The operating system's words for "this cannot be written", as DuckDB passes them on.
 _OS_CAUSES = re.compile(
     r"Permission denied|Operation not permitted|Read-only file system|No space left on device"
-    r"|Disk quota exceeded|File too large|Input/output error"
+    r"|Disk quota exceeded|File too large|Input/output error|Is a directory|Not a directory"
 )
 
 
@@ -53,9 +54,11 @@ def readable_path(warehouse: str | Path) -> Path:
 
 
 @contextmanager
-def open_writer(warehouse: str | Path, lock_wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_writer(warehouse: str | Path, lock_wait: float = LOCK_WAIT_SECONDS,
+                say: Callable[[str], None] | None = say_on_stderr) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writing connection to `warehouse`; when the block ends without error, the readers'
-    copy is published. Closed in every case."""
+    copy is published. Closed in every case. While another process holds the file, `say`
+    hears so (xxgk.waiting: after 3 s, then every minute) until `lock_wait` runs out."""
     warehouse = Path(warehouse)
     try:
         warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +66,7 @@ def open_writer(warehouse: str | Path, lock_wait: float = LOCK_WAIT_SECONDS) -> 
         raise WarehouseWriteError(f"cannot write the warehouse {warehouse}: {error.strerror}") from error
     from warehouse.loader import quiet
 
-    con = _connect(warehouse, lock_wait)
+    con = _connect(warehouse, lock_wait, say)
     try:
         yield quiet(con)
         publish(con, warehouse)
@@ -107,10 +110,10 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def _connect(warehouse: Path, lock_wait: float) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + lock_wait
-    delay = 0.1
-    while True:
+def _connect(warehouse: Path, lock_wait: float, say: Callable[[str], None] | None) -> duckdb.DuckDBPyConnection:
+    last: list[duckdb.Error] = []
+
+    def attempt() -> duckdb.DuckDBPyConnection | None:
         try:
             return duckdb.connect(str(warehouse))
         except duckdb.Error as error:
@@ -119,14 +122,20 @@ def _connect(warehouse: Path, lock_wait: float) -> duckdb.DuckDBPyConnection:
                 raise WarehouseWriteError(f"cannot write the warehouse {warehouse}: {cause}") from error
             if "lock" not in str(error).lower():
                 raise
-            if time.monotonic() >= deadline:
-                holder = re.search(r"PID \d+", str(error))
-                raise WarehouseWriteError(
-                    f"cannot write the warehouse {warehouse}: another process holds it"
-                    f"{' (' + holder.group(0) + ')' if holder else ''} after {lock_wait:.0f} s of waiting"
-                ) from error
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            last[:] = [error]
+            return None
+
+    def holder() -> str:
+        found = re.search(r"PID \d+", str(last[0])) if last else None
+        return f" ({found.group(0)})" if found else ""
+
+    try:
+        return wait_for(attempt, say=say, timeout=lock_wait,
+                        waiting=lambda s: f"waiting {s:.0f} s for the warehouse {warehouse}: another process writes it{holder()}")
+    except WaitTimeout as timeout:
+        raise WarehouseWriteError(
+            f"cannot write the warehouse {warehouse}: another process holds it{holder()} after {lock_wait:.0f} s of waiting"
+        ) from (last[0] if last else timeout)
 
 
 def _os_cause(error: BaseException) -> str | None:

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -300,16 +301,48 @@ def _run_alone(fn: Callable, task: tuple, isolation: Isolation) -> Iterator[tupl
 
 @contextmanager
 def _main_hidden():
-    """Start workers without the caller's main module: multiprocessing re-imports it in every
-    new worker (for `xxgk run` that is the CLI, and with it Dagster: ~1.7 s and ~90 MB a
-    worker). The tasks' functions live in xxgk.*, never in __main__."""
+    """Start workers (on submit) without the caller's main module, and deaf to Ctrl-C.
+
+    Without the main module: multiprocessing re-imports it in every new worker (for `xxgk run`
+    that is the CLI, and with it Dagster: ~1.7 s and ~90 MB a worker). The tasks' functions
+    live in xxgk.*, never in __main__.
+
+    Deaf to Ctrl-C: the terminal sends SIGINT to the whole process group, and a fork server
+    still importing PRELOAD (a second or two), or a worker before its initializer ignores
+    SIGINT (xxgk.lifeline.die_with), printed a KeyboardInterrupt traceback; and the caller's
+    own KeyboardInterrupt, raised in the middle of starting a worker, left that worker to die
+    on semaphores already gone, with a traceback. So while workers start, SIGINT is blocked
+    in this thread, and a blocked signal stays blocked in the processes started meanwhile (the
+    mask survives fork and exec): the fork server and every worker it forks never receive
+    it. And in the main thread its Python handler is held back (Python runs it there whichever
+    thread the kernel chose): a Ctrl-C that comes meanwhile is handed to the caller's handler
+    once the workers have started. The caller decides whether the command stops, and stops
+    them (run_tasks kills its workers when it is interrupted)."""
     main = sys.modules.get("__main__")
     saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if main is not None and k in main.__dict__}
+    held: list = []
+    handler = None
+    if threading.current_thread() is threading.main_thread():
+        handler = signal.signal(signal.SIGINT, lambda signum, frame: held.append((signum, frame)))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         if main is not None:
             main.__spec__ = None
             main.__dict__.pop("__file__", None)
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         if main is not None:
             main.__dict__.update(saved)
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+            if held:
+                _deliver(handler, *held[0])
+
+
+def _deliver(handler, signum: int, frame) -> None:
+    """A SIGINT held back, handed to the handler it was meant for."""
+    if callable(handler):
+        handler(signum, frame)
+    elif handler == signal.SIG_DFL:
+        os.kill(os.getpid(), signum)  # what SIGINT does without a handler

@@ -20,10 +20,15 @@ string column from Python lists ~10x faster. Confidences (OCR rows only) are JSO
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import importlib
 import json
 import os
+import threading
+import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import fsspec
@@ -31,6 +36,7 @@ import polars as pl
 
 from xxgk.grid import Grid, GridCell
 from xxgk.model import Cell, NormalisedDocument, NormalisedRow, RawDocument, Row
+from xxgk.waiting import say_on_stderr, wait_for
 
 RAW_ROWS = {
     "document_id": pl.String,
@@ -131,6 +137,92 @@ def scan_frames(urls: list[str], schema: dict) -> pl.LazyFrame:
     if all(is_local(u) for u in urls):
         return pl.scan_parquet([_fs(u)[1] for u in urls], schema=schema, glob=False)
     return pl.concat([read_frame(u, schema).lazy() for u in urls])
+
+
+# --- one run at a time on an inbox's stores ------------------------------------------------
+
+@dataclasses.dataclass
+class _Held:
+    fd: int
+    exclusive: bool
+    depth: int = 1
+
+
+_held: dict[str, _Held] = {}  # lock file -> how this process holds it
+_held_guard = threading.Lock()
+
+
+@contextmanager
+def store_lock(root: str | Path, name: str = "stores", *, exclusive: bool = True, what: str = "", who: str = "",
+               say: Callable[[str], None] | None = say_on_stderr) -> Iterator[None]:
+    """Hold the lock `name` of the stores under `root` (an inbox's folder): exclusive for a run
+    that clears and writes them, shared for one that only reads them (and writes a folder
+    of its own under a lock of its own). Waits as long as it takes, saying so through `say`
+    (xxgk.waiting: after 3 s, then every minute) and who holds it.
+
+    An flock on the file `.<name>.lock` in `root`: the kernel releases it when its holder ends,
+    however it ends (a killed run leaves no stale lock). Within one process the lock is held
+    once and taken again freely (`xxgk run` holds it for its whole run, and the runs it
+    executes in its process take it again). Stores on an object store (s3://…) are not locked:
+    flock reaches no further than one machine's files.
+    """
+    if not is_local(root):
+        yield
+        return
+    folder = Path(_fs(str(root))[1])
+    path = str((folder / f".{name}.lock").resolve())
+    with _held_guard:
+        held = _held.get(path)
+        if held is not None:
+            if exclusive and not held.exclusive:
+                raise RuntimeError(f"{path} is held shared by this process: it cannot be taken exclusive inside that")
+            held.depth += 1
+    if held is not None:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                held.depth -= 1
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    flags = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+
+    def attempt() -> int | None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, flags | fcntl.LOCK_NB)
+            # the folder may have been deleted meanwhile ("delete an inbox's folder when you no
+            # longer read it"): a lock on a file no longer at `path` locks nothing
+            if os.fstat(fd).st_ino != os.stat(path).st_ino:
+                raise BlockingIOError
+        except (BlockingIOError, FileNotFoundError):
+            os.close(fd)
+            return None
+        return fd
+
+    def waiting(seconds: float) -> str:
+        try:
+            holder = Path(path).read_text(encoding="utf-8").strip()
+        except OSError:
+            holder = ""
+        return f"waiting {seconds:.0f} s for {what or root}: in use by {holder or 'another run'}"
+
+    fd = wait_for(attempt, waiting=waiting, say=say, first_delay=0.1, max_delay=1.0)
+    try:
+        # who holds it, for the runs that wait (informative only: the lock is the flock)
+        with suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}{', ' + who if who else ''}, since {time.strftime('%H:%M:%S')}\n"
+                      .encode("utf-8", "backslashreplace"), 0)
+        with _held_guard:
+            held = _held[path] = _Held(fd, exclusive)
+        try:
+            yield
+        finally:
+            with _held_guard:
+                del _held[path]
+    finally:
+        os.close(fd)  # releases the flock
 
 
 # --- a dataclass as a folder: its frames as Parquet, the rest as JSON -------------------

@@ -28,7 +28,7 @@ def home(tmp_path, monkeypatch):
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    for name in ("XXGK_INBOX", "XXGK_WAREHOUSE", "XXGK_STAGING", "XXGK_DATA_DOCS"):
+    for name in ("XXGK_INBOX", "XXGK_WAREHOUSE", "XXGK_STAGING", "XXGK_DATA_DOCS", "XXGK_ARCHIVE", "XXGK_OVERVIEW"):
         monkeypatch.delenv(name, raising=False)
     return home
 
@@ -128,3 +128,52 @@ def test_staging_and_data_docs_go_beside_the_warehouse(versions_run):
     assert (warehouse.parent / "staging").is_dir()
     index = warehouse.parent / "data_docs" / "2023" / "index.html"
     assert index.is_file() and f"data docs 2023: {index}" in out
+
+
+# Outputs that cannot be written: one line naming the path and the cause, before any work (as
+# root chmod stops nothing: a path under a regular file cannot be written by anyone).
+@pytest.mark.parametrize("setting", ["staging", "warehouse under a file", "warehouse a folder", "data docs", "archive"])
+def test_an_output_that_cannot_be_written_is_one_line_naming_it_and_why(home, tmp_path, monkeypatch, setting):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    warehouse = tmp_path / "out" / "w.duckdb"
+    expected = {
+        "staging": f"xxgk: cannot write the staging folder (XXGK_STAGING) {blocker}/sub: {blocker} is a file, not a folder",
+        "warehouse under a file": f"xxgk: cannot write the warehouse {blocker}/w.duckdb: {blocker} is a file, not a folder",
+        "warehouse a folder": f"xxgk: cannot write the warehouse {tmp_path}: it is a folder, not a DuckDB file "
+                              f"(give a file, e.g. {tmp_path}/xxgk.duckdb)",
+        "data docs": f"xxgk: cannot write the Data Docs folder (XXGK_DATA_DOCS) {blocker}/docs: {blocker} is a file, not a folder",
+        "archive": f"xxgk: cannot write the archive (XXGK_ARCHIVE) {blocker}/a: {blocker} is a file, not a folder",
+    }[setting]
+    if setting == "staging":
+        monkeypatch.setenv("XXGK_STAGING", str(blocker / "sub"))
+    elif setting == "warehouse under a file":
+        warehouse = blocker / "w.duckdb"
+    elif setting == "warehouse a folder":
+        warehouse = tmp_path
+    elif setting == "data docs":
+        monkeypatch.setenv("XXGK_DATA_DOCS", str(blocker / "docs"))
+    else:
+        monkeypatch.setenv("XXGK_ARCHIVE", str(blocker / "a"))
+    rc, out, err = _run("run", "--inbox", str(DONGNING), "--warehouse", str(warehouse))
+    assert rc == 1
+    assert err.strip() == expected
+    assert out == ""
+    assert not (tmp_path / "out").exists()  # nothing created
+
+
+def test_warehouse_given_on_the_command_line_keeps_the_other_settings(home, tmp_path, monkeypatch):
+    """--warehouse reaches the runs as the config of the warehouse and Data Docs resources, which
+    replaces all of it: XXGK_ARCHIVE and XXGK_DATA_DOCS_ENABLED=0 were dropped with it."""
+    from dagster import build_resources
+
+    from assets.resources import default_resources
+    from pipelines.run_options import run_config
+
+    monkeypatch.setenv("XXGK_ARCHIVE", str(tmp_path / "kept"))
+    monkeypatch.setenv("XXGK_DATA_DOCS_ENABLED", "0")
+    config = run_config(warehouse=tmp_path / "w.duckdb")
+    with build_resources(default_resources(), resource_config=config["resources"]) as settings:
+        assert settings.duckdb.database == str(tmp_path / "w.duckdb")
+        assert settings.duckdb.archive_folder == tmp_path / "kept"
+        assert settings.data_docs.enabled is False and settings.data_docs.path == str(tmp_path / "data_docs")

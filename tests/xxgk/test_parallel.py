@@ -108,3 +108,30 @@ def test_in_process_a_failing_document_is_rejected_alone():
     for task, result in run_tasks(_squares, [([1, 2, 17, 3],)], workers=1, isolation=_ISOLATION):
         got.update(zip(task[0], result))
     assert got == {1: 1, 2: 4, 3: 9, 17: ("rejected", 17, "failed: ValueError: seventeen is cursed")}
+
+
+# Ctrl-C: the terminal sends SIGINT to every process of its group, the workers and their fork
+# server too. Here a timer does so while the fork server imports its preload (0.05-1 s), while
+# workers start, and once they run; the caller stops (its handler says so), nothing else prints.
+CTRL_C = """
+import os, signal, sys, threading, time
+from xxgk.parallel import run_tasks
+threading.Timer(float(sys.argv[1]), os.killpg, (os.getpgrp(), signal.SIGINT)).start()
+try:
+    for _ in run_tasks(time.sleep, [(0.3,)] * 40, workers=4):
+        pass
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+@pytest.mark.parametrize("after", [0.05, 0.3, 1.0, 2.5])
+def test_ctrl_c_to_the_whole_group_leaves_the_workers_quiet(after):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", CTRL_C, str(after)], capture_output=True, text=True, timeout=120,
+                          start_new_session=True)  # a process group of its own, as a terminal's command is
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "interrupted\n"  # no KeyboardInterrupt traceback from the fork server or a worker
