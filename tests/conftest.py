@@ -93,6 +93,14 @@ def require_chromium() -> str:
     return browser
 
 
+def require_soffice() -> str:
+    from xxgk.readers.word import soffice
+
+    binary = soffice()
+    require_package("libreoffice-writer-nogui", binary is not None)
+    return binary
+
+
 def require_cjk_font() -> Path:
     require_package("fonts-wqy-microhei", CJK_FONT.exists())
     return CJK_FONT

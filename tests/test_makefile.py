@@ -106,3 +106,13 @@ def test_the_readme_lists_what_the_test_suite_needs(package):
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     setup = readme[readme.index("## Setting up"):]
     assert f"`{package}`" in setup.split("\n## ")[0]
+
+
+def test_the_readme_install_line_names_every_debian_package_ci_installs():
+    """A machine set up by the README's line runs `make test` green: it installs what .ci/run does."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    line = re.search(r"^sudo apt-get install (.+)$", readme, re.M).group(1).split()
+    ci = re.findall(r"apt-get install -y -qq (?:--no-install-recommends )?([a-z0-9 .+-]+?) >/dev/null",
+                    (PROJECT_ROOT / ".ci" / "run").read_text())
+    ci_packages = {p for group in ci for p in group.split()}
+    assert ci_packages and ci_packages <= set(line), ci_packages - set(line)

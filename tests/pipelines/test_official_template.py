@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_soffice
 from tests.pipelines.inbox_run import run_inbox
 from warehouse.loader import connect
 
@@ -59,8 +60,7 @@ def warehouse(tmp_path_factory):
     inbox = root / "inbox"
     inbox.mkdir()
     assert _filled(inbox / "qidong-2023.docx") == 200
-    if soffice() is None:
-        pytest.fail("LibreOffice (soffice) is not installed: .ci/run installs libreoffice-writer-nogui")
+    require_soffice()
     for kind in ("html", "pdf"):
         subprocess.run([soffice(), f"-env:UserInstallation=file://{root}/profile", "--headless", "--convert-to", kind,
                         "--outdir", str(root), str(inbox / "qidong-2023.docx")], check=True, capture_output=True, timeout=180)

@@ -3,6 +3,8 @@ against the values written by hand in tests/fixtures/web_reports.py."""
 import polars as pl
 import pytest
 
+from tests.conftest import require_soffice
+
 from tests.fixtures.web_reports import COUNTY_2019, PROVINCE_2021, cms_html, expected_cells, word_docx, word_html
 from xxgk.documents import read_document
 from xxgk.extract import extract_report
@@ -111,16 +113,13 @@ def test_a_doc_file_without_libreoffice_is_rejected_naming_what_to_install(tmp_p
         read_document(path)
 
 
-def test_a_doc_file_is_converted_by_libreoffice_and_loses_no_cell(tmp_path, ci):
+def test_a_doc_file_is_converted_by_libreoffice_and_loses_no_cell(tmp_path):
     """A Word 97-2003 file, made from the .docx fixture by LibreOffice itself."""
     import subprocess
 
     from xxgk.readers.word import soffice
 
-    if soffice() is None:
-        if ci:
-            pytest.fail("LibreOffice (soffice) is not installed: .ci/run installs libreoffice-writer-nogui")
-        pytest.skip("LibreOffice (soffice) is not installed")
+    require_soffice()
     word_docx(COUNTY_2019, tmp_path / "county.docx")
     subprocess.run([soffice(), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "doc",
                     "--outdir", str(tmp_path / "doc"), str(tmp_path / "county.docx")], check=True, capture_output=True, timeout=120)
