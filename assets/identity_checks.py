@@ -46,14 +46,23 @@ def check_specs(asset: str) -> list[AssetCheckSpec]:
     return [AssetCheckSpec(name=name, asset=asset, description=DESCRIPTIONS[name]) for name in CHECKS]
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\|`*_[]<>#"} | {"\n": " ", "\r": " "})
+
+
+def _md_cell(value) -> str:
+    """A value as the text of one markdown table cell: a report's own words (an agency named
+    `a|b`, `*x*` or `<img>`) are shown as printed, never as markup or an extra column."""
+    return str(value).translate(_MD_SPECIAL)
+
+
 def table_md(frame: pl.DataFrame, limit: int = 100) -> str:
     """A markdown table of at most `limit` rows (the UI shows metadata whole)."""
     if frame.is_empty():
         return "none"
     more = frame.height - limit
     frame = frame.head(limit)
-    header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()]
+    header = "| " + " | ".join(map(_md_cell, frame.columns)) + " |\n|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join("" if v is None else _md_cell(v) for v in row) + " |" for row in frame.iter_rows()]
     return "\n".join([header, *rows] + ([f"\n… and {more} more"] if more > 0 else []))
 
 

@@ -128,3 +128,15 @@ def test_the_bombs_cost_little(run):
     # what the hostile files would cost unbounded: 20 GB (item 1), 5.4 GB (3), 2 GB (4), 20 minutes (2)
     assert run["children_mb"] < 1500, run["children_mb"]
     assert run["seconds"] < 240, run["seconds"]
+
+
+def test_words_of_a_report_stay_words_in_the_dagster_uis_markdown():
+    """An agency name with markdown in it (a pipe, emphasis, a tag) is one cell, shown as printed."""
+    import polars as pl
+
+    from assets.identity_checks import table_md
+
+    md = table_md(pl.DataFrame({"agency": ["某|县<img src=x>*政府*", None], "n": [1, 2]}))
+    rows = md.splitlines()
+    assert rows[2] == "| 某\\|县\\<img src=x\\>\\*政府\\* | 1 |"
+    assert all(row.count("|") - row.count("\\|") == 3 for row in rows)
