@@ -5,7 +5,7 @@
 Samples: xxgk/samples/, against the hand transcriptions in tests/expected/ (a cell the
 report prints ambiguously is expected as not placed). Fixtures: the layouts of
 tests/xxgk/test_extract_synthetic.py, the CJK font embedded and not, against what the
-generator printed; the web pages and Word files of tests/xxgk/test_web_reports.py against
+generator printed; the web pages and Word files of tests/fixtures/web_reports.py against
 their hand-written values. With --scans, also the two scanned copies of hongze-2024.pdf (OCR,
 about a minute). A cell is right when its value and its printed text both match.
 
@@ -41,7 +41,7 @@ def score(want, got) -> tuple[int, int, int]:
 def main(argv: list[str] | None = None) -> int:
     import polars as pl
 
-    from tests.conftest import SAMPLE_FILES, expected_cells
+    from tests.fixtures.expected import SAMPLE_FILES, expected_cells
     from tests.fixtures.synthetic import EMBEDDABLE_FONT, make_report
     from xxgk.documents import read_document
     from xxgk.extract import extract_report
@@ -59,22 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     for path in SAMPLE_FILES:
         doc = normalise_document(read_document(path, judge=reading_facts))
         rows.append(("sample", path.name, doc.format_version, read_document(path, judge=reading_facts).reader, *score(expected_cells(path.stem), extract_report(doc).cells_frame())))
-    from tests.xxgk.test_extract_synthetic import CASES
+    from tests.fixtures.synthetic import LAYOUTS
 
     fonts = [None] + ([str(EMBEDDABLE_FONT)] if EMBEDDABLE_FONT.exists() else [])
     with tempfile.TemporaryDirectory() as tmp:
-        for case in CASES:
-            seed, template, layout = case.values
+        for case_id, seed, template, layout in LAYOUTS:
             for font in fonts:
                 report = make_report(seed, template, embed_font=font, **layout)
-                raw = read_document(report.write(Path(tmp) / f"{case.id}.pdf"), judge=reading_facts)
+                raw = read_document(report.write(Path(tmp) / f"{case_id}.pdf"), judge=reading_facts)
                 want = pl.DataFrame(report.loaded, schema={"category_code": pl.String, "applicant_type": pl.String,
                                                              "measure": pl.String, "value": pl.Float64, "printed": pl.String})
                 got = extract_report(normalise_document(raw)).cells_frame()
-                rows.append(("fixture", f"{case.id} ({'font embedded' if font else 'font not embedded'})", template, raw.reader,
+                rows.append(("fixture", f"{case_id} ({'font embedded' if font else 'font not embedded'})", template, raw.reader,
                              *score(want, got)))
-        from tests.xxgk.test_web_reports import FIXTURES as WEB_AND_WORD
-        from tests.xxgk.test_web_reports import want as hand_written
+        from tests.fixtures.web_reports import FIXTURES as WEB_AND_WORD
+        from tests.fixtures.web_reports import want as hand_written
 
         for name, (report, write, suffix) in WEB_AND_WORD.items():
             path = Path(tmp) / f"{name}{suffix}"

@@ -26,7 +26,7 @@ if str(PROJECT_ROOT) not in sys.path:
 def measure(name: str, data: bytes, workers: int) -> dict:
     import polars as pl
 
-    from tests.conftest import expected_cells
+    from tests.fixtures.expected import expected_cells
     from xxgk.extract.year import extract_store
     from xxgk.inbox import read_inbox
     from xxgk.normalise import normalise_store

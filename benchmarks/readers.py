@@ -32,7 +32,7 @@ FROM v_disclosure_facts
 
 
 def _batch():
-    from tests.warehouse.test_loader import batch_for
+    from tests.fixtures.batches import batch_for
     from xxgk import SAMPLES_DIR
     from xxgk.inbox import ingest
     from xxgk.normalise import normalise_all

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tests.conftest import SAMPLE_FILES
+from tests.fixtures.expected import SAMPLE_FILES
 from warehouse.loader import YearBatch, connect, ensure_schema, load_years, retract
 from xxgk.extract.year import REJECTED_SCHEMA, WARNINGS_SCHEMA, extract_year
 from xxgk.inbox import ingest

@@ -1,37 +1,12 @@
-import csv
 import os
 import shutil
 from collections import Counter
 from pathlib import Path
 
-import polars as pl
 import pytest
 
-from xxgk import SAMPLES_DIR
 
-EXPECTED_DIR = Path(__file__).parent / "expected"
-SAMPLE_FILES = sorted(p for p in SAMPLES_DIR.iterdir() if p.suffix in (".txt", ".pdf"))
-
-
-def expected_cells(stem: str) -> pl.DataFrame:
-    """Hand-transcribed cells of a sample (tests/expected/notes.md says how)."""
-    frame = pl.read_csv(
-        EXPECTED_DIR / f"{stem}.csv",
-        schema_overrides={"printed": pl.String, "value": pl.Float64, "applicant_type": pl.String, "note": pl.String},
-    )
-    # An empty CSV field is ambiguous: a cell we could not place, or one the report fixes
-    # without printing it (derived), has printed NULL; a cell printed blank has printed ''.
-    return frame.with_columns(
-        pl.when(pl.col("note").fill_null("").str.contains("ambiguous|derived"))
-        .then(pl.lit(None, dtype=pl.String))
-        .otherwise(pl.col("printed").fill_null(""))
-        .alias("printed")
-    )
-
-
-def expected_reports() -> dict[str, dict]:
-    with open(EXPECTED_DIR / "reports.csv", encoding="utf-8") as fh:
-        return {row["file"]: row for row in csv.DictReader(fh)}
+from tests.fixtures.expected import EXPECTED_DIR, SAMPLE_FILES, expected_cells, expected_reports  # noqa: F401 (for the tests)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,9 @@ import polars as pl
 import pytest
 
 from tests.fixtures.web_reports import COUNTY_2019, PROVINCE_2021, cms_html, word_docx, word_html
-from tests.xxgk.test_web_reports import KEY, want
+from tests.fixtures.web_reports import want
+
+KEY = ["category_code", "applicant_type", "measure"]
 from tests.pipelines.inbox_run import run_inbox
 from warehouse.loader import connect
 

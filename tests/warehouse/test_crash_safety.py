@@ -6,13 +6,13 @@ import subprocess
 import sys
 import textwrap
 
-from tests.warehouse.test_loader import snapshot
+from tests.fixtures.batches import snapshot
 from warehouse.loader import connect
 
 KILLED_LOADER = textwrap.dedent(
     """
     import sys, time
-    from tests.warehouse.test_loader import batch_for
+    from tests.fixtures.batches import batch_for
     from warehouse.loader import connect, ensure_schema, load_years
     from xxgk.inbox import ingest
     from xxgk.normalise import normalise_all
@@ -52,7 +52,7 @@ KILLED_LOADER = textwrap.dedent(
 
 def test_killing_a_load_midway_leaves_the_warehouse_unchanged(tmp_path):
     from tests.conftest import SAMPLE_FILES
-    from tests.warehouse.test_loader import batch_for
+    from tests.fixtures.batches import batch_for
     from warehouse.loader import ensure_schema, load_years
     from xxgk.inbox import ingest
     from xxgk.normalise import normalise_all

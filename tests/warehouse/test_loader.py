@@ -3,31 +3,16 @@ import polars as pl
 import pytest
 
 from tests.conftest import SAMPLE_FILES
-from warehouse.loader import YearBatch, connect, ensure_schema, load_years
+from tests.fixtures.batches import batch_for, snapshot
+from warehouse.loader import connect, ensure_schema, load_years
 from xxgk.inbox import ingest
-from xxgk.extract.year import REJECTED_SCHEMA, extract_year
 from xxgk.normalise import normalise_all
-
-VIOLATION_SCHEMA = {"agency": pl.String, "year": pl.Int32, "identity": pl.String, "scope": pl.String,
-                    "expected": pl.Float64, "printed": pl.Float64, "cells": pl.String, "document_id": pl.String}
-
 
 @pytest.fixture(scope="module")
 def documents():
     docs, rejected = normalise_all(ingest(SAMPLE_FILES).documents)
     assert not rejected
     return docs
-
-
-def batch_for(documents, year: int) -> YearBatch:
-    tables = extract_year(documents, year)
-    return YearBatch([year], tables.documents.with_columns(quality_status=pl.lit("passed")), tables.cells.collect(),
-                     tables.warnings, pl.DataFrame(schema=VIOLATION_SCHEMA), pl.DataFrame(schema=REJECTED_SCHEMA))
-
-
-def snapshot(con) -> dict[str, list]:
-    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
-    return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
 
 
 def test_loading_twice_gives_identical_contents_and_other_years_stay(tmp_path, documents):

@@ -1,9 +1,6 @@
 """The writer's connection: readers never block it nor are blocked by it, and a write that
 cannot happen says why in one line and leaves nothing open."""
 import os
-import resource
-import shutil
-import signal
 import subprocess
 import sys
 import textwrap
@@ -15,7 +12,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import SAMPLE_FILES
-from tests.warehouse.test_loader import batch_for, snapshot
+from tests.fixtures.batches import batch_for, snapshot
 from warehouse.loader import ensure_schema, load_years
 from warehouse.writer import WarehouseWriteError, open_writer, published_path, readable_path
 from xxgk.inbox import ingest
@@ -177,7 +174,7 @@ FULL_DISK = textwrap.dedent(
     """
     import sys
     from tests.warehouse.test_writer import load, variant
-    from tests.warehouse.test_loader import batch_for
+    from tests.fixtures.batches import batch_for
     from tests.conftest import SAMPLE_FILES
     from warehouse.writer import WarehouseWriteError
     from xxgk.inbox import ingest

@@ -6,31 +6,14 @@ import polars as pl
 import pytest
 
 from tests.conftest import require_cjk_font
-from tests.fixtures.synthetic import EMBEDDABLE_FONT, make_report
+from tests.fixtures.synthetic import EMBEDDABLE_FONT, LAYOUTS, make_report
 from xxgk.documents import read_document
 from xxgk.extract import extract_report
 from xxgk.extract.trust import reading_facts
 from xxgk.normalise import normalise_document
 
 KEY = ["category_code", "applicant_type", "measure"]
-CASES = [
-    pytest.param(3, "2021", {"split_table3_across_pages": True, "repeat_table3_header": True}, id="2021-split-header-repeated"),
-    pytest.param(4, "2021", {"split_table3_across_pages": True, "repeat_table3_header": False, "long_labels_wrap": True}, id="2021-split-wrapped-labels"),
-    pytest.param(5, "2021", {"other_as_one_row": True, "thousands_separators": True}, id="2021-other-one-row-1,234"),
-    pytest.param(6, "2019", {"split_table3_across_pages": True}, id="2019-split"),
-    pytest.param(7, "2019", {"art20_layout": "separate", "halfwidth_labels": True}, id="2019-separate-art20"),
-    pytest.param(8, "2019", {"long_labels_wrap": True, "shaded_headers": True}, id="2019-wrapped-shaded"),
-    # no ruling lines: rows and cells come from the words' positions
-    pytest.param(15, "2019", {"ruled_tables": False}, id="2019-unruled"),
-    pytest.param(17, "2021", {"ruled_tables": False, "long_labels_wrap": True}, id="2021-unruled-wrapped"),
-    # drawn as WPS writes: text at Tf 199 scaled by its matrix, fill-and-stroke, one path per ruling line
-    pytest.param(10, "2021", {"wps_drawing": True, "split_table3_across_pages": True, "long_labels_wrap": True},
-                 id="2021-wps-split-wrapped"),
-    pytest.param(11, "2019", {"wps_drawing": True, "split_table3_across_pages": True, "repeat_table3_header": True,
-                              "shaded_headers": True}, id="2019-wps-split-header-repeated"),
-    # the 2019 template still used in 2023: the template is told by the tables, not the year
-    pytest.param(9, "2019", {"year": 2023, "split_table3_across_pages": True}, id="2019-template-in-2023"),
-]
+CASES = [pytest.param(seed, template, layout, id=name) for name, seed, template, layout in LAYOUTS]
 FONTS = [pytest.param(None, id="font-not-embedded"), pytest.param(str(EMBEDDABLE_FONT), id="font-embedded")]
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from xxgk.documents import RawDocument, Row
-from xxgk.grid import Grid, GridCell, SpanCell, grid_from_rows, parse_span
+from xxgk.grid import Grid, SpanCell, grid_from_rows, parse_span
 from xxgk.normalise import normalise_document
 from xxgk.staging import grids_path, raw_documents, write_normalised_rows, write_raw_rows, normalised_documents
 

@@ -10,7 +10,7 @@ import lxml.html
 import pytest
 
 from tests.fixtures import web_reports
-from tests.xxgk.test_web_reports import want
+from tests.fixtures.web_reports import want
 from xxgk.documents import read_document
 from xxgk.extract.segment import choose, group_sums, row_sum
 from xxgk.extract.tables import extract_report

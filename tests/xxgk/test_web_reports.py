@@ -5,27 +5,13 @@ import pytest
 
 from tests.conftest import require_soffice
 
-from tests.fixtures.web_reports import COUNTY_2019, PROVINCE_2021, cms_html, expected_cells, word_docx, word_html
+from tests.fixtures.web_reports import FIXTURES, COUNTY_2019, PROVINCE_2021, want, word_docx, word_html
 from xxgk.documents import read_document
 from xxgk.extract import extract_report
 from xxgk.normalise import normalise_document
 from xxgk.readers.html import html_document
-from xxgk.vocabulary import APPLICANT_COLUMNS
 
 KEY = ["category_code", "applicant_type", "measure"]
-
-
-def want(report) -> pl.DataFrame:
-    """The hand-written cells, plus what the report fixes without printing it."""
-    cells = expected_cells(report)
-    if report is PROVINCE_2021:  # （六） printed as its items, one of them blank in every column: the sum is unknown
-        cells += [{"category_code": "result.other", "applicant_type": a, "measure": "count", "value": None, "printed": None}
-                  for a in APPLICANT_COLUMNS]
-    if report is COUNTY_2019:  # six zeros and a blank total: the row sum forces the total to 0
-        row = next(c for c in cells if c["category_code"] == "result.not_processed.excessive" and c["applicant_type"] == "total")
-        row["value"] = 0.0
-    return pl.DataFrame(cells, schema={"category_code": pl.String, "applicant_type": pl.String, "measure": pl.String,
-                                       "value": pl.Float64, "printed": pl.String})
 
 
 def extracted(path):
@@ -40,16 +26,6 @@ def assert_every_cell(report, got: pl.DataFrame) -> None:
                           | ~pl.col("value").eq_missing(pl.col("value_got")) | ~pl.col("printed").eq_missing(pl.col("printed_got")))
     assert wrong.is_empty(), wrong.select(*KEY, "value", "value_got", "printed", "printed_got", "cell_status")
     assert got.height == expected.height
-
-
-FIXTURES = {
-    "word-html-2021-gbk": (PROVINCE_2021, lambda p: p.write_bytes(word_html(PROVINCE_2021)), ".html"),
-    "word-html-2019-gbk": (COUNTY_2019, lambda p: p.write_bytes(word_html(COUNTY_2019, split_table3_before="result.unavailable.needs_creation")), ".htm"),
-    "cms-html-2021": (PROVINCE_2021, lambda p: p.write_bytes(cms_html(PROVINCE_2021)), ".html"),
-    "cms-html-2019": (COUNTY_2019, lambda p: p.write_bytes(cms_html(COUNTY_2019)), ".html"),
-    "docx-2021": (PROVINCE_2021, lambda p: word_docx(PROVINCE_2021, p), ".docx"),
-    "docx-2019": (COUNTY_2019, lambda p: word_docx(COUNTY_2019, p), ".docx"),
-}
 
 
 @pytest.mark.parametrize("name", FIXTURES)

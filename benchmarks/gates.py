@@ -1,6 +1,6 @@
 """Measure (print, not assert) what the gates cost: GX import, first run, per-report validation.
 
-    .venv/bin/python -m expectations.bench_gates
+    .venv/bin/python -m benchmarks.gates
 """
 from __future__ import annotations
 
