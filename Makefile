@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(CURDIR)
 UI_PID   = $(DAGSTER_HOME)/.dagster-ui.pid
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-python run test lint-imports ui ui-stop clean
+.PHONY: help setup check-python run test lint lint-imports ui ui-stop clean
 
 help:  ## this list
 	@echo "make TARGET  (Python >= 3.11; DAGSTER_HOME defaults to this folder)"
@@ -49,11 +49,14 @@ run: setup  ## load the inbox (XXGK_INBOX, default: the bundled samples) into th
 	$(VENV)/bin/xxgk run
 
 # --durations: every run (CI's too) ends with the tests that took longest, to keep CI's time in view
-test: setup lint-imports  ## the whole test suite (needs the Debian packages chromium and fonts-wqy-microhei)
+test: setup lint  ## the whole test suite (needs the Debian packages chromium and fonts-wqy-microhei)
 	$(PY) -m pytest --durations=25
 
-test-fast: setup lint-imports  ## the pure logic, in under 30 s: tests not marked slow (tests/conftest.py)
+test-fast: setup lint  ## the pure logic, in under 30 s: tests not marked slow (tests/conftest.py)
 	$(PY) -m pytest -q -m "not slow" -p no:cacheprovider tests/xxgk tests/warehouse tests/expectations tests/fixtures
+
+lint: setup lint-imports  ## ruff (pyflakes, isort, pyupgrade, bugbear: [tool.ruff]) and the import layers
+	$(VENV)/bin/ruff check .
 
 lint-imports: setup  ## the layers go one way, no import cycles ([tool.importlinter] in pyproject.toml)
 	$(VENV)/bin/lint-imports --no-cache

@@ -7,8 +7,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from dagster_duckdb import DuckDBResource
 
 from assets.partitions import year_partitions
-from assets.warehouse import WRITER_POOL
 from assets.resources import OverviewResource
+from assets.warehouse import WRITER_POOL
 from warehouse.loader import connect
 from warehouse.writer import readable_path
 

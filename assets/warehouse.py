@@ -10,9 +10,8 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from xxgk.normalise import NormalisedStore
-from assets.partitions import year_partitions
 from assets.identity_checks import check_results, check_specs, table_md
+from assets.partitions import year_partitions
 from assets.quality import CheckedFacts
 from warehouse.archive import archive_documents
 from warehouse.loader import (
@@ -23,6 +22,7 @@ from warehouse.loader import (
 )
 from warehouse.writer import open_writer
 from xxgk.extract.year import REJECTED_SCHEMA
+from xxgk.normalise import NormalisedStore
 from xxgk.staging import remote_filesystems
 
 # DuckDB allows one writing process: every asset that writes the file is in this pool,

@@ -96,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     samples = sample_reports()
     runs, states = [], {}
-    for r in range(args.repeat):
+    for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="xxgk-bench-load-") as tmp:
             times, states = one_run(samples, args.reports, Path(tmp))
             runs.append(times)

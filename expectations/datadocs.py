@@ -32,8 +32,8 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
 from functools import cache
+from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import polars as pl
@@ -46,7 +46,7 @@ def write_data_docs(context, suite, results: list, gate, out_dir: Path, keep_run
     `gate` (their findings together) into out_dir; return index.html."""
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    run_time = dt.datetime.now(dt.timezone.utc)
+    run_time = dt.datetime.now(dt.UTC)
     gx_links = []
     for n, result in enumerate(results, start=1):
         gx_pages = _gx_site(context, suite, result, run_time + dt.timedelta(microseconds=n), out_dir)

@@ -5,8 +5,6 @@ import warnings
 # the notice is not for every user of the code location.
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*")
 
-from pipelines.process import limit_malloc_arenas  # noqa: E402
-
 from dagster import (  # noqa: E402
     ComponentTree,
     Definitions,
@@ -20,6 +18,7 @@ import assets  # noqa: E402
 from assets.resources import PROJECT_ROOT  # noqa: E402
 from pipelines.io_manager import StageIOManager  # noqa: E402
 from pipelines.jobs import annual_job, inbox_job, year_job  # noqa: E402
+from pipelines.process import limit_malloc_arenas  # noqa: E402
 from pipelines.schedules import annual_load  # noqa: E402
 from pipelines.sensors import inbox_sensor, years_after_inbox  # noqa: E402
 

@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
 
 
 def export(args: argparse.Namespace) -> int:
-    from warehouse.export import ExportError, export as write
+    from warehouse.export import ExportError
+    from warehouse.export import export as write
     from warehouse.loader import connect
     from warehouse.writer import readable_path
 

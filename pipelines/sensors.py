@@ -14,8 +14,8 @@ from dagster import (
 )
 
 from assets.partitions import year_partitions
-from pipelines.jobs import inbox_job, year_job
 from assets.resources import InboxResource
+from pipelines.jobs import inbox_job, year_job
 from xxgk.documents import fingerprint_inbox, list_inbox
 
 

@@ -36,8 +36,8 @@ def qidong_2024() -> str:
 
 
 def build(root: Path) -> dict[str, str]:
-    from pipelines.cli import main
     from assets.resources import PROJECT_ROOT
+    from pipelines.cli import main
 
     inbox = root / "inbox"
     inbox.mkdir()

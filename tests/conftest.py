@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-
 from tests.fixtures.expected import EXPECTED_DIR, SAMPLE_FILES, expected_cells, expected_reports  # noqa: F401 (for the tests)
 
 

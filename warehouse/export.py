@@ -174,7 +174,7 @@ def _save(book, fh) -> None:
     from openpyxl.writer.excel import ExcelWriter
 
     archive = ZipFile(fh, "w", ZIP_DEFLATED, allowZip64=True)
-    book.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
+    book.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
     try:
         ExcelWriter(book, archive).save()
     except BaseException:

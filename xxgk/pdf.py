@@ -32,12 +32,11 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from xxgk import ocr
+from xxgk.budget import Budget
 from xxgk.grid import Grid
 from xxgk.marks import TABLE_PAGE_WORDS as TABLE_PAGE
-from xxgk.budget import Budget
 from xxgk.model import DocumentRejected, RawDocument, Row
 from xxgk.pdf_grid import page_edges, ruled_tables
-from xxgk.pdf_objects import PageObjects, image_coverage, page_objects
 from xxgk.pdf_layout import (
     gap_lines,
     outside,
@@ -45,6 +44,7 @@ from xxgk.pdf_layout import (
     pdfium_page_chars,
     words_from_chars,
 )
+from xxgk.pdf_objects import PageObjects, image_coverage, page_objects
 from xxgk.pdf_reference import reference_pages
 
 

@@ -178,7 +178,7 @@ def merged_edges(edges: list[dict], settings: TableSettings) -> list[dict]:
     and keeps those at least ``edge_min_length`` long, copying every edge's dict at each
     step; here an edge is a list changed in place, with the same arithmetic."""
     out: list[tuple[tuple[str, float], list]] = []
-    for orientation, pos, other, lo, hi, size, snap, join in (
+    for orientation, pos, other, lo, hi, size, snap, _join in (
             ("v", "x0", "x1", "top", "bottom", "height", settings.snap_x_tolerance, settings.join_y_tolerance),
             ("h", "top", "bottom", "x0", "x1", "width", settings.snap_y_tolerance, settings.join_x_tolerance)):
         items = [[e[pos], e[other], e[lo], e[hi], e[size]] for e in edges

@@ -11,8 +11,15 @@ from pathlib import Path
 
 import polars as pl
 
-from xxgk.extract.year import DOCUMENT_SCHEMA, REJECTED_SCHEMA, WARNINGS_SCHEMA, CELLS_SCHEMA, YearTables, \
-    choose_documents, version_differences
+from xxgk.extract.year import (
+    CELLS_SCHEMA,
+    DOCUMENT_SCHEMA,
+    REJECTED_SCHEMA,
+    WARNINGS_SCHEMA,
+    YearTables,
+    choose_documents,
+    version_differences,
+)
 from xxgk.inbox import MANIFEST, RawStore, same_bytes_as_read
 from xxgk.normalise import NormalisedStore
 from xxgk.parallel import group_parts

@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from datetime import UTC
 from pathlib import Path
 
 from benchmarks.throughput.common import PROJECT_ROOT, PY, WRAPPER, say
@@ -144,7 +145,7 @@ def step_windows(home: Path) -> list[tuple[str, float, float]]:
     """(step, start, end) of every Dagster step of the runs in `home`, in epoch seconds (the
     event log stores naive UTC)."""
     import sqlite3
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     out = []
     for db in sorted((home / "history" / "runs").glob("*.db")):
@@ -160,7 +161,7 @@ def step_windows(home: Path) -> list[tuple[str, float, float]]:
             con.close()
         started: dict[str, float] = {}
         for kind, step, ts in rows:
-            when = datetime.fromisoformat(str(ts)).replace(tzinfo=timezone.utc).timestamp()
+            when = datetime.fromisoformat(str(ts)).replace(tzinfo=UTC).timestamp()
             if kind == "STEP_START":
                 started[step] = when
             elif step in started:

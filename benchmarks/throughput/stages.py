@@ -9,7 +9,6 @@ from pathlib import Path
 
 from benchmarks.throughput.cells import compare_cells, read_expected
 
-
 # assets/quality.py GATE_BATCH_DOCUMENTS (not imported: that module imports Dagster)
 GATE_BATCH_DOCUMENTS = 250
 READ1 = "read_inbox (1 worker)"

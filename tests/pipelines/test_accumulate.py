@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.cli import main
 from assets.resources import PROJECT_ROOT
+from pipelines.cli import main
 from tests.conftest import SAMPLE_FILES
 from tests.fixtures.synthetic import make_report
 from warehouse.archive import archive_file

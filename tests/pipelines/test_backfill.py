@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from pipelines.cli import main
 from assets.resources import PROJECT_ROOT
+from pipelines.cli import main
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import connect
 

@@ -5,8 +5,8 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
-from pipelines.cli import main
 from assets.resources import PROJECT_ROOT
+from pipelines.cli import main
 from tests.conftest import SAMPLE_FILES
 
 DONGNING = next(p for p in SAMPLE_FILES if "dongning" in p.name)

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from pipelines.cli import main
 from assets.resources import PROJECT_ROOT
+from pipelines.cli import main
 from tests.fixtures.deployment import deployment, execute, services, write_inbox
 from warehouse.loader import connect
 

@@ -4,8 +4,8 @@ import shutil
 import polars as pl
 import pytest
 
-from pipelines.cli import main
 from assets.resources import PROJECT_ROOT
+from pipelines.cli import main
 from tests.conftest import SAMPLE_FILES, expected_cells, expected_reports
 from tests.fixtures.synthetic import make_report
 

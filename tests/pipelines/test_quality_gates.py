@@ -9,8 +9,8 @@ from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from assets.identity_checks import CHECKS
 from assets.partitions import year_partitions
-from pipelines.cli import main
 from assets.resources import PROJECT_ROOT
+from pipelines.cli import main
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import connect
 

@@ -5,9 +5,8 @@ import shutil
 
 import pytest
 
+from assets.resources import PROJECT_ROOT, inbox_key
 from pipelines.definitions import build_definitions
-from assets.resources import inbox_key
-from assets.resources import PROJECT_ROOT
 from tests.conftest import SAMPLE_FILES
 from warehouse.loader import connect
 

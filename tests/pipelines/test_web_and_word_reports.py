@@ -4,8 +4,7 @@ hand-written cell in v_disclosure_facts, the three publications of one report ag
 import polars as pl
 import pytest
 
-from tests.fixtures.web_reports import COUNTY_2019, PROVINCE_2021, cms_html, word_docx, word_html
-from tests.fixtures.web_reports import want
+from tests.fixtures.web_reports import COUNTY_2019, PROVINCE_2021, cms_html, want, word_docx, word_html
 
 KEY = ["category_code", "applicant_type", "measure"]
 from tests.pipelines.inbox_run import run_inbox

@@ -7,9 +7,9 @@ import pytest
 
 from expectations.gates import validate_reports, validate_year_carry
 from tests.conftest import SAMPLE_FILES
+from tests.fixtures.batches import snapshot
 from tests.pipelines.test_backfill import CARRIED_FORWARD as FORWARD
 from tests.pipelines.test_backfill import NEW_RECEIVED  # table 三, new applications: persons 159, ..., total 159
-from tests.fixtures.batches import snapshot
 from warehouse.loader import YearBatch, connect, ensure_schema, load_years, retract
 from xxgk.extract.year import REJECTED_SCHEMA, extract_year
 from xxgk.inbox import ingest

@@ -94,10 +94,11 @@ def test_identity_findings_in_chinese_with_document_and_location(con):
 
 
 def test_unresolved_agency_keeps_null_region_and_gets_a_warning(tmp_path):
-    from warehouse.agency import register_agencies
-    from warehouse.statements import run
-    from warehouse.loader import ensure_schema
     import polars as pl
+
+    from warehouse.agency import register_agencies
+    from warehouse.loader import ensure_schema
+    from warehouse.statements import run
 
     c = duckdb.connect(str(tmp_path / "w.duckdb"))
     ensure_schema(c)

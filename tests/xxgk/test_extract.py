@@ -6,8 +6,8 @@ from tests.conftest import SAMPLE_FILES, expected_cells
 from xxgk.documents import RawDocument, Row, read_document
 from xxgk.extract import extract_report
 from xxgk.extract.tables import place
-from xxgk.extract.trust import reading_facts
 from xxgk.extract.tokens import Kind, Token, classify
+from xxgk.extract.trust import reading_facts
 from xxgk.normalise import normalise_document
 
 KEY = ["category_code", "applicant_type", "measure"]

@@ -6,7 +6,7 @@ import pytest
 from xxgk.documents import RawDocument, Row
 from xxgk.grid import Grid, SpanCell, grid_from_rows, parse_span
 from xxgk.normalise import normalise_document
-from xxgk.staging import grids_path, raw_documents, write_normalised_rows, write_raw_rows, normalised_documents
+from xxgk.staging import grids_path, normalised_documents, raw_documents, write_normalised_rows, write_raw_rows
 
 
 def _table3_head_and_group() -> Grid:

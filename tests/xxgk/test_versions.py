@@ -3,8 +3,8 @@ import polars as pl
 
 from tests.conftest import SAMPLE_FILES
 from xxgk.documents import list_inbox
-from xxgk.inbox import ingest
 from xxgk.extract.year import extract_year
+from xxgk.inbox import ingest
 from xxgk.normalise import normalise_all
 
 QIDONG = [p for p in SAMPLE_FILES if "qidong" in p.name][0]

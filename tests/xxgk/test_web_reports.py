@@ -4,8 +4,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import require_soffice
-
-from tests.fixtures.web_reports import FIXTURES, COUNTY_2019, PROVINCE_2021, want, word_docx, word_html
+from tests.fixtures.web_reports import COUNTY_2019, FIXTURES, PROVINCE_2021, want, word_docx, word_html
 from xxgk.documents import read_document
 from xxgk.extract import extract_report
 from xxgk.normalise import normalise_document

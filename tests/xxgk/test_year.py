@@ -1,8 +1,8 @@
 """A whole statistics year: documents of other years left out, a report with no tables rejected."""
 from tests.conftest import SAMPLE_FILES
 from xxgk.documents import RawDocument, Row
-from xxgk.inbox import ingest
 from xxgk.extract.year import extract_year
+from xxgk.inbox import ingest
 from xxgk.normalise import normalise_all, normalise_document
 
 

@@ -15,7 +15,6 @@ Damage is recorded, never repaired:
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, field
 
 import polars as pl

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from xxgk.extract.cells import CELL_SCHEMA, WARNING_SCHEMA, Extraction, emit, place
-from xxgk.extract.segment import Placement, group_sums, no_identity, place_row, resolve_columns, row_sum
 from xxgk.extract.inferred import derive_other, emit_applicant_row
 from xxgk.extract.labels import T3_REQUIRED, Table3Labeller, art20_labels, match_art20
+from xxgk.extract.segment import Placement, group_sums, no_identity, place_row, resolve_columns, row_sum
 from xxgk.extract.tokens import Kind, Token, tokenize
 from xxgk.normalise import NormalisedDocument, fold
 from xxgk.vocabulary import (
@@ -242,7 +242,7 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     if unlabelled_first and not _columns_add_up(rows, identities):
         # values came before the first row label, and the columns do not show that they add
         # up: labels and values may be out of step (a converter printing values above labels)
-        for code, (placement, run) in rows.items():
+        for code, (_, run) in rows.items():
             rows[code] = (Placement([None] * len(APPLICANT_COLUMNS), "labels and values may be out of step: the first "
                                     "values stand before any row label and no column identity confirms the rows; none placed"), run)
     for code, (placement, run) in rows.items():

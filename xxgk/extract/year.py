@@ -77,7 +77,7 @@ class YearTables:
         if group:
             yield read_frames(group, CELLS_SCHEMA)
 
-    def rechoose(self, violations_per_document: pl.DataFrame) -> "YearTables":
+    def rechoose(self, violations_per_document: pl.DataFrame) -> YearTables:
         """Choose again, now that the identity gates know which versions add up."""
         ranked = self.documents.drop("violations", strict=False).join(
             violations_per_document.select("document_id", pl.col("violations").cast(pl.Int32)), on="document_id", how="left"

@@ -8,8 +8,8 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from xxgk.marks import TABLE_ONLY_WORDS
-from xxgk.pdf_objects import image_coverage, page_objects
 from xxgk.ocr.image import render_page
+from xxgk.pdf_objects import image_coverage, page_objects
 
 MIN_TEXT_CHARS = 20
 MIN_IMAGE_RATIO = 0.5
