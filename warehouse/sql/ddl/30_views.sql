@@ -22,13 +22,25 @@ SELECT coalesce(d.agency_name, a.agency_name) AS agency, f.year, d.format_versio
        f.applicant_type, f.measure, f.value, f.printed, f.document_id, d.source_file,
        f.agency_id, a.agency_name, a.region_code, a.province, a.city, a.county, a.level, a.kind,
        c.label_short AS category_label, t.label AS applicant_label, m.label_short AS measure_label, m.unit,
-       f.cell_status, f.location, f.provenance
+       f.cell_status, f.location, f.provenance,
+       -- labels in both languages, what the number counts, and whether it is a sum of other cells
+       code_label('level', a.level) AS level_label, code_label_en('level', a.level) AS level_label_en,
+       code_label_en('kind', a.kind) AS kind_label_en, c.category_path, c.label_en AS category_label_en, c.sort_order,
+       t.label_en AS applicant_label_en, m.label_en AS measure_label_en, q.quantity,
+       code_label('quantity', q.quantity) AS quantity_label, code_label_en('quantity', q.quantity) AS quantity_label_en,
+       code_label('cell_status', f.cell_status) AS cell_status_label,
+       code_label_en('cell_status', f.cell_status) AS cell_status_label_en,
+       (coalesce(f.applicant_type = 'total', false) OR f.cell_status = 'derived'
+        OR f.category_code IN ('result.total', 'review.total', 'litigation_direct.total', 'litigation_after_review.total'))
+       AS is_total
 FROM facts f
 JOIN dim_agency a USING (agency_id)
 JOIN dim_document d USING (document_id)
 LEFT JOIN dim_category c USING (category_code)
 LEFT JOIN dim_applicant_type t USING (applicant_type)
-LEFT JOIN dim_measure m USING (measure);
+LEFT JOIN dim_measure m USING (measure)
+CROSS JOIN LATERAL (SELECT CASE c.table_name WHEN 'applications' THEN 'applications'
+                                             WHEN 'review_litigation' THEN 'cases' ELSE m.quantity END AS quantity) q;
 
 -- Table 三 and 四 per agency-year and category, with the group rows (不予公开, 无法提供, 不予处理)
 -- as the sum of their items and 其他处理 as printed or, when only its items are printed, their sum.
@@ -83,6 +95,45 @@ money AS (
 ),
 findings AS (
     SELECT agency_id, year, count(*) AS identity_violations FROM fact_identity_violation GROUP BY ALL
+),
+-- the totals again, from the cells they total (v_applications_wide, v_review_litigation): the
+-- six applicant columns of a row; the results counted once over the six columns; the four
+-- outcomes of a table-四 group. NULL where one of those cells is not a number.
+rows3 AS (
+    SELECT agency_id, year,
+           max(total_reconciled) FILTER (WHERE category_code = 'application.new_received') AS received_reconciled,
+           max(total_reconciled) FILTER (WHERE category_code = 'application.carried_over') AS carried_over_reconciled,
+           max(total_reconciled) FILTER (WHERE category_code = 'application.carried_forward') AS carried_forward_reconciled,
+           CASE WHEN count(*) FILTER (WHERE row_role = 'result') = count(total_reconciled) FILTER (WHERE row_role = 'result')
+                 AND count(*) FILTER (WHERE row_role = 'result') = 18 + CASE WHEN count(*) FILTER (
+                     WHERE category_code LIKE 'result.other.%') > 0 THEN 3 ELSE 1 END
+                THEN sum(total_reconciled) FILTER (WHERE row_role = 'result') END AS results_total_reconciled
+    FROM v_applications_wide
+    GROUP BY ALL
+),
+rows4 AS (
+    SELECT agency_id, year,
+           max(total_reconciled) FILTER (WHERE review_group = 'review') AS review_total_reconciled,
+           max(total_reconciled) FILTER (WHERE review_group = 'litigation_direct') AS litigation_direct_total_reconciled,
+           max(total_reconciled) FILTER (WHERE review_group = 'litigation_after_review') AS litigation_after_review_total_reconciled
+    FROM v_review_litigation
+    GROUP BY ALL
+),
+both_ AS (
+    SELECT r.agency_id, r.year, rows3.*, rows4.*,
+           list_filter([
+               CASE WHEN rows3.received_reconciled IS NOT NULL AND t.received IS DISTINCT FROM rows3.received_reconciled THEN 'received' END,
+               CASE WHEN rows3.carried_over_reconciled IS NOT NULL AND t.carried_over IS DISTINCT FROM rows3.carried_over_reconciled THEN 'carried_over' END,
+               CASE WHEN rows3.results_total_reconciled IS NOT NULL AND t.results_total IS DISTINCT FROM rows3.results_total_reconciled THEN 'results_total' END,
+               CASE WHEN rows3.carried_forward_reconciled IS NOT NULL AND t.carried_forward IS DISTINCT FROM rows3.carried_forward_reconciled THEN 'carried_forward' END,
+               CASE WHEN rows4.review_total_reconciled IS NOT NULL AND t.review_total IS DISTINCT FROM rows4.review_total_reconciled THEN 'review_total' END,
+               CASE WHEN rows4.litigation_direct_total_reconciled IS NOT NULL AND t.litigation_direct_total IS DISTINCT FROM rows4.litigation_direct_total_reconciled THEN 'litigation_direct_total' END,
+               CASE WHEN rows4.litigation_after_review_total_reconciled IS NOT NULL AND t.litigation_after_review_total IS DISTINCT FROM rows4.litigation_after_review_total_reconciled THEN 'litigation_after_review_total' END
+           ], x -> x IS NOT NULL) AS differing
+    FROM fact_report r
+    LEFT JOIN t ON t.agency_id = r.agency_id AND t.year = r.year
+    LEFT JOIN rows3 ON rows3.agency_id = r.agency_id AND rows3.year = r.year
+    LEFT JOIN rows4 ON rows4.agency_id = r.agency_id AND rows4.year = r.year
 )
 SELECT r.agency_id, a.agency_name AS agency, d.agency_name AS agency_as_printed, r.year, r.format_version,
        a.province_code, a.province, a.city_code, a.city, a.county_code, a.county, a.region_code, a.level, a.kind,
@@ -97,13 +148,22 @@ SELECT r.agency_id, a.agency_name AS agency, d.agency_name AS agency_as_printed,
        TRY_CAST(money.fees_10k_yuan AS DECIMAL(18, 4)) AS fees_10k_yuan,
        TRY_CAST(money.procurement_10k_yuan AS DECIMAL(18, 4)) AS procurement_10k_yuan,
        r.quality_status, CAST(coalesce(findings.identity_violations, 0) AS INTEGER) AS identity_violations,
-       r.warnings, r.cells, r.cells_read, r.document_id, d.source_file
+       r.warnings, r.cells, r.cells_read, r.document_id, d.source_file,
+       -- labels in both languages; the totals reconciled from their cells, and which differ from print
+       code_label('level', a.level) AS level_label, code_label_en('level', a.level) AS level_label_en,
+       code_label_en('kind', a.kind) AS kind_label_en,
+       code_label('quality_status', r.quality_status) AS quality_status_label,
+       code_label_en('quality_status', r.quality_status) AS quality_status_label_en,
+       b.received_reconciled, b.carried_over_reconciled, b.results_total_reconciled, b.carried_forward_reconciled,
+       b.review_total_reconciled, b.litigation_direct_total_reconciled, b.litigation_after_review_total_reconciled,
+       len(b.differing) > 0 AS totals_differ, nullif(array_to_string(b.differing, ', '), '') AS totals_differing
 FROM fact_report r
 JOIN dim_agency a ON a.agency_id = r.agency_id
 JOIN dim_document d ON d.document_id = r.document_id
 LEFT JOIN t ON t.agency_id = r.agency_id AND t.year = r.year
 LEFT JOIN money ON money.agency_id = r.agency_id AND money.year = r.year
-LEFT JOIN findings ON findings.agency_id = r.agency_id AND findings.year = r.year;
+LEFT JOIN findings ON findings.agency_id = r.agency_id AND findings.year = r.year
+LEFT JOIN both_ b ON b.agency_id = r.agency_id AND b.year = r.year;
 
 -- Each agency, category and applicant column against the same agency's report of the year before.
 CREATE OR REPLACE VIEW v_year_over_year AS
