@@ -83,7 +83,8 @@ _VOCABULARY = {
         SELECT metric, label || ' / ' || label_en, unit, formula || ' `' || formula_sql || '`', does_not_mean || ' ' || does_not_mean_en
         FROM dim_metric ORDER BY sort_order""",
     "Labels of coded columns (dim_code_label)": """
-        SELECT code_set, code, label, label_en, '' FROM dim_code_label ORDER BY code_set, sort_order""",
+        SELECT code_set, code, label, label_en, '' FROM dim_code_label WHERE code_set <> 'column'
+        ORDER BY code_set, sort_order""",
 }
 _HEADERS = {
     "Categories (dim_category, in report order; group rows in bold)": ("code", "parent", "short label", "English", "as printed"),

@@ -5,7 +5,8 @@
 
 -- Chinese and English labels of every coded column of the views (xxgk/spec/code_labels.csv):
 -- level, kind, format_version, quality_status, cell_status, quantity, unit, row_role,
--- review_group, metric_status, verdict, review_status.
+-- review_group, metric_status, verdict, narrative_quantity, review_status; and set 'column': the
+-- Chinese header of each column of the views (xxgk/spec/column_labels.csv), for exports.
 CREATE TABLE IF NOT EXISTS dim_code_label (
     code_set    VARCHAR NOT NULL,
     code        VARCHAR NOT NULL,

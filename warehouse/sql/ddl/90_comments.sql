@@ -356,7 +356,7 @@ COMMENT ON COLUMN fact_review_litigation.provenance IS 'text | ocr.';
 COMMENT ON COLUMN fact_review_litigation.confidence IS 'OCR score of the cell (0-1); null for text.';
 
 -- analysis: labels of coded columns, the metrics, the prose against the tables, the review of findings
-COMMENT ON TABLE dim_code_label IS 'Chinese and English labels of the codes of coded columns (xxgk/spec/code_labels.csv): level, kind, format_version, quality_status, cell_status, quantity, unit, row_role, review_group, metric_status, verdict, narrative_quantity, review_status. In SQL: code_label(set, code), code_label_en(set, code).';
+COMMENT ON TABLE dim_code_label IS 'Chinese and English labels of the codes of coded columns (xxgk/spec/code_labels.csv): level, kind, format_version, quality_status, cell_status, quantity, unit, row_role, review_group, metric_status, verdict, narrative_quantity, review_status; set column: the Chinese header of each column of the views (xxgk/spec/column_labels.csv), as exports show it. In SQL: code_label(set, code), code_label_en(set, code).';
 COMMENT ON COLUMN dim_code_label.code_set IS 'Which coded column, e.g. level.';
 COMMENT ON COLUMN dim_code_label.code IS 'The code as stored, e.g. county.';
 COMMENT ON COLUMN dim_code_label.sort_order IS 'Order of the codes within their set.';

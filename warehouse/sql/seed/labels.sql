@@ -25,5 +25,8 @@ UPDATE dim_applicant_type t SET label_en = l.label_en FROM applicant_labels l WH
 DELETE FROM dim_code_label;
 INSERT INTO dim_code_label (code_set, code, sort_order, label, label_en)
 SELECT code_set, code, sort_order, label, label_en FROM code_labels;
+-- the Chinese header of each column of the views (xxgk/spec/column_labels.csv), for exports
+INSERT INTO dim_code_label (code_set, code, sort_order, label, label_en)
+SELECT 'column', "column", NULL, label, "column" FROM column_labels;
 DELETE FROM dim_metric;
 INSERT INTO dim_metric BY NAME SELECT * FROM metric_specs;
