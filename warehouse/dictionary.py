@@ -63,7 +63,7 @@ _START_HERE = [
     "  `quantity` and `unit`); table 四: [`v_review_litigation`](#v_review_litigation);",
     "- a report in one row: [`v_report_overview`](#v_report_overview); metrics with their caveats:",
     "  [`v_metrics`](#v_metrics) and [`dim_metric`](#dim_metric); the prose against the tables:",
-    "  [`v_narrative_checks`](#v_narrative_checks).",
+    "  [`v_narrative_checks`](#v_narrative_checks); every finding with its review: [`v_findings`](#v_findings).",
     "",
     "**The double-count trap.** [`v_disclosure_facts`](#v_disclosure_facts) holds every cell in one `value`",
     "column: the 总计 column beside the six applicant columns, （七）总计 beside the results it totals, and",

@@ -36,10 +36,10 @@ def test_sqlalchemy_reflects_tables_views_columns_and_comments(bi_warehouse):
         views = set(inspector.get_view_names())
     finally:
         engine.dispose()
-    assert set(meta.tables) == set(catalog) and len(catalog) == 35
+    assert set(meta.tables) == set(catalog) and len(catalog) == 36
     assert views == {"v_disclosure_facts", "v_report_overview", "v_year_over_year", "v_identity_findings", "v_category_values",
                      "v_applications_wide", "v_application_counts", "v_active_disclosure", "v_review_litigation",
-                     "v_metric_inputs", "v_metrics", "v_narrative_checks"}
+                     "v_metric_inputs", "v_metrics", "v_narrative_checks", "v_findings"}
     assert {name: table.comment for name, table in meta.tables.items()} == catalog
     assert {(t.name, c.name): c.comment for t in meta.tables.values() for c in t.columns} == columns
     assert meta.tables["dim_agency"].c.county_code.comment.startswith("GB/T 2260 code of the county-level division")

@@ -20,10 +20,11 @@ def con(tmp_path_factory):
 def test_every_table_view_and_column_has_a_comment(con):
     objects = con.execute("""SELECT table_name, table_type, table_comment FROM information_schema.tables
                              WHERE table_catalog = current_database()""").fetchall()
-    assert len(objects) == 35 and {"document_cell", "document_violation", "retraction", "v_report_overview", "v_year_over_year",
+    assert len(objects) == 36 and {"document_cell", "document_violation", "retraction", "v_report_overview", "v_year_over_year",
                                    "v_identity_findings", "dim_agency", "v_applications_wide", "v_application_counts",
                                    "v_active_disclosure", "v_review_litigation", "v_metrics", "v_metric_inputs", "dim_metric",
-                                   "v_narrative_checks", "document_statement", "dim_code_label"} <= {o[0] for o in objects}
+                                   "v_narrative_checks", "document_statement", "dim_code_label",
+                                   "v_findings", "finding_review"} <= {o[0] for o in objects}
     assert [o for o in objects if not o[2]] == []
     columns = con.execute("""SELECT table_name, column_name, column_comment FROM information_schema.columns
                              WHERE table_catalog = current_database()""").fetchall()

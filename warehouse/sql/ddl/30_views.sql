@@ -192,7 +192,9 @@ SELECT v.agency_id, a.agency_name AS agency, a.region_code, a.province, a.city, 
        TRY_CAST(v.expected AS DECIMAL(18, 4)) AS expected, TRY_CAST(v.printed AS DECIMAL(18, 4)) AS printed,
        TRY_CAST(v.printed - v.expected AS DECIMAL(18, 4)) AS difference,
        array_to_string(list_sort(list_distinct(regexp_extract_all(v.cells, '(?:doc [0-9a-f]+, )?(?:line|page) [0-9]+'))), '; ') AS location,
-       v.cells, v.document_id, d.source_file, r.quality_status
+       v.cells, v.document_id, d.source_file, r.quality_status,
+       -- a person's verdict on it (xxgk review; v_findings)
+       coalesce(fr.status, 'open') AS review_status, fr.reviewed_by, fr.reason AS review_reason
 FROM fact_identity_violation v
 JOIN dim_agency a USING (agency_id)
 LEFT JOIN dim_identity i USING (identity)
@@ -200,4 +202,6 @@ LEFT JOIN dim_document d USING (document_id)
 LEFT JOIN fact_report r ON r.agency_id = v.agency_id AND r.year = v.year
 LEFT JOIN dim_applicant_type t ON t.applicant_type = split_part(v.scope, ' ', 2)
 LEFT JOIN dim_category c ON c.category_code = split_part(v.scope, ' ', 2)
-LEFT JOIN dim_category g ON g.category_code = split_part(v.scope, ' ', 2) || '.total';
+LEFT JOIN dim_category g ON g.category_code = split_part(v.scope, ' ', 2) || '.total'
+LEFT JOIN finding_review fr ON fr.finding_kind = 'identity' AND fr.document_id = v.document_id
+     AND fr.finding_key = v.identity || ' ' || v.scope;

@@ -11,8 +11,13 @@ SELECT r.agency_id, a.agency_name AS agency, d.agency_name AS agency_as_printed,
        s.sentence, s.matched, s.location, TRY_CAST(s.stated AS DECIMAL(18, 4)) AS stated, s.cells,
        TRY_CAST(s.table_value AS DECIMAL(18, 4)) AS table_value,
        s.verdict, code_label('verdict', s.verdict) AS verdict_label, code_label_en('verdict', s.verdict) AS verdict_label_en,
-       s.reason, s.document_id, d.source_file
+       s.reason, s.document_id, d.source_file,
+       -- a person's verdict on a disagreement (xxgk review; v_findings)
+       CASE WHEN s.verdict <> 'agree' THEN coalesce(fr.status, 'open') END AS review_status,
+       fr.reviewed_by, fr.reason AS review_reason
 FROM fact_report r
 JOIN document_statement s ON s.document_id = r.document_id
+LEFT JOIN finding_review fr ON fr.finding_kind = 'narrative' AND fr.document_id = s.document_id
+     AND fr.finding_key = s.quantity || ' ' || s.matched || ' @ ' || coalesce(s.location, '-')
 JOIN dim_agency a ON a.agency_id = r.agency_id
 JOIN dim_document d ON d.document_id = r.document_id;

@@ -322,6 +322,9 @@ COMMENT ON COLUMN v_identity_findings.cells IS 'The cells involved, with values.
 COMMENT ON COLUMN v_identity_findings.document_id IS 'The document (dim_document).';
 COMMENT ON COLUMN v_identity_findings.source_file IS 'Path of that document.';
 COMMENT ON COLUMN v_identity_findings.quality_status IS 'Quality status of the agency-year.';
+COMMENT ON COLUMN v_identity_findings.review_status IS 'open | confirmed | dismissed: a person''s verdict (xxgk review); open until one is given.';
+COMMENT ON COLUMN v_identity_findings.reviewed_by IS 'Who gave the verdict.';
+COMMENT ON COLUMN v_identity_findings.review_reason IS 'Why.';
 
 -- columns the three fact tables share
 COMMENT ON COLUMN fact_active_disclosure.agency_id IS 'The canonical agency (dim_agency).';
@@ -394,7 +397,7 @@ COMMENT ON COLUMN document_statement.reason IS 'The verdict in words.';
 COMMENT ON TABLE finding_review IS 'What people decided about a finding (xxgk review): open, confirmed or dismissed, by whom and why; keyed by the document and the finding, so it survives reloads.';
 COMMENT ON COLUMN finding_review.finding_kind IS 'identity (v_identity_findings), narrative (v_narrative_checks) or warning (fact_extraction_warning).';
 COMMENT ON COLUMN finding_review.document_id IS 'The document the finding is about (dim_document).';
-COMMENT ON COLUMN finding_review.finding_key IS 'Which finding of that document: identity and scope (T3_BALANCE column total), the statement number, or the warning kind and location.';
+COMMENT ON COLUMN finding_review.finding_key IS 'Which finding of that document: identity and scope (T3_BALANCE column total); the statement''s quantity, words and location; or the warning''s kind, row and location (v_findings.finding_key).';
 COMMENT ON COLUMN finding_review.status IS 'open | confirmed | dismissed.';
 COMMENT ON COLUMN finding_review.reviewed_by IS 'Who (--by, else the user who ran the command).';
 COMMENT ON COLUMN finding_review.reason IS 'Why (--reason).';
@@ -660,3 +663,26 @@ COMMENT ON COLUMN v_narrative_checks.verdict_label_en IS 'The verdict in English
 COMMENT ON COLUMN v_narrative_checks.reason IS 'The verdict in words.';
 COMMENT ON COLUMN v_narrative_checks.document_id IS 'The document loaded for the agency-year (dim_document).';
 COMMENT ON COLUMN v_narrative_checks.source_file IS 'Path of that document.';
+COMMENT ON COLUMN v_narrative_checks.review_status IS 'For a statement that does not agree: open | confirmed | dismissed, a person''s verdict (xxgk review); NULL where it agrees.';
+COMMENT ON COLUMN v_narrative_checks.reviewed_by IS 'Who gave the verdict.';
+COMMENT ON COLUMN v_narrative_checks.review_reason IS 'Why.';
+
+COMMENT ON VIEW v_findings IS 'Every finding about the loaded reports, to review: identity violations, statements of the prose that do not agree with the tables, extraction warnings; each with a stable finding_id and its review (xxgk review: open, confirmed or dismissed, by whom and why), which survives reloads of the document.';
+COMMENT ON COLUMN v_findings.finding_id IS 'Stable id: the first 12 hex digits of md5(kind | document | key); what xxgk review takes.';
+COMMENT ON COLUMN v_findings.finding_kind IS 'identity | narrative | warning.';
+COMMENT ON COLUMN v_findings.finding_key IS 'Which finding of the document: identity and scope; quantity, words and location; warning kind, row and location.';
+COMMENT ON COLUMN v_findings.agency_id IS 'The canonical agency (dim_agency).';
+COMMENT ON COLUMN v_findings.agency IS 'Canonical agency name.';
+COMMENT ON COLUMN v_findings.year IS 'Statistics year.';
+COMMENT ON COLUMN v_findings.province IS 'Province.';
+COMMENT ON COLUMN v_findings.region_code IS 'Most specific GB/T 2260 code.';
+COMMENT ON COLUMN v_findings.document_id IS 'The document the finding is about (dim_document).';
+COMMENT ON COLUMN v_findings.source_file IS 'Path of that document.';
+COMMENT ON COLUMN v_findings.location IS 'Where in the document: line or page.';
+COMMENT ON COLUMN v_findings.description IS 'The finding in words.';
+COMMENT ON COLUMN v_findings.review_status IS 'open | confirmed | dismissed (open until a person gives a verdict).';
+COMMENT ON COLUMN v_findings.review_status_label IS 'The review status in Chinese.';
+COMMENT ON COLUMN v_findings.review_status_label_en IS 'The review status in English.';
+COMMENT ON COLUMN v_findings.reviewed_by IS 'Who gave the verdict.';
+COMMENT ON COLUMN v_findings.review_reason IS 'Why.';
+COMMENT ON COLUMN v_findings.reviewed_at IS 'When.';
