@@ -114,6 +114,22 @@ def test_compare_agrees_disagrees_or_cannot_compare():
     assert compare(stated, [blank]) == {
         "quantity": "applications_received", "stated": 162, "cells": "application.new_received[total]=blank",
         "table_value": None, "verdict": "cannot_compare", "reason": "a cell it is compared with is not a number"}
-    # a 2019 report has no 本年制发件数 (issued) column
+    # a 2019 report has no 本年制发件数 (issued) column: its 本年新制作数量 (made) is the same quantity;
+    # a report with neither cannot be compared
     issued = Statement("normative_docs_issued", 5, "…", "…", "line 1", (0,))
-    assert compare(issued, [_cell("active.normative_docs", None, "made", 5)])["verdict"] == "cannot_compare"
+    assert compare(issued, [_cell("active.normative_docs", None, "made", 5)])["cells"] == "active.normative_docs[made]=5"
+    assert compare(issued, [_cell("active.normative_docs", None, "made", 5)])["verdict"] == "agree"
+    assert compare(issued, [_cell("active.rules", None, "issued", 5)])["verdict"] == "cannot_compare"
+
+
+@pytest.mark.parametrize("seed, template", [(1, "2021"), (2, "2019"), (3, "2021"), (4, "2019")])
+def test_generated_reports_whose_prose_agrees_with_their_tables_never_disagree(tmp_path, seed, template):
+    """tests/fixtures/synthetic.py writes section 一 with the numbers of its tables (共收到政府信息公开申请N件,
+    上年结转M件, 予以公开K件, 制发行政规范性文件D件 — in the 2019 template, its 本年新制作数量)."""
+    from tests.fixtures.synthetic import make_report
+
+    report = make_report(seed, template)
+    extraction = extract_report(normalise_document(read_document(report.write(tmp_path / "r.pdf"), judge=reading_facts)))
+    verdicts = {(s["quantity"], s["verdict"]) for s in extraction.statements}
+    assert ("applications_received", "agree") in verdicts
+    assert {v for _, v in verdicts} == {"agree"}

@@ -32,6 +32,10 @@ QUANTITIES: dict[str, tuple[tuple[str, str | None, str], ...]] = {
     "normative_docs_issued": (("active.normative_docs", None, "issued"),),
     "normative_docs_in_force": (("active.normative_docs", None, "in_force"),),
 }
+# the same quantity in the 2019 template's columns: 本年新制作数量 for 2021's 本年制发件数
+TEMPLATE_2019: dict[str, tuple[tuple[str, str | None, str], ...]] = {
+    "normative_docs_issued": (("active.normative_docs", None, "made"),),
+}
 # cell statuses whose value is a number of the report (printed, or fixed by it unprinted)
 NUMBER_STATUSES = frozenset({"read", "converted", "segmented", "inferred", "derived"})
 # the table a quantity's cells are in, for the warning of a disagreement
@@ -127,6 +131,9 @@ def compare(statement: Statement, cells: Sequence[dict]) -> dict:
     verdict (agree | disagree | cannot_compare) and the reason in words."""
     wanted = QUANTITIES[statement.quantity]
     by_key = {(c["category_code"], c["applicant_type"], c["measure"]): c for c in cells}
+    older = TEMPLATE_2019.get(statement.quantity)
+    if older and not any(key in by_key for key in wanted) and all(key in by_key for key in older):
+        wanted = older
     found = [by_key.get(key) for key in wanted]
     shown = "; ".join(
         f"{code}[{applicant or measure}]=" + ("absent" if c is None else (
