@@ -33,8 +33,11 @@ wide AS (
     FROM cells
     GROUP BY ALL
 ),
+items AS (
+    SELECT *, bool_or(category_code LIKE 'result.other.%') OVER (PARTITION BY agency_id, year) AS other_items FROM wide
+),
 reconciled AS (
-    SELECT *, CASE WHEN applicant_numbers = 6 THEN applicant_sum END AS total_reconciled FROM wide
+    SELECT *, CASE WHEN applicant_numbers = 6 THEN applicant_sum END AS total_reconciled FROM items
 )
 SELECT w.agency_id, a.agency_name AS agency, d.agency_name AS agency_as_printed, w.year, d.format_version,
        a.province, a.city, a.county, a.region_code,
@@ -65,9 +68,7 @@ CROSS JOIN LATERAL (
         WHEN w.category_code = 'application.carried_forward' THEN 'carried_forward'
         WHEN w.category_code = 'result.total' THEN 'results_total'
         -- （六）其他处理 summed from its three items, or printed beside them: the items count, it does not
-        WHEN w.category_code = 'result.other' AND (w.derived OR EXISTS (
-            SELECT 1 FROM fact_application i WHERE i.agency_id = w.agency_id AND i.year = w.year
-              AND i.category_code LIKE 'result.other.%')) THEN 'result_subtotal'
+        WHEN w.category_code = 'result.other' AND (w.derived OR w.other_items) THEN 'result_subtotal'
         ELSE 'result'
     END AS row_role
 ) r;
@@ -76,25 +77,46 @@ CROSS JOIN LATERAL (
 -- applicant types of one row is that row's reconciled total; over rows, only WHERE row_role =
 -- 'result' (the results counted once: a subtotal and the results total are left out).
 CREATE OR REPLACE VIEW v_application_counts AS
+WITH cells AS (
+    SELECT f.*, bool_or(f.category_code LIKE 'result.other.%') OVER (PARTITION BY f.agency_id, f.year) AS other_items
+    FROM fact_application f
+),
+roles AS (
+    SELECT *, CASE
+        WHEN category_code = 'application.new_received' THEN 'received'
+        WHEN category_code = 'application.carried_over' THEN 'carried_over'
+        WHEN category_code = 'application.carried_forward' THEN 'carried_forward'
+        WHEN category_code = 'result.total' THEN 'results_total'
+        WHEN category_code = 'result.other' AND (cell_status = 'derived' OR other_items) THEN 'result_subtotal'
+        ELSE 'result'
+    END AS row_role
+    FROM cells
+    WHERE applicant_type <> 'total'
+),
+-- the labels are joined, not looked up by code_label() row by row: this view has a row per cell
+agencies AS (
+    SELECT a.*, lv.label AS level_label, lv.label_en AS level_label_en, lk.label_en AS kind_label_en
+    FROM dim_agency a
+    LEFT JOIN dim_code_label lv ON lv.code_set = 'level' AND lv.code = a.level
+    LEFT JOIN dim_code_label lk ON lk.code_set = 'kind' AND lk.code = a.kind
+)
 SELECT f.agency_id, a.agency_name AS agency, f.year, d.format_version, a.province, a.city, a.county, a.region_code,
-       a.level, code_label('level', a.level) AS level_label, code_label_en('level', a.level) AS level_label_en,
-       a.kind, code_label_en('kind', a.kind) AS kind_label_en,
+       a.level, a.level_label, a.level_label_en, a.kind, a.kind_label_en,
        f.category_code, c.category_path, c.label_short AS category_label, c.label_en AS category_label_en, c.sort_order,
-       w.row_role, w.row_role_label, w.row_role_label_en,
+       f.row_role, lr.label AS row_role_label, lr.label_en AS row_role_label_en,
        f.applicant_type, t.label AS applicant_label, t.label_en AS applicant_label_en, t.applicant_group,
        CASE WHEN f.cell_status IN ('read', 'converted', 'segmented', 'inferred', 'derived') THEN TRY_CAST(f.value AS BIGINT) END AS value,
-       f.printed, f.cell_status, code_label('cell_status', f.cell_status) AS cell_status_label,
-       code_label_en('cell_status', f.cell_status) AS cell_status_label_en,
-       'applications' AS quantity, code_label('quantity', 'applications') AS quantity_label,
-       code_label_en('quantity', 'applications') AS quantity_label_en, '件' AS unit,
+       f.printed, f.cell_status, ls.label AS cell_status_label, ls.label_en AS cell_status_label_en,
+       'applications' AS quantity, lq.label AS quantity_label, lq.label_en AS quantity_label_en, '件' AS unit,
        f.document_id, d.source_file, f.location
-FROM fact_application f
-JOIN dim_agency a ON a.agency_id = f.agency_id
+FROM roles f
+JOIN agencies a ON a.agency_id = f.agency_id
 JOIN dim_document d ON d.document_id = f.document_id
 JOIN dim_category c ON c.category_code = f.category_code
 JOIN dim_applicant_type t ON t.applicant_type = f.applicant_type
-JOIN v_applications_wide w ON w.agency_id = f.agency_id AND w.year = f.year AND w.category_code = f.category_code
-WHERE f.applicant_type <> 'total';
+LEFT JOIN dim_code_label lr ON lr.code_set = 'row_role' AND lr.code = f.row_role
+LEFT JOIN dim_code_label ls ON ls.code_set = 'cell_status' AND ls.code = f.cell_status
+LEFT JOIN dim_code_label lq ON lq.code_set = 'quantity' AND lq.code = 'applications';
 
 -- Table 二, one row per agency-year, row and column: what each number counts (documents,
 -- decisions, items) or amounts to (万元), said in quantity and unit.

@@ -7,16 +7,23 @@
 CREATE OR REPLACE VIEW v_disclosure_facts AS
 WITH facts AS (
     SELECT agency_id, year, category_code, CAST(NULL AS VARCHAR) AS applicant_type, measure, value, printed,
-           document_id, cell_status, location, provenance
+           document_id, cell_status, location, provenance, CAST(NULL AS VARCHAR) AS quantity
     FROM fact_active_disclosure
     UNION ALL
     SELECT agency_id, year, category_code, applicant_type, 'count', value, printed,
-           document_id, cell_status, location, provenance
+           document_id, cell_status, location, provenance, 'applications'
     FROM fact_application
     UNION ALL
     SELECT agency_id, year, category_code, CAST(NULL AS VARCHAR), 'count', value, printed,
-           document_id, cell_status, location, provenance
+           document_id, cell_status, location, provenance, 'cases'
     FROM fact_review_litigation
+),
+-- the labels are joined, not looked up by code_label() row by row: this view has every cell
+agencies AS (
+    SELECT a.*, lv.label AS level_label, lv.label_en AS level_label_en, lk.label_en AS kind_label_en
+    FROM dim_agency a
+    LEFT JOIN dim_code_label lv ON lv.code_set = 'level' AND lv.code = a.level
+    LEFT JOIN dim_code_label lk ON lk.code_set = 'kind' AND lk.code = a.kind
 )
 SELECT coalesce(d.agency_name, a.agency_name) AS agency, f.year, d.format_version, f.category_code,
        f.applicant_type, f.measure, f.value, f.printed, f.document_id, d.source_file,
@@ -24,23 +31,21 @@ SELECT coalesce(d.agency_name, a.agency_name) AS agency, f.year, d.format_versio
        c.label_short AS category_label, t.label AS applicant_label, m.label_short AS measure_label, m.unit,
        f.cell_status, f.location, f.provenance,
        -- labels in both languages, what the number counts, and whether it is a sum of other cells
-       code_label('level', a.level) AS level_label, code_label_en('level', a.level) AS level_label_en,
-       code_label_en('kind', a.kind) AS kind_label_en, c.category_path, c.label_en AS category_label_en, c.sort_order,
-       t.label_en AS applicant_label_en, m.label_en AS measure_label_en, q.quantity,
-       code_label('quantity', q.quantity) AS quantity_label, code_label_en('quantity', q.quantity) AS quantity_label_en,
-       code_label('cell_status', f.cell_status) AS cell_status_label,
-       code_label_en('cell_status', f.cell_status) AS cell_status_label_en,
+       a.level_label, a.level_label_en, a.kind_label_en, c.category_path, c.label_en AS category_label_en, c.sort_order,
+       t.label_en AS applicant_label_en, m.label_en AS measure_label_en, coalesce(f.quantity, m.quantity) AS quantity,
+       lq.label AS quantity_label, lq.label_en AS quantity_label_en,
+       ls.label AS cell_status_label, ls.label_en AS cell_status_label_en,
        (coalesce(f.applicant_type = 'total', false) OR f.cell_status = 'derived'
         OR f.category_code IN ('result.total', 'review.total', 'litigation_direct.total', 'litigation_after_review.total'))
        AS is_total
 FROM facts f
-JOIN dim_agency a USING (agency_id)
+JOIN agencies a USING (agency_id)
 JOIN dim_document d USING (document_id)
 LEFT JOIN dim_category c USING (category_code)
 LEFT JOIN dim_applicant_type t USING (applicant_type)
 LEFT JOIN dim_measure m USING (measure)
-CROSS JOIN LATERAL (SELECT CASE c.table_name WHEN 'applications' THEN 'applications'
-                                             WHEN 'review_litigation' THEN 'cases' ELSE m.quantity END AS quantity) q;
+LEFT JOIN dim_code_label lq ON lq.code_set = 'quantity' AND lq.code = coalesce(f.quantity, m.quantity)
+LEFT JOIN dim_code_label ls ON ls.code_set = 'cell_status' AND ls.code = f.cell_status;
 
 -- Table 三 and 四 per agency-year and category, with the group rows (不予公开, 无法提供, 不予处理)
 -- as the sum of their items and 其他处理 as printed or, when only its items are printed, their sum.
