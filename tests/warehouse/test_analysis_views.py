@@ -27,6 +27,7 @@ QIDONG = next(p for p in SAMPLE_FILES if "qidong" in p.name)
 DONGNING = next(p for p in SAMPLE_FILES if "dongning" in p.name)
 QIDONG_REVIEW = "總計(jì)\n\n6\n\n0\n\n0\n\n0\n\n6\n"  # table 四: 复议 维持 6, 纠正 0, 其他 0, 未审结 0, 总计 6
 DONGNING_RECEIVED = "一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0\t"
+DONGNING_SECRET = "1. 属于国家秘密\t0\t0\t0\t0\t0\t0\t0\n"  # table 三, （三）不予公开 1.
 
 
 @pytest.fixture(scope="module")
@@ -174,12 +175,14 @@ def test_narrative_checks_of_the_loaded_reports(con):
 def _variants(root) -> str:
     qidong = QIDONG.read_text(encoding="utf-8")
     dongning = DONGNING.read_text(encoding="utf-8")
-    assert qidong.count(QIDONG_REVIEW) == 1 and dongning.count(DONGNING_RECEIVED) == 1
+    assert qidong.count(QIDONG_REVIEW) == 1 and dongning.count(DONGNING_RECEIVED) == dongning.count(DONGNING_SECRET) == 1
     files = [root / "qidong-review-total-0.txt", root / "dongning-total-blank.txt"]
     # like 洪泽 2023: 行政复议 总计 printed 0 beside 6 upheld
     files[0].write_text(qidong.replace(QIDONG_REVIEW, QIDONG_REVIEW[: -len("6\n")] + "0\n"), encoding="utf-8")
-    # the 总计 cell of 新收 left blank beside 3 natural persons
-    files[1].write_text(dongning.replace(DONGNING_RECEIVED, "一、本年新收政府信息公开申请数量\t\t3\t0\t0\t0\t0\t0\t\t"), encoding="utf-8")
+    # the 总计 cells of 新收 and of 国家秘密 left blank beside 3 and 1 natural persons (like 上海 2019's 总计
+    # column left blank): the other rows' 总计 stay 0
+    files[1].write_text(dongning.replace(DONGNING_RECEIVED, "一、本年新收政府信息公开申请数量\t\t3\t0\t0\t0\t0\t0\t\t")
+                        .replace(DONGNING_SECRET, "1. 属于国家秘密\t1\t0\t0\t0\t0\t0\t\n"), encoding="utf-8")
     docs, rejected = normalise_all(ingest(files).documents)
     assert not rejected
     tables = extract_year(docs, 2023)
@@ -221,9 +224,15 @@ def test_a_blank_total_is_null_as_printed_and_the_sum_of_six_as_reconciled(chang
                              FROM v_applications_wide WHERE source_file LIKE '%dongning-total-blank.txt'
                                AND category_code = 'application.new_received'""").fetchone()
     assert row == (3, None, 3, True, "blank")
-    row = changed.execute("""SELECT received, received_reconciled, totals_differ, totals_differing FROM v_report_overview
+    row = changed.execute("""SELECT received, received_reconciled, denied, results_total, results_total_reconciled,
+                                    totals_differ, totals_differing FROM v_report_overview
                              WHERE source_file LIKE '%dongning-total-blank.txt'""").fetchone()
-    assert row == (None, 3, True, "received")  # never shown as 0
+    # never shown as 0: 不予公开's 总计 is unknown where one of its items is blank (the seven others print 0); the
+    # results counted once over the six applicant columns add up to the 1 natural person, where （七）总计 prints 0
+    assert row == (None, 3, None, 0, 1, True, "received, results_total")
+    assert changed.execute("""SELECT total_printed, total_reconciled, total_differs FROM v_applications_wide
+                              WHERE source_file LIKE '%dongning-total-blank.txt'
+                                AND category_code = 'result.denied.state_secret'""").fetchone() == (None, 1, True)
     metrics = {r[0]: r[1:] for r in changed.execute("""SELECT metric, value, metric_status FROM v_metrics
                                                        JOIN dim_agency a USING (agency_id) WHERE a.county = '东宁市'""").fetchall()}
     assert metrics["received"] == (None, "blank")

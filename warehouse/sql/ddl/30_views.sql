@@ -49,6 +49,8 @@ LEFT JOIN dim_code_label ls ON ls.code_set = 'cell_status' AND ls.code = f.cell_
 
 -- Table 三 and 四 per agency-year and category, with the group rows (不予公开, 无法提供, 不予处理)
 -- as the sum of their items and 其他处理 as printed or, when only its items are printed, their sum.
+-- A group with an item that is not a number (blank, not placed) is NULL, never the sum of the
+-- others: a 总计 column left blank in some rows does not add up to 0.
 CREATE OR REPLACE VIEW v_category_values AS
 WITH cells AS (
     -- a derived cell (result.other as the sum of its printed items) is a subtotal too
@@ -57,7 +59,8 @@ WITH cells AS (
     SELECT agency_id, year, category_code, 'total', value, false FROM fact_review_litigation
 ),
 groups AS (
-    SELECT x.agency_id, x.year, c.parent_code AS category_code, x.applicant_type, sum(x.value) AS value, true AS is_subtotal
+    SELECT x.agency_id, x.year, c.parent_code AS category_code, x.applicant_type,
+           CASE WHEN count(*) = count(x.value) THEN sum(x.value) END AS value, true AS is_subtotal
     FROM cells x JOIN dim_category c USING (category_code)
     JOIN dim_category g ON g.category_code = c.parent_code
     WHERE g.is_group OR (g.category_code = 'result.other' AND NOT EXISTS (

@@ -223,7 +223,7 @@ COMMENT ON COLUMN v_category_values.sort_order IS 'Order of the row in the repor
 COMMENT ON COLUMN v_category_values.category_label IS 'Short Chinese label.';
 COMMENT ON COLUMN v_category_values.category_label_en IS 'English label.';
 COMMENT ON COLUMN v_category_values.applicant_type IS 'Applicant column; total for table 四.';
-COMMENT ON COLUMN v_category_values.value IS 'The printed value, or for a subtotal the sum of its items.';
+COMMENT ON COLUMN v_category_values.value IS 'The printed value, or for a subtotal the sum of its items (NULL when one of them is not a number: never a partial sum).';
 COMMENT ON COLUMN v_category_values.is_subtotal IS 'True when the sum of printed items (computed here, or derived at extraction: cell_status derived); false when printed.';
 
 COMMENT ON VIEW v_report_overview IS 'One row per agency-year: applications received, carried over, each result group, review and litigation totals (as printed), fees, quality status and region; each total again as reconciled from the cells it totals (*_reconciled), and totals_differ where the two differ.';
@@ -248,7 +248,7 @@ COMMENT ON COLUMN v_report_overview.granted IS '（一）予以公开 (total col
 COMMENT ON COLUMN v_report_overview.partially_granted IS '（二）部分公开 (total column).';
 COMMENT ON COLUMN v_report_overview.denied IS '（三）不予公开: sum of its 8 items (total column).';
 COMMENT ON COLUMN v_report_overview.unavailable IS '（四）无法提供: sum of its 3 items (total column).';
-COMMENT ON COLUMN v_report_overview.not_processed IS '（五）不予处理: sum of its 5 items (total column).';
+COMMENT ON COLUMN v_report_overview.not_processed IS '（五）不予处理: sum of its 5 items (total column). Each group is NULL where one of its items is not a number.';
 COMMENT ON COLUMN v_report_overview.other_handling IS '（六）其他处理: as printed, or the sum of its 3 items (total column).';
 COMMENT ON COLUMN v_report_overview.results_total IS '（七）总计 as printed (total column).';
 COMMENT ON COLUMN v_report_overview.carried_forward IS '四、结转下年度继续办理 (total column).';
