@@ -65,6 +65,7 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         warnings=tables.warnings,
         violations=checked_facts.version_violations,
         rejected=tables.rejected,
+        statements=tables.statements,
     )
     from expectations.gates import validate_year_carry
 

@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from pipelines import export, retract
+from pipelines import export, retract, review
 from pipelines.instance import BrokenHome, open_instance
 from pipelines.recovery import guarded, recover_dead_runs
 from pipelines.run_options import choose_years, inbox_problem, output_problem, parse_years
@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
     export.add_parser(sub)
     retract.add_parser(sub)
+    review.add_parser(sub)
     return parser
 
 
@@ -167,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         return export.export(args)
     if args.command == "retract":
         return retract.retract(args)
+    if args.command == "review":
+        return review.review(args)
     return 2
 
 

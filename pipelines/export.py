@@ -1,4 +1,4 @@
-"""`xxgk export --to xlsx|csv|parquet [--years …] [--out DIR] [--warehouse FILE]`: the BI views
+"""`xxgk export --to xlsx|csv|parquet [--years …] [--out DIR] [--warehouse FILE] [--excel]`: the BI views
 written out (warehouse/export.py says how), read from the warehouse opened read-only."""
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def add_parser(sub) -> None:
     p.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
     p.add_argument("--out", help="folder to write into (default: export/ beside the warehouse)")
     p.add_argument("--warehouse", help="DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+    p.add_argument("--excel", action="store_true",
+                   help="with --to csv: start each file with a UTF-8 byte order mark, so that Excel reads it as UTF-8")
 
 
 def export(args: argparse.Namespace) -> int:
@@ -25,6 +27,9 @@ def export(args: argparse.Namespace) -> int:
     from warehouse.loader import connect
     from warehouse.writer import readable_path
 
+    if args.excel and args.to != "csv":
+        print("xxgk export: --excel is for --to csv (an xlsx workbook is Excel's own)", file=sys.stderr)
+        return 2
     warehouse = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
     if not warehouse.is_file():
         print(f"xxgk: warehouse not found: {warehouse} (load reports first with `xxgk run`, or give --warehouse)", file=sys.stderr)
@@ -33,7 +38,7 @@ def export(args: argparse.Namespace) -> int:
     print(f"exporting {warehouse} as {args.to} to {out}" + (f" (years {', '.join(map(str, args.years))})" if args.years else ""), flush=True)
     try:
         with connect(readable_path(warehouse), read_only=True) as con:  # the published copy: a load never blocks it
-            written = write(con, args.to, out, args.years, say=lambda line: print(line, flush=True))
+            written = write(con, args.to, out, args.years, say=lambda line: print(line, flush=True), excel=args.excel)
     except ExportError as exc:  # one line: what could not be done, and why
         print(f"xxgk export: {exc}", file=sys.stderr)
         return 1

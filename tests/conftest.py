@@ -38,7 +38,7 @@ SLOW_MODULES = {"test_ocr.py", "test_extract_synthetic.py", "test_parallel.py", 
                 "test_bi_clients.py", "test_bi_views.py", "test_data_docs.py", "test_synthetic.py",
                 "test_gates.py", "test_year_carry.py", "test_dictionary.py", "test_summary.py", "test_versions.py",
                 "test_web_reports.py", "test_loader.py", "test_damage_properties.py", "test_pdf_grid.py",
-                "test_writer.py", "test_makefile.py",
+                "test_writer.py", "test_makefile.py", "test_analysis_views.py", "test_metrics.py",
                 # whole loads into DuckDB, over and over (14 s for one test here); worker processes
                 # held to their time and memory budgets (a scan's OCR timed out: 13 s)
                 "test_accumulate.py", "test_budget.py"}

@@ -36,6 +36,8 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
         "(`warehouse/sql/ddl/90_comments.sql`); the same text is in `duckdb_columns()`,",
         "`information_schema` and what SQLAlchemy reflects. Do not edit by hand.",
         "",
+        *_START_HERE,
+        "",
         "| object | kind | what it holds |",
         "|---|---|---|",
         *(f"| [`{name}`](#{name}) | {kind} | {_cell(comment)} |" for name, kind, comment in objects),
@@ -47,6 +49,29 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Which view to open first, and the trap of the one that holds every cell.
+_START_HERE = [
+    "## Start here",
+    "",
+    "Open the view that holds the one kind of number you want; each says its unit and keeps every",
+    "total twice, as printed and as reconciled from the cells it totals:",
+    "",
+    "- table 三, applications: [`v_applications_wide`](#v_applications_wide) (a row per report row, a column per",
+    "  applicant type, `total_printed`, `total_reconciled`, `total_differs`) or",
+    "  [`v_application_counts`](#v_application_counts) (the six applicant columns, long; never the 总计 column);",
+    "- table 二: [`v_active_disclosure`](#v_active_disclosure) (documents, decisions, items and 万元 told apart in",
+    "  `quantity` and `unit`); table 四: [`v_review_litigation`](#v_review_litigation);",
+    "- a report in one row: [`v_report_overview`](#v_report_overview); metrics with their caveats:",
+    "  [`v_metrics`](#v_metrics) and [`dim_metric`](#dim_metric); the prose against the tables:",
+    "  [`v_narrative_checks`](#v_narrative_checks); every finding with its review: [`v_findings`](#v_findings).",
+    "",
+    "**The double-count trap.** [`v_disclosure_facts`](#v_disclosure_facts) holds every cell in one `value`",
+    "column: the 总计 column beside the six applicant columns, （七）总计 beside the results it totals, and",
+    "application counts beside 行政许可 decisions and documents, all with `unit` 件. `SUM(value)` of",
+    "`application.new_received` there counts every application twice. Filter `NOT is_total` and one",
+    "`quantity` before adding anything up in it, or add up in the views above.",
+]
+
 _VOCABULARY = {
     "Categories (dim_category, in report order; group rows in bold)": """
         SELECT CASE WHEN is_group THEN '**' || category_code || '**' ELSE category_code END, coalesce(parent_code, ''),
@@ -54,11 +79,19 @@ _VOCABULARY = {
         FROM dim_category ORDER BY sort_order""",
     "Measures (dim_measure)": "SELECT measure, label, label_short, label_en, unit FROM dim_measure ORDER BY measure",
     "Identities (dim_identity)": "SELECT identity, label, label_en, rule, '' FROM dim_identity ORDER BY identity",
+    "Metrics (dim_metric)": """
+        SELECT metric, label || ' / ' || label_en, unit, formula || ' `' || formula_sql || '`', does_not_mean || ' ' || does_not_mean_en
+        FROM dim_metric ORDER BY sort_order""",
+    "Labels of coded columns (dim_code_label)": """
+        SELECT code_set, code, label, label_en, '' FROM dim_code_label WHERE code_set <> 'column'
+        ORDER BY code_set, sort_order""",
 }
 _HEADERS = {
     "Categories (dim_category, in report order; group rows in bold)": ("code", "parent", "short label", "English", "as printed"),
     "Measures (dim_measure)": ("measure", "label", "short label", "English", "unit"),
     "Identities (dim_identity)": ("identity", "label", "English", "rule", ""),
+    "Metrics (dim_metric)": ("metric", "name", "unit", "formula", "what it does not mean"),
+    "Labels of coded columns (dim_code_label)": ("column", "code", "label", "English", ""),
 }
 
 

@@ -2,7 +2,13 @@
 
 - xlsx: one sheet per view and a sheet ``columns`` that explains every column (from the
   warehouse's comments), written with openpyxl in write-only mode (rows streamed, not held);
-- csv: one UTF-8 file per view, and ``columns.csv``, by DuckDB's COPY;
+  each sheet opens well: the columns' codes in row 1 and their Chinese headers in row 2 (from
+  the warehouse's dim_code_label, set ``column``), both frozen, an autofilter on row 2, numbers
+  formatted (thousands separated; years and ranks plain; fractions to 4 places), columns wide
+  enough to read their headers;
+- csv: one UTF-8 file per view, and ``columns.csv``, by DuckDB's COPY; with ``excel``, each
+  starts with a UTF-8 byte order mark, without which Excel reads UTF-8 as the local code page
+  (乱码);
 - parquet: one folder per view, hive-partitioned by year (``v_report_overview/year=2024/...``)
   by DuckDB's COPY ... PARTITION_BY, so that other engines (and a lake catalog) read it as is.
   Exporting some years replaces those years' folders and leaves the others.
@@ -21,18 +27,24 @@ file, and no export renamed into place while another failed.
 """
 from __future__ import annotations
 
+import codecs
+import math
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import suppress
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
 from warehouse.writer import os_reason
 
-VIEWS = ("v_report_overview", "v_year_over_year", "v_identity_findings", "v_category_values", "v_disclosure_facts")
+# The safe views first (docs/data-dictionary.md: Start here); v_disclosure_facts, every cell, last
+VIEWS = ("v_report_overview", "v_applications_wide", "v_application_counts", "v_active_disclosure", "v_review_litigation",
+         "v_metrics", "v_narrative_checks", "v_identity_findings", "v_year_over_year", "v_category_values",
+         "v_disclosure_facts")
 FORMATS = ("xlsx", "csv", "parquet")
 EXCEL_ROWS = 1_048_575  # an Excel sheet's rows, less the header
 WORKBOOK = "xxgk.xlsx"
@@ -43,11 +55,19 @@ _PLAIN_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT
                 "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN", "DATE", "TIME", "TIMESTAMP", "INTERVAL"}
 
 _COLUMNS_SQL = """
-SELECT c.table_name AS view, c.column_name AS "column", c.data_type AS type, c.comment AS meaning
+SELECT c.table_name AS view, c.column_name AS "column", c.data_type AS type, c.comment AS meaning, {label} AS label
 FROM duckdb_columns() c
 WHERE c.database_name = current_database() AND c.table_name IN ({names})
 ORDER BY list_position([{names}], c.table_name), c.column_index
 """
+# the Chinese header of a column (dim_code_label, set column), where the warehouse has them
+_LABEL = "(SELECT l.label FROM dim_code_label l WHERE l.code_set = 'column' AND l.code = c.column_name)"
+_HAS_LABELS = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'dim_code_label'"
+# Excel number formats: counts with thousands separated; these integers plain (2,024 is no year)
+_PLAIN_INTEGERS = {"year", "previous_year", "statement_no", "sort_order", "rank_in_province", "ranked_in_province",
+                   "rank_in_level", "ranked_in_level"}
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+COUNT_FORMAT, PLAIN_FORMAT, FRACTION_FORMAT = "#,##0", "0", "#,##0.0000"
 
 
 class ExportError(Exception):
@@ -62,13 +82,21 @@ def _quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def columns_sql(views=VIEWS) -> str:
-    return _COLUMNS_SQL.format(names=", ".join(f"'{v}'" for v in views))
+def columns_sql(views=VIEWS, labels: bool = True) -> str:
+    return _COLUMNS_SQL.format(names=", ".join(f"'{v}'" for v in views), label=_LABEL if labels else "CAST(NULL AS VARCHAR)")
+
+
+def _column_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """{column: Chinese header}; none where the warehouse has no dim_code_label."""
+    if not con.execute(_HAS_LABELS).fetchone()[0]:
+        return {}
+    return dict(con.execute("SELECT code, label FROM dim_code_label WHERE code_set = 'column'").fetchall())
 
 
 def export(con: duckdb.DuckDBPyConnection, to: str, out: Path, years: list[int] | None = None,
-           say: Callable[[str], None] = print) -> list[Path]:
-    """Write the views in format `to` under `out`; returns the files or folders written."""
+           say: Callable[[str], None] = print, excel: bool = False) -> list[Path]:
+    """Write the views in format `to` under `out`; returns the files or folders written. With
+    `excel`, CSV files start with a UTF-8 byte order mark (Excel then reads them as UTF-8)."""
     if to not in FORMATS:
         raise ExportError(f"unknown format {to!r}: choose one of {', '.join(FORMATS)}")
     counts = {v: con.execute(f"SELECT count(*) FROM {v}{_where(years)}").fetchone()[0] for v in VIEWS}
@@ -85,13 +113,29 @@ def export(con: duckdb.DuckDBPyConnection, to: str, out: Path, years: list[int] 
             for view in VIEWS:
                 query = f"SELECT * FROM {view}{_where(years)} ORDER BY ALL"
                 if to == "csv":
-                    con.execute(f"COPY ({_text_safe(con, query)}) TO {_quoted(stage.add(f'{view}.csv'))} (FORMAT csv, HEADER)")
+                    path = stage.add(f"{view}.csv")
+                    con.execute(f"COPY ({_text_safe(con, query)}) TO {_quoted(path)} (FORMAT csv, HEADER)")
+                    if excel:
+                        _byte_order_mark(path)
                 else:
                     _parquet(con, stage, view, query, years, counts[view])
                 say(f"  {view}: {counts[view]:,} rows -> {out / (f'{view}.csv' if to == 'csv' else view)}")
             if to == "csv":
-                con.execute(f"COPY ({_text_safe(con, columns_sql())}) TO {_quoted(stage.add('columns.csv'))} (FORMAT csv, HEADER)")
+                path = stage.add("columns.csv")
+                labelled = con.execute(_HAS_LABELS).fetchone()[0] > 0
+                con.execute(f"COPY ({_text_safe(con, columns_sql(labels=labelled))}) TO {_quoted(path)} (FORMAT csv, HEADER)")
+                if excel:
+                    _byte_order_mark(path)
         return stage.commit()
+
+
+def _byte_order_mark(path: Path) -> None:
+    """The file again, behind a UTF-8 byte order mark (in the staging folder: nothing is final yet)."""
+    marked = path.with_name(path.name + ".bom")
+    with open(path, "rb") as src, open(marked, "wb") as dst:
+        dst.write(codecs.BOM_UTF8)
+        shutil.copyfileobj(src, dst, 1 << 20)
+    os.replace(marked, path)
 
 
 def _check_excel_rows(counts: dict[str, int]) -> None:
@@ -140,22 +184,32 @@ def _xlsx(con, path: Path, years, counts: dict[str, int], say) -> None:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
+    labels = _column_labels(con)
     try:
         for view in VIEWS:
             sheet = book.create_sheet(view)
-            rows = _TextCells(sheet)
+            columns = con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()
+            names = [c[0] for c in columns]
+            headers = [labels.get(name) or name for name in names]
+            _lay_out(sheet, names, headers, counts[view])
+            rows = _TextCells(sheet, [_number_format(name, kind) for name, kind, *_ in columns])
+            rows.append(names, header=True)
+            rows.append(headers, header=True)
             cursor = con.execute(f"SELECT * FROM {view}{_where(years)} ORDER BY ALL")
-            rows.append([d[0] for d in cursor.description])
             while batch := cursor.fetchmany(10_000):
                 for row in batch:
                     rows.append(row)
             sheet.close()  # its rows wait in a file of their own: one sheet's stream open at a time
             say(f"  {view}: {counts[view]:,} rows -> sheet {view}")
         sheet = book.create_sheet("columns")
-        rows = _TextCells(sheet)
-        cursor = con.execute(columns_sql())
-        rows.append([d[0] for d in cursor.description])
-        for row in cursor.fetchall():
+        cursor = con.execute(columns_sql(labels=bool(labels)))
+        names = [d[0] for d in cursor.description]
+        found = cursor.fetchall()
+        _lay_out(sheet, names, ["视图", "列", "类型", "含义", "中文列名"], len(found), widths=[22, 30, 14, 90, 24])
+        rows = _TextCells(sheet, [None] * len(names))
+        rows.append(names, header=True)
+        rows.append(["视图", "列", "类型", "含义", "中文列名"], header=True)
+        for row in found:
             rows.append(row)
         sheet.close()
         with open(path, "wb") as fh:
@@ -183,32 +237,84 @@ def _save(book, fh) -> None:
         raise
 
 
+def _number_format(name: str, kind: str) -> str | None:
+    """The Excel format of a column's numbers: plain for years and ranks, thousands separated
+    for counts, and for DECIMAL and DOUBLE chosen per value (a fraction to 4 places); None for
+    any other type."""
+    base = kind.split("(")[0]
+    if base in _INTEGER_TYPES:
+        return PLAIN_FORMAT if name in _PLAIN_INTEGERS else COUNT_FORMAT
+    if base in ("DECIMAL", "DOUBLE", "FLOAT"):
+        return "auto"
+    return None
+
+
+def _lay_out(sheet, names: list[str], headers: list[str], rows: int, widths: list[int] | None = None) -> None:
+    """Before the first row (write-only sheets): columns wide enough for their headers, the two
+    header rows frozen, an autofilter over the data under the Chinese headers."""
+    from openpyxl.utils import get_column_letter
+
+    for i, (name, header) in enumerate(zip(names, headers), start=1):
+        width = widths[i - 1] if widths else min(max(len(name), 2 * len(header), 8) + 2, 40)
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A3"
+    sheet.auto_filter.ref = f"A2:{get_column_letter(max(len(names), 1))}{rows + 2}"
+
+
 class _TextCells:
     """A sheet's rows with every text as a text cell, whatever it starts with: openpyxl takes
     a text that starts with '=' for a formula (and '#N/A' for an error value), so each text
-    goes in a cell whose type is set after its value. One cell per column, used again row
-    after row (a row is written whole before `append` returns): no cell made per value."""
+    goes in a cell whose type is set after its value; numbers in a cell with their column's
+    format. One cell per column, used again row after row (a row is written whole before
+    `append` returns): no cell made per value."""
 
-    def __init__(self, sheet):
+    def __init__(self, sheet, formats: list[str | None]):
         self.sheet = sheet
+        self.formats = formats
         self.cells: list = []
+        self.numbers: dict = {}
 
-    def append(self, row) -> None:
+    def _cell(self, cells: list, i: int):
         from openpyxl.cell import WriteOnlyCell
+
+        while len(cells) <= i:
+            cells.append(WriteOnlyCell(self.sheet))
+        return cells[i]
+
+    def append(self, row, header: bool = False) -> None:
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Font
         from openpyxl.utils.exceptions import IllegalCharacterError
 
         values = list(row)
         for i, value in enumerate(values):
             if isinstance(value, str):
-                while len(self.cells) <= i:
-                    self.cells.append(WriteOnlyCell(self.sheet))
-                cell = self.cells[i]
+                if header:  # a cell of its own: a header's font is not reused for data
+                    from openpyxl.cell import WriteOnlyCell
+
+                    cell = WriteOnlyCell(self.sheet)
+                    cell.font = Font(bold=True)
+                else:
+                    cell = self._cell(self.cells, i)
                 try:
                     cell.value = value
                 except IllegalCharacterError:  # a control character no Excel cell can hold: left out
                     cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
                 cell.data_type = "s"
+                values[i] = cell
+            elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and i < len(self.formats) \
+                    and self.formats[i] is not None:
+                number_format = self.formats[i]
+                if number_format == "auto":
+                    number_format = COUNT_FORMAT if math.isfinite(value) and value == int(value) else FRACTION_FORMAT
+                # a cell per column and format: a cell's style is read when the sheet is saved, not now
+                cell = self.numbers.get((i, number_format))
+                if cell is None:
+                    from openpyxl.cell import WriteOnlyCell
+
+                    cell = self.numbers[(i, number_format)] = WriteOnlyCell(self.sheet)
+                    cell.number_format = number_format
+                cell.value = value
                 values[i] = cell
         self.sheet.append(values)
 

@@ -20,6 +20,7 @@ import polars as pl
 from warehouse.agency import migrate_agency_keys, register_agencies
 from warehouse.dimensions import label_frames
 from warehouse.statements import ddl_files, registered, run, transaction
+from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.year import CELLS_SCHEMA, DIFFERENCE_SCHEMA, choose_documents, version_differences
 from xxgk.vocabulary import applicant_types, categories
 
@@ -47,6 +48,8 @@ class YearBatch:
     warnings: pl.DataFrame  # document_id, agency, year, table_name, category_code, kind, message, printed, location
     violations: pl.DataFrame  # of every document, chosen or not: agency, year, identity, scope, expected, printed, cells, document_id
     rejected: pl.DataFrame  # document_id, source_file, stage, year, reason
+    # what each document states in prose, against its tables (xxgk.extract.cells.STATEMENT_SCHEMA); none if not given
+    statements: pl.DataFrame | None = None
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -104,8 +107,9 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry: Ca
     the earlier ones, in the same transaction, so facts and their findings change together.
     """
     documents = _document_frame(batch.documents)
+    statements = batch.statements if batch.statements is not None else pl.DataFrame(schema=STATEMENT_SCHEMA)
     frames = {"documents": documents, "warnings": batch.warnings, "violations": batch.violations,
-              "rejected": batch.rejected}
+              "rejected": batch.rejected, "statements": statements}
     if isinstance(batch.cells, pl.DataFrame):
         frames["cells"] = batch.cells
     with transaction(con), registered(con, **frames):

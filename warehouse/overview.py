@@ -1,8 +1,9 @@
 """The annual overview: one self-contained HTML page per statistics year, read from the BI views.
 
-Totals by region and level, the agencies with the most applications, the mix of results,
-the change against the year before, and the reports whose totals do not add up, each linked
-to its findings. Charts are inline SVG (warehouse/charts.py); the page loads nothing.
+Totals by region and level, each metric by province and year (a heat table: a blank where no
+report has a usable value, never 0), the agencies with the most applications, the mix of
+results, the change against the year before, and the reports whose totals do not add up, each
+linked to its findings. Charts are inline SVG (warehouse/charts.py); the page loads nothing.
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { border-bottom: 2px solid #156
 table { border-collapse: collapse; margin: .8em 0; font-size: .92em; } th, td { border: 1px solid #ccd; padding: .25em .6em; }
 th { background: #eef2f7; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .bad { color: #c62828; font-weight: bold; } .note { color: #666; font-size: .9em; } svg { max-width: 100%; height: auto; }
+.heat td.n { min-width: 5.5em; } .heat td.blank { background: repeating-linear-gradient(45deg, #fff, #fff 4px, #f4f4f4 4px, #f4f4f4 8px); }
+.heat small { color: #666; display: block; font-size: .75em; } .heatgrid { display: flex; flex-wrap: wrap; gap: 0 2em; }
+.heatgrid h3 { font-size: 1em; margin: .8em 0 0; }
 nav a { margin-right: 1em; }
 """
 
@@ -68,11 +72,13 @@ def render(con: duckdb.DuckDBPyConnection, year: int, years: list[int]) -> str:
     regions = _rows(con, "by_region", year)
     changes = _rows(con, "year_over_year", year)
     findings = _rows(con, "findings", year)
+    heat = _rows(con, "heat", year)
     parts = [f"<h1>{year} 年政府信息公开工作年度报告 · 年度概览</h1>",
              # later loads add years: the index, rewritten on every load, lists them all
              '<nav><a href="index.html">所有年份</a>'
              + (f'<a href="{year - 1}.html">{year - 1} 年</a>' if year - 1 in years else "") + "</nav>",
-             _summary(reports, findings), _regions(regions), _top(reports), _mix(reports), _changes(changes, year),
+             _summary(reports, findings), _regions(regions), _heat(heat, [y for y in years if y <= year] or [year]),
+             _top(reports), _mix(reports), _changes(changes, year),
              _problems(reports, findings)]
     return ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
             f"<title>xxgk {year} 年度概览</title><style>{_CSS}</style></head><body>"
@@ -97,6 +103,49 @@ def _regions(regions: list[dict]) -> str:
                                    [float(r["received"] or 0) for r in shown], "本年新收申请（件）")
     return ("<h2 id=\"regions\">按地区和层级</h2>" + chart
             + _table(["省", "市", "层级", "报告", "新收申请", "办理结果", "行政复议", "行政诉讼"], rows))
+
+
+def _metric_value(value, unit: str) -> str:
+    if unit == "件":
+        return f"{float(value):,.0f}"
+    if unit == "比率":  # a fraction from 0 to 1
+        return f"{100 * float(value):.1f}%"
+    return f"{float(value):.3g}" if abs(float(value)) < 100 else f"{float(value):,.0f}"
+
+
+def _heat(rows: list[dict], years: list[int]) -> str:
+    """Each metric, province by year: shaded by its value within the metric's table; a blank cell
+    (hatched, empty) where no report of the province-year gives a usable value."""
+    out = ["<h2 id=\"heat\">各省指标</h2>",
+           "<p class=\"note\">每格为该省该年度数值可用的报告（v_metrics.usable）：件数为合计，比率为分子之和除以分母之和。"
+           "格下为可用报告数 / 报告数。空格表示没有可用数值（未填、无法读取、分母为0或报告勾稽关系不成立），不是0。"
+           "指标的含义和不能说明什么见 dim_metric。</p>"]
+    by_metric: dict[str, list[dict]] = {}
+    grid: list[str] = []
+    for r in rows:
+        by_metric.setdefault(r["metric"], []).append(r)
+    for metric, items in by_metric.items():
+        values = [float(r["value"]) for r in items if r["value"] is not None]
+        low, high = (min(values), max(values)) if values else (0.0, 0.0)
+        cells = {(r["province"], r["year"]): r for r in items}
+        provinces = list(dict.fromkeys(r["province"] for r in items))
+        table = []
+        for province in provinces:
+            row = [f"<td>{_e(province)}</td>"]
+            for year in years:
+                r = cells.get((province, year))
+                if r is None or r["value"] is None:
+                    why = "没有报告" if r is None else f"没有可用数值（{r['reports']} 份报告）"
+                    row.append(f'<td class="n blank" title="{why}"></td>')
+                    continue
+                shade = 0.5 if high == low else (float(r["value"]) - low) / (high - low)
+                row.append(f'<td class="n" style="background: rgba(21, 101, 192, {0.08 + 0.5 * shade:.2f})">'
+                           f'{_metric_value(r["value"], r["unit"])}<small>{r["usable"]} / {r["reports"]}</small></td>')
+            table.append(row)
+        first = items[0]
+        grid.append(f"<div><h3>{_e(first['metric_label'])}（{_e(first['unit'])}）</h3>"
+                    + _table(["省", *map(str, years)], table).replace("<table>", '<table class="heat">', 1) + "</div>")
+    return "\n".join(out) + '<div class="heatgrid">' + "\n".join(grid) + "</div>"
 
 
 def _top(reports: list[dict]) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.year import (
     CELLS_SCHEMA,
     DOCUMENT_SCHEMA,
@@ -96,5 +97,7 @@ def merge_tables(year: int, shards: list[YearTables]) -> YearTables:
     parts = sorted(p for s in shards for p in s.cells_source)
     warnings = pl.concat([s.warnings for s in shards]) if shards else pl.DataFrame(schema=WARNINGS_SCHEMA)
     rejected = pl.concat([s.rejected for s in shards]) if shards else pl.DataFrame(schema=REJECTED_SCHEMA)
+    statements = pl.concat([s.statements for s in shards]) if shards else pl.DataFrame(schema=STATEMENT_SCHEMA)
     return YearTables(year, documents, parts, warnings.sort("document_id", "location", maintain_order=True),
-                      rejected.sort("source_file"), version_differences(documents, scan_frames(parts, CELLS_SCHEMA)))
+                      rejected.sort("source_file"), version_differences(documents, scan_frames(parts, CELLS_SCHEMA)),
+                      statements.sort("document_id", "statement_no"))

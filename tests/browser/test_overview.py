@@ -42,3 +42,27 @@ def test_long_lists_are_cut_with_a_pointer_to_the_views(bi_warehouse, monkeypatc
         page = warehouse.overview.render(con, 2024, [2023, 2024])
     assert "其余 1 个见 v_year_over_year" in page and "其余 1 份见 v_report_overview 和 v_identity_findings" in page
     assert "查看发现" not in page  # no link to findings that are not on the page
+
+
+def test_heat_table_of_each_metric_by_province_and_year_leaves_blanks_blank(bi_warehouse):
+    """Each metric, province by year, over the usable reports: 江苏 2024 holds hongze (95 received) and
+    qidong 2024, whose identity violation (XY_CARRY) keeps it out; 黑龙江 2023's 许可处罚比 is pooled,
+    (1772 + 15) / (27780 + 2) = 0.0643 from dongning and lingdong (suifenhe prints 0 / 0)."""
+    folder = Path(bi_warehouse["XXGK_OVERVIEW"])
+    dom = rendered_text((folder / "2024.html").as_uri(), wait_ms=0)
+    assert "各省指标" in dom
+    heat = dom[dom.index('id="heat"'):dom.index('id="top"')]
+    tables = dict(re.findall(r"<h3>([^<（]+)（[^<]*）</h3><table class=\"heat\">(.*?)</table>", heat))
+    assert list(tables) == ["依申请新收", "受理合计", "实质公开率", "复议纠错率", "诉讼纠错率", "争议转化率", "纠错转化率", "许可处罚比"]
+
+    def row(metric: str, province: str) -> list[str]:
+        cells = re.search(rf"<tr><td>{province}</td>(.*?)</tr>", tables[metric]).group(1)
+        return [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", cells)]
+
+    assert row("依申请新收", "江苏省") == ["159 1 / 1", "95 1 / 2"]
+    assert row("依申请新收", "黑龙江省") == ["0 3 / 3", ""]  # no report of 2024: blank, not 0
+    assert row("实质公开率", "江苏省") == ["43.2% 1 / 1", "62.1% 1 / 2"]  # 70 / 162; (50 + 9) / 95
+    assert row("实质公开率", "黑龙江省") == ["", ""]  # no application at all: 0 / 0 is no rate
+    assert row("许可处罚比", "黑龙江省") == ["0.0643 2 / 3", ""]
+    blanks = re.findall(r'<td class="n blank"[^>]*>(.*?)</td>', heat)
+    assert blanks and all(b == "" for b in blanks)

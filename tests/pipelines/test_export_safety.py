@@ -77,8 +77,8 @@ def test_xlsx_writes_every_text_as_text_and_numbers_as_numbers(formula_warehouse
                     assert cell.data_type == "s", (sheet.title, cell.coordinate, cell.value)
                     agencies += cell.value == FORMULA  # the name itself, not a quoted copy
     overview = book["v_year_over_year"]
-    header = [c.value for c in overview[1]]
-    for row in overview.iter_rows(min_row=2):
+    header = [c.value for c in overview[1]]  # row 2: the Chinese headers
+    for row in overview.iter_rows(min_row=3):
         change = row[header.index("change")]
         if change.value is not None and change.value < 0:
             assert change.data_type == "n" and isinstance(change.value, (int, float))
@@ -119,7 +119,7 @@ def test_every_leading_character_is_neutralised(tmp_path):
     export(con, "csv", tmp_path, say=lambda _: None)
     book = load_workbook(tmp_path / "xxgk.xlsx")
     for view in VIEWS:
-        cells = list(book[view].iter_rows(min_row=2))
+        cells = list(book[view].iter_rows(min_row=3))
         assert all(c[1].data_type == "s" for c in cells)
         assert sorted(c[1].value for c in cells) == sorted(  # a control character, which no cell can hold, left out
             r[0].replace("\x0b", "") for r in con.execute(f"SELECT name FROM {view}").fetchall())

@@ -36,8 +36,10 @@ def test_sqlalchemy_reflects_tables_views_columns_and_comments(bi_warehouse):
         views = set(inspector.get_view_names())
     finally:
         engine.dispose()
-    assert set(meta.tables) == set(catalog) and len(catalog) == 24
-    assert views == {"v_disclosure_facts", "v_report_overview", "v_year_over_year", "v_identity_findings", "v_category_values"}
+    assert set(meta.tables) == set(catalog) and len(catalog) == 36
+    assert views == {"v_disclosure_facts", "v_report_overview", "v_year_over_year", "v_identity_findings", "v_category_values",
+                     "v_applications_wide", "v_application_counts", "v_active_disclosure", "v_review_litigation",
+                     "v_metric_inputs", "v_metrics", "v_narrative_checks", "v_findings"}
     assert {name: table.comment for name, table in meta.tables.items()} == catalog
     assert {(t.name, c.name): c.comment for t in meta.tables.values() for c in t.columns} == columns
     assert meta.tables["dim_agency"].c.county_code.comment.startswith("GB/T 2260 code of the county-level division")
@@ -69,6 +71,13 @@ print(json.dumps({
     "facts": con.execute("SELECT count(*) FROM v_disclosure_facts").fetchone()[0],
     "hongze": con.execute("SELECT received, denied, review_total FROM v_report_overview WHERE region_code = '320813'").fetchone(),
     "comment": con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'dim_agency'").fetchone()[0],
+    # the safe views, the metrics and the prose checks: labels through the code_label macros
+    "wide": con.execute("SELECT total_printed, total_reconciled, level_label FROM v_applications_wide "
+                        "WHERE region_code = '320813' AND category_code = 'application.new_received'").fetchone(),
+    "metric": con.execute("SELECT round(value, 4), metric_status FROM v_metrics WHERE region_code = '320813' "
+                          "AND metric = 'disclosure_rate'").fetchone(),
+    "narrative": con.execute("SELECT count(*) FROM v_narrative_checks").fetchone()[0],
+    "findings": con.execute("SELECT count(*) FROM v_findings").fetchone()[0],
 }))
 """
 
@@ -83,6 +92,9 @@ def test_the_oldest_duckdb_client_claimed_opens_the_file(bi_warehouse, tmp_path_
     assert got["version"] == OLDEST_CLIENT
     assert got["facts"] == facts == 1421 and got["hongze"] == [95, 3, 2]  # 1,379 printed cells, 42 derived
     assert got["comment"].startswith("Agencies that published reports")
+    # hongze 2024: 95 received, all natural persons; 实质公开率 (50 + 9) / 95 = 0.6211
+    assert got["wide"] == [95, 95, "县级"] and got["metric"] == [0.6211, "ok"]
+    assert got["narrative"] == 23 and got["findings"] > 0
 
 
 def test_a_duckdb_1_0_client_is_refused_as_the_readme_says(bi_warehouse, tmp_path_factory):

@@ -20,11 +20,15 @@ def con(tmp_path_factory):
 def test_every_table_view_and_column_has_a_comment(con):
     objects = con.execute("""SELECT table_name, table_type, table_comment FROM information_schema.tables
                              WHERE table_catalog = current_database()""").fetchall()
-    assert len(objects) == 24 and {"document_cell", "document_violation", "retraction", "v_report_overview", "v_year_over_year", "v_identity_findings", "dim_agency"} <= {o[0] for o in objects}
+    assert len(objects) == 36 and {"document_cell", "document_violation", "retraction", "v_report_overview", "v_year_over_year",
+                                   "v_identity_findings", "dim_agency", "v_applications_wide", "v_application_counts",
+                                   "v_active_disclosure", "v_review_litigation", "v_metrics", "v_metric_inputs", "dim_metric",
+                                   "v_narrative_checks", "document_statement", "dim_code_label",
+                                   "v_findings", "finding_review"} <= {o[0] for o in objects}
     assert [o for o in objects if not o[2]] == []
     columns = con.execute("""SELECT table_name, column_name, column_comment FROM information_schema.columns
                              WHERE table_catalog = current_database()""").fetchall()
-    assert len(columns) > 240 and [c for c in columns if not c[2]] == []
+    assert len(columns) > 580 and [c for c in columns if not c[2]] == []
     # the same through DuckDB's own catalog function
     assert con.execute("SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
                        "AND (comment IS NULL OR comment = '')").fetchone() == (0,)
@@ -63,3 +67,12 @@ def test_category_groups_sit_between_items_and_result_total(con):
         "收支平衡", "Applications balance")
     assert con.execute("SELECT label_en FROM dim_applicant_type WHERE applicant_type = 'natural_person'").fetchone() == (
         "natural persons",)
+
+
+def test_dictionary_starts_with_the_safe_views_and_the_double_count_trap(con):
+    text = render(con)
+    start, trap, listing = text.index("## Start here"), text.index("**The double-count trap.**"), text.index("| object | kind |")
+    assert start < trap < listing
+    assert text.index("[`v_applications_wide`]") < trap and "`SUM(value)` of\n`application.new_received` there counts every application twice" in text
+    assert "| disclosure_rate | 实质公开率 / Share granted in whole or in part | 比率 |" in text
+    assert "| level | county | 县级 | county |" in text

@@ -40,11 +40,7 @@ INCOMPLETE_TODAY: dict[str, str] = {
                 "40% of the page wide on a page skewed under 1°; table 二's values are left-aligned under centred headers, "
                 "so OCR makes a column per header and per value; two-line rows of table 三 become two value rows",
 }
-WRONG_TODAY: dict[tuple[str, str], str] = {
-    ("a", "scan.pdf"): "result.partially_granted natural_person read as 1 (printed 17): the row prints on two lines, OCR "
-                       "makes the first line a value row of its own and re-reads its empty natural_person cell from the "
-                       "ink, which clips the top of the '17' below (confidence 0.74)",
-}
+WRONG_TODAY: dict[tuple[str, str], str] = {}
 
 
 @cache

@@ -45,6 +45,21 @@ WARNING_SCHEMA = {
     "location": pl.String,
 }
 
+# What the report states in prose, against its tables (xxgk.extract.narrative)
+STATEMENT_SCHEMA = {
+    "document_id": pl.String,
+    "statement_no": pl.Int32,  # order in the document
+    "quantity": pl.String,  # what it states (narrative.QUANTITIES)
+    "sentence": pl.String,  # folded
+    "matched": pl.String,  # the words that state it, folded
+    "location": pl.String,
+    "stated": pl.Float64,
+    "cells": pl.String,  # the cells it is compared with, and their values
+    "table_value": pl.Float64,
+    "verdict": pl.String,  # agree | disagree | cannot_compare
+    "reason": pl.String,
+}
+
 
 @dataclass
 class Extraction:
@@ -52,6 +67,7 @@ class Extraction:
     cells: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the reading itself (grid vs stream): for reader_check
+    statements: list[dict] = field(default_factory=list)  # the prose against the tables (STATEMENT_SCHEMA)
 
     def warn(self, table: str, code: str | None, kind: str, message: str, tokens: list[Token] = ()) -> None:
         self.warnings.append(
@@ -71,6 +87,9 @@ class Extraction:
 
     def warnings_frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.warnings, schema=WARNING_SCHEMA)
+
+    def statements_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(self.statements, schema=STATEMENT_SCHEMA)
 
 
 def _span(tokens) -> str | None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from xxgk.extract.tokens import Kind, Token
 
 MAX_DIGITS = 7  # no cell of the three tables counts ten million of anything
-MAX_READINGS = 64  # past this many readings a row is ambiguous anyway
+MAX_READINGS = 64
+OCR_SURE = 0.9  # an OCR cell read with less confidence is the first suspect when its row does not add up  # past this many readings a row is ambiguous anyway
 
 Check = Callable[[list[float]], bool]  # the values placed so far (blank = 0): False rules the reading out
 
@@ -230,6 +231,12 @@ def place_row(run: list[Token], expected: int, check: Check, label_row: int | No
         reordered = _line_order(run, expected, check)
         if reordered:
             return reordered
+        if not check(_values(placed)) and any(t.provenance == "ocr" for t in placed):
+            unsure = [i for i, t in enumerate(placed) if t.confidence is not None and t.confidence < OCR_SURE]
+            if unsure:  # a row OCR read that does not add up: its least sure cells may be misread
+                kept = [None if i in unsure else t for i, t in enumerate(placed)]
+                return Placement(kept, f"the row read by OCR does not add up; {len(unsure)} cell(s) read with confidence "
+                                       f"under {OCR_SURE} not placed ({' '.join(placed[i].printed for i in unsure)})")
         if _mixed_lines(run, label_row) and not check(_values(placed)):
             return Placement([None] * expected, f"values on {len({t.row for t in run})} lines, beside the label's words,"
                              " add up in no order of the lines: none placed (the lines may mix two rows)")

@@ -12,6 +12,7 @@ import re
 from xxgk.extract.cells import CELL_SCHEMA, WARNING_SCHEMA, Extraction, emit, place
 from xxgk.extract.inferred import derive_other, emit_applicant_row
 from xxgk.extract.labels import T3_REQUIRED, Table3Labeller, art20_labels, match_art20
+from xxgk.extract.narrative import APPLICATION_QUANTITIES, compare, find_statements
 from xxgk.extract.segment import Placement, group_sums, no_identity, place_row, resolve_columns, row_sum
 from xxgk.extract.tokens import Kind, Token, tokenize
 from xxgk.normalise import NormalisedDocument, fold
@@ -45,8 +46,10 @@ def extract_report(doc: NormalisedDocument) -> Extraction:
         reader(tokens[start:end], doc, stream[table])
     out = reconcile(doc, stream, read_grid_tables(doc, [_row_section(doc, bounds, tokens, g.anchor) for g in doc.grids]))
     derive_other(out, doc.format_version)
+    # the prose before the tables (section 一) and after them (五, 六 ...)
     first_table = min((b[0] for b in bounds.values()), default=len(tokens))
-    cross_check_narrative(tokens[:first_table], out)
+    after_tables = max((b[1] for b in bounds.values()), default=len(tokens))
+    cross_check_narrative(tokens[:first_table] + tokens[after_tables:], out)
     return out
 
 
@@ -59,36 +62,30 @@ def _row_section(doc: NormalisedDocument, bounds: dict[str, tuple[int, int]], to
     return section
 
 
-# "共受理依申请公开162件(含上年结转3件)", "受理政府信息公开申请 17 件"
-_NARRATIVE_TOTAL = re.compile(
-    r"(?:受理|收到)[^。;；]{0,16}?(?:政府信息公开|依申请公开)(?:申请)?(?:共计|共)?(\d+)件(?:[(（]含上年结转(\d+)件[)）])?"
-)
-
-
 def cross_check_narrative(tokens: list[Token], out: Extraction) -> None:
-    """Where section 一 states how many applications were handled, compare it with table 三."""
-    def total(code: str) -> float | None:
-        return next((c["value"] for c in out.cells if c["category_code"] == code and c["applicant_type"] == "total"), None)
+    """The numbers the report states in prose (xxgk.extract.narrative), each beside the cells of
+    its tables: every comparison in `out.statements`; a stated number of applications that the
+    table does not have is a warning too (narrative_mismatch)."""
+    rows: dict[int, list[Token]] = {}
+    for t in tokens:
+        if t.kind is Kind.TEXT:
+            rows.setdefault(t.row, []).append(t)
+    lines = list(rows.values())
+    cells = out.cells
+    for n, statement in enumerate(find_statements([("".join(t.text for t in line), line[0].where) for line in lines])):
+        check = compare(statement, cells)
+        out.statements.append({"document_id": out.document_id, "statement_no": n, "sentence": statement.sentence,
+                               "matched": statement.matched, "location": statement.location, **check})
+        if check["verdict"] == "disagree" and statement.quantity in APPLICATION_QUANTITIES:
+            new, carried = (_total(cells, code) for code in ("application.new_received", "application.carried_over"))
+            table = f"{new:g} new" + (f" + {carried:g} carried over" if carried is not None else "")
+            out.warn("applications", "application.new_received", "narrative_mismatch",
+                     f"the text states {statement.matched}; table 三 has {table}",
+                     [t for i in statement.rows for t in lines[i]])
 
-    new, carried = total("application.new_received"), total("application.carried_over")
-    if new is None:
-        return
-    # Narrative lines break anywhere (PDF text lines): match over the joined text.
-    texts = [t for t in tokens if t.kind is Kind.TEXT]
-    joined = "".join(t.text for t in texts)
-    starts, pos = [], 0
-    for t in texts:
-        starts.append(pos)
-        pos += len(t.text)
-    for m in _NARRATIVE_TOTAL.finditer(joined):
-        stated = float(m.group(1))
-        readings = {new} | ({new + carried} if carried is not None else set())
-        if stated in readings:
-            continue
-        involved = [t for t, start in zip(texts, starts) if start < m.end() and start + len(t.text) > m.start()]
-        table = f"{new:g} new" + (f" + {carried:g} carried over" if carried is not None else "")
-        out.warn("applications", "application.new_received", "narrative_mismatch",
-                 f"the text states {m.group(0)}; table 三 has {table}", involved)
+
+def _total(cells: list[dict], code: str) -> float | None:
+    return next((c["value"] for c in cells if c["category_code"] == code and c["applicant_type"] == "total"), None)
 
 
 # --- sections -----------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Extraction of a whole statistics year, and the choice of one document per agency-year."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
 from xxgk.normalise import NormalisedDocument
 from xxgk.parallel import group_parts, per_document, run_tasks
@@ -51,6 +52,8 @@ class YearTables:
     warnings: pl.DataFrame  # WARNING_SCHEMA + agency, year
     rejected: pl.DataFrame  # documents with none of the three tables (REJECTED_SCHEMA)
     differences: pl.DataFrame  # cells where a superseded version disagrees with the loaded one (DIFFERENCE_SCHEMA)
+    # what every document states in prose, against its tables (STATEMENT_SCHEMA); empty in stores written before
+    statements: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STATEMENT_SCHEMA))
 
     @property
     def cells(self) -> pl.LazyFrame:
@@ -84,7 +87,7 @@ class YearTables:
         )
         documents = choose_documents(ranked.with_columns(pl.col("violations").fill_null(0)))
         return YearTables(self.year, documents, self.cells_source, self.warnings, self.rejected,
-                          version_differences(documents, self.cells))
+                          version_differences(documents, self.cells), self.statements)
 
     def chosen(self) -> pl.DataFrame:
         return self.documents.filter(pl.col("status") == "loaded")
@@ -104,10 +107,10 @@ def no_cells_reason(warnings: list[dict]) -> str:
 
 
 def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str, list[str]] | None = None,
-                      progress=None) -> tuple[pl.DataFrame, pl.DataFrame, list[dict], list[dict]]:
-    """(cells, warnings, document rows, rejections) of the documents, all of one year."""
+                      progress=None) -> tuple[pl.DataFrame, pl.DataFrame, list[dict], list[dict], pl.DataFrame]:
+    """(cells, warnings, document rows, rejections, statements) of the documents, all of one year."""
     duplicate_files = duplicate_files or {}
-    cell_frames, warning_frames, rows, rejected = [], [], [], []
+    cell_frames, warning_frames, rows, rejected, statements = [], [], [], [], []
     for n, doc in enumerate(docs, start=1):
         extraction = extract_report(doc)
         meta = {"agency": doc.agency, "year": doc.year, "format_version": doc.format_version}
@@ -119,6 +122,7 @@ def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str,
         cell_frames.append(cells.with_columns(*(pl.lit(v, dtype=REPORT_COLUMNS[k]).alias(k) for k, v in meta.items())))
         warning_frames.append(extraction.warnings_frame().with_columns(
             pl.lit(doc.agency, dtype=pl.String).alias("agency"), pl.lit(doc.year, dtype=pl.Int32).alias("year")))
+        statements += extraction.statements
         rows.append({
             "document_id": doc.document_id,
             "source_file": doc.source_file,
@@ -138,15 +142,15 @@ def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str,
             progress(n, len(docs), doc.source_file)
     cells = pl.concat(cell_frames) if cell_frames else pl.DataFrame(schema=CELLS_SCHEMA)
     warnings = pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=WARNINGS_SCHEMA)
-    return cells, warnings, rows, rejected
+    return cells, warnings, rows, rejected, pl.DataFrame(statements, schema=STATEMENT_SCHEMA)
 
 
 def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files: dict[str, list[str]] | None = None, progress=None) -> YearTables:
     """The tables of the documents of `year`, in memory."""
-    cells, warnings, rows, rejected = extract_documents([d for d in documents if d.year == year], duplicate_files, progress)
+    cells, warnings, rows, rejected, statements = extract_documents([d for d in documents if d.year == year], duplicate_files, progress)
     documents = choose_documents(pl.DataFrame(rows, schema=DOCUMENT_SCHEMA))
     return YearTables(year, documents, cells, warnings, pl.DataFrame(rejected, schema=REJECTED_SCHEMA),
-                      version_differences(documents, cells.lazy()))
+                      version_differences(documents, cells.lazy()), statements)
 
 
 def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicate_files: dict[str, list[str]]):
@@ -155,12 +159,12 @@ def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicat
     for m in manifest:
         by_part.setdefault(m["part"], []).append(m)
     docs = [doc for part in parts for doc in normalised_documents(part, by_part[part])]
-    cells, warnings, rows, rejected = extract_documents(docs, duplicate_files)
+    cells, warnings, rows, rejected, statements = extract_documents(docs, duplicate_files)
     out = None
     if cells.height:
         # named by the first document too: a task run again one document at a time writes apart
         out = write_frame(cells, join(folder, f"cells-{parts[0].rstrip('/').rpartition('/')[2].removesuffix('.parquet')}-{manifest[0]['document_id'][:8]}.parquet"))
-    return out, warnings, [{**r, "part": out} for r in rows], rejected
+    return out, warnings, [{**r, "part": out} for r in rows], rejected, statements
 
 
 def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, progress=None, budget=None) -> YearTables:
@@ -172,19 +176,20 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
     for parts, rows in group_parts(mine):
         duplicates = {r["document_id"]: store.duplicate_files[r["document_id"]] for r in rows if r["document_id"] in store.duplicate_files}
         tasks.append((parts, rows, folder, duplicates))
-    parts, warning_frames, rows, rejected, done = [], [], [], [], 0
+    parts, warning_frames, rows, rejected, statement_frames, done = [], [], [], [], [], 0
 
     def failed(task: tuple, reason: str):
         m = task[1][0]
         return None, pl.DataFrame(schema=WARNINGS_SCHEMA), [], [
             {"document_id": m["document_id"], "source_file": m["source_file"], "stage": "extraction", "year": year,
-             "reason": reason}]
+             "reason": reason}], pl.DataFrame(schema=STATEMENT_SCHEMA)
 
-    for task, (cells_part, warnings, part_rows, part_rejected) in run_tasks(
+    for task, (cells_part, warnings, part_rows, part_rejected, part_statements) in run_tasks(
             _extract_parts, tasks, workers, documents=mine.height, isolation=per_document(failed, budget)):
         if cells_part:
             parts.append(cells_part)
         warning_frames.append(warnings)
+        statement_frames.append(part_statements)
         rows += part_rows
         rejected += part_rejected
         done += len(task[1])
@@ -194,9 +199,10 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
     warnings = pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=WARNINGS_SCHEMA)
     parts.sort()
     cells = scan_frames(parts, CELLS_SCHEMA)
+    statements = pl.concat(statement_frames) if statement_frames else pl.DataFrame(schema=STATEMENT_SCHEMA)
     return YearTables(year, documents, parts, warnings.sort("document_id", "location", maintain_order=True),
                       pl.DataFrame(rejected, schema=REJECTED_SCHEMA).sort("source_file"),
-                      version_differences(documents, cells))
+                      version_differences(documents, cells), statements.sort("document_id", "statement_no"))
 
 
 def choose_documents(documents: pl.DataFrame) -> pl.DataFrame:

@@ -7,31 +7,50 @@
 CREATE OR REPLACE VIEW v_disclosure_facts AS
 WITH facts AS (
     SELECT agency_id, year, category_code, CAST(NULL AS VARCHAR) AS applicant_type, measure, value, printed,
-           document_id, cell_status, location, provenance
+           document_id, cell_status, location, provenance, CAST(NULL AS VARCHAR) AS quantity
     FROM fact_active_disclosure
     UNION ALL
     SELECT agency_id, year, category_code, applicant_type, 'count', value, printed,
-           document_id, cell_status, location, provenance
+           document_id, cell_status, location, provenance, 'applications'
     FROM fact_application
     UNION ALL
     SELECT agency_id, year, category_code, CAST(NULL AS VARCHAR), 'count', value, printed,
-           document_id, cell_status, location, provenance
+           document_id, cell_status, location, provenance, 'cases'
     FROM fact_review_litigation
+),
+-- the labels are joined, not looked up by code_label() row by row: this view has every cell
+agencies AS (
+    SELECT a.*, lv.label AS level_label, lv.label_en AS level_label_en, lk.label_en AS kind_label_en
+    FROM dim_agency a
+    LEFT JOIN dim_code_label lv ON lv.code_set = 'level' AND lv.code = a.level
+    LEFT JOIN dim_code_label lk ON lk.code_set = 'kind' AND lk.code = a.kind
 )
 SELECT coalesce(d.agency_name, a.agency_name) AS agency, f.year, d.format_version, f.category_code,
        f.applicant_type, f.measure, f.value, f.printed, f.document_id, d.source_file,
        f.agency_id, a.agency_name, a.region_code, a.province, a.city, a.county, a.level, a.kind,
        c.label_short AS category_label, t.label AS applicant_label, m.label_short AS measure_label, m.unit,
-       f.cell_status, f.location, f.provenance
+       f.cell_status, f.location, f.provenance,
+       -- labels in both languages, what the number counts, and whether it is a sum of other cells
+       a.level_label, a.level_label_en, a.kind_label_en, c.category_path, c.label_en AS category_label_en, c.sort_order,
+       t.label_en AS applicant_label_en, m.label_en AS measure_label_en, coalesce(f.quantity, m.quantity) AS quantity,
+       lq.label AS quantity_label, lq.label_en AS quantity_label_en,
+       ls.label AS cell_status_label, ls.label_en AS cell_status_label_en,
+       (coalesce(f.applicant_type = 'total', false) OR f.cell_status = 'derived'
+        OR f.category_code IN ('result.total', 'review.total', 'litigation_direct.total', 'litigation_after_review.total'))
+       AS is_total
 FROM facts f
-JOIN dim_agency a USING (agency_id)
+JOIN agencies a USING (agency_id)
 JOIN dim_document d USING (document_id)
 LEFT JOIN dim_category c USING (category_code)
 LEFT JOIN dim_applicant_type t USING (applicant_type)
-LEFT JOIN dim_measure m USING (measure);
+LEFT JOIN dim_measure m USING (measure)
+LEFT JOIN dim_code_label lq ON lq.code_set = 'quantity' AND lq.code = coalesce(f.quantity, m.quantity)
+LEFT JOIN dim_code_label ls ON ls.code_set = 'cell_status' AND ls.code = f.cell_status;
 
 -- Table 三 and 四 per agency-year and category, with the group rows (不予公开, 无法提供, 不予处理)
 -- as the sum of their items and 其他处理 as printed or, when only its items are printed, their sum.
+-- A group with an item that is not a number (blank, not placed) is NULL, never the sum of the
+-- others: a 总计 column left blank in some rows does not add up to 0.
 CREATE OR REPLACE VIEW v_category_values AS
 WITH cells AS (
     -- a derived cell (result.other as the sum of its printed items) is a subtotal too
@@ -40,7 +59,8 @@ WITH cells AS (
     SELECT agency_id, year, category_code, 'total', value, false FROM fact_review_litigation
 ),
 groups AS (
-    SELECT x.agency_id, x.year, c.parent_code AS category_code, x.applicant_type, sum(x.value) AS value, true AS is_subtotal
+    SELECT x.agency_id, x.year, c.parent_code AS category_code, x.applicant_type,
+           CASE WHEN count(*) = count(x.value) THEN sum(x.value) END AS value, true AS is_subtotal
     FROM cells x JOIN dim_category c USING (category_code)
     JOIN dim_category g ON g.category_code = c.parent_code
     WHERE g.is_group OR (g.category_code = 'result.other' AND NOT EXISTS (
@@ -83,6 +103,45 @@ money AS (
 ),
 findings AS (
     SELECT agency_id, year, count(*) AS identity_violations FROM fact_identity_violation GROUP BY ALL
+),
+-- the totals again, from the cells they total (v_applications_wide, v_review_litigation): the
+-- six applicant columns of a row; the results counted once over the six columns; the four
+-- outcomes of a table-四 group. NULL where one of those cells is not a number.
+rows3 AS (
+    SELECT agency_id, year,
+           max(total_reconciled) FILTER (WHERE category_code = 'application.new_received') AS received_reconciled,
+           max(total_reconciled) FILTER (WHERE category_code = 'application.carried_over') AS carried_over_reconciled,
+           max(total_reconciled) FILTER (WHERE category_code = 'application.carried_forward') AS carried_forward_reconciled,
+           CASE WHEN count(*) FILTER (WHERE row_role = 'result') = count(total_reconciled) FILTER (WHERE row_role = 'result')
+                 AND count(*) FILTER (WHERE row_role = 'result') = 18 + CASE WHEN count(*) FILTER (
+                     WHERE category_code LIKE 'result.other.%') > 0 THEN 3 ELSE 1 END
+                THEN sum(total_reconciled) FILTER (WHERE row_role = 'result') END AS results_total_reconciled
+    FROM v_applications_wide
+    GROUP BY ALL
+),
+rows4 AS (
+    SELECT agency_id, year,
+           max(total_reconciled) FILTER (WHERE review_group = 'review') AS review_total_reconciled,
+           max(total_reconciled) FILTER (WHERE review_group = 'litigation_direct') AS litigation_direct_total_reconciled,
+           max(total_reconciled) FILTER (WHERE review_group = 'litigation_after_review') AS litigation_after_review_total_reconciled
+    FROM v_review_litigation
+    GROUP BY ALL
+),
+both_ AS (
+    SELECT r.agency_id, r.year, rows3.*, rows4.*,
+           list_filter([
+               CASE WHEN rows3.received_reconciled IS NOT NULL AND t.received IS DISTINCT FROM rows3.received_reconciled THEN 'received' END,
+               CASE WHEN rows3.carried_over_reconciled IS NOT NULL AND t.carried_over IS DISTINCT FROM rows3.carried_over_reconciled THEN 'carried_over' END,
+               CASE WHEN rows3.results_total_reconciled IS NOT NULL AND t.results_total IS DISTINCT FROM rows3.results_total_reconciled THEN 'results_total' END,
+               CASE WHEN rows3.carried_forward_reconciled IS NOT NULL AND t.carried_forward IS DISTINCT FROM rows3.carried_forward_reconciled THEN 'carried_forward' END,
+               CASE WHEN rows4.review_total_reconciled IS NOT NULL AND t.review_total IS DISTINCT FROM rows4.review_total_reconciled THEN 'review_total' END,
+               CASE WHEN rows4.litigation_direct_total_reconciled IS NOT NULL AND t.litigation_direct_total IS DISTINCT FROM rows4.litigation_direct_total_reconciled THEN 'litigation_direct_total' END,
+               CASE WHEN rows4.litigation_after_review_total_reconciled IS NOT NULL AND t.litigation_after_review_total IS DISTINCT FROM rows4.litigation_after_review_total_reconciled THEN 'litigation_after_review_total' END
+           ], x -> x IS NOT NULL) AS differing
+    FROM fact_report r
+    LEFT JOIN t ON t.agency_id = r.agency_id AND t.year = r.year
+    LEFT JOIN rows3 ON rows3.agency_id = r.agency_id AND rows3.year = r.year
+    LEFT JOIN rows4 ON rows4.agency_id = r.agency_id AND rows4.year = r.year
 )
 SELECT r.agency_id, a.agency_name AS agency, d.agency_name AS agency_as_printed, r.year, r.format_version,
        a.province_code, a.province, a.city_code, a.city, a.county_code, a.county, a.region_code, a.level, a.kind,
@@ -97,13 +156,22 @@ SELECT r.agency_id, a.agency_name AS agency, d.agency_name AS agency_as_printed,
        TRY_CAST(money.fees_10k_yuan AS DECIMAL(18, 4)) AS fees_10k_yuan,
        TRY_CAST(money.procurement_10k_yuan AS DECIMAL(18, 4)) AS procurement_10k_yuan,
        r.quality_status, CAST(coalesce(findings.identity_violations, 0) AS INTEGER) AS identity_violations,
-       r.warnings, r.cells, r.cells_read, r.document_id, d.source_file
+       r.warnings, r.cells, r.cells_read, r.document_id, d.source_file,
+       -- labels in both languages; the totals reconciled from their cells, and which differ from print
+       code_label('level', a.level) AS level_label, code_label_en('level', a.level) AS level_label_en,
+       code_label_en('kind', a.kind) AS kind_label_en,
+       code_label('quality_status', r.quality_status) AS quality_status_label,
+       code_label_en('quality_status', r.quality_status) AS quality_status_label_en,
+       b.received_reconciled, b.carried_over_reconciled, b.results_total_reconciled, b.carried_forward_reconciled,
+       b.review_total_reconciled, b.litigation_direct_total_reconciled, b.litigation_after_review_total_reconciled,
+       len(b.differing) > 0 AS totals_differ, nullif(array_to_string(b.differing, ', '), '') AS totals_differing
 FROM fact_report r
 JOIN dim_agency a ON a.agency_id = r.agency_id
 JOIN dim_document d ON d.document_id = r.document_id
 LEFT JOIN t ON t.agency_id = r.agency_id AND t.year = r.year
 LEFT JOIN money ON money.agency_id = r.agency_id AND money.year = r.year
-LEFT JOIN findings ON findings.agency_id = r.agency_id AND findings.year = r.year;
+LEFT JOIN findings ON findings.agency_id = r.agency_id AND findings.year = r.year
+LEFT JOIN both_ b ON b.agency_id = r.agency_id AND b.year = r.year;
 
 -- Each agency, category and applicant column against the same agency's report of the year before.
 CREATE OR REPLACE VIEW v_year_over_year AS
@@ -132,7 +200,9 @@ SELECT v.agency_id, a.agency_name AS agency, a.region_code, a.province, a.city, 
        TRY_CAST(v.expected AS DECIMAL(18, 4)) AS expected, TRY_CAST(v.printed AS DECIMAL(18, 4)) AS printed,
        TRY_CAST(v.printed - v.expected AS DECIMAL(18, 4)) AS difference,
        array_to_string(list_sort(list_distinct(regexp_extract_all(v.cells, '(?:doc [0-9a-f]+, )?(?:line|page) [0-9]+'))), '; ') AS location,
-       v.cells, v.document_id, d.source_file, r.quality_status
+       v.cells, v.document_id, d.source_file, r.quality_status,
+       -- a person's verdict on it (xxgk review; v_findings)
+       coalesce(fr.status, 'open') AS review_status, fr.reviewed_by, fr.reason AS review_reason
 FROM fact_identity_violation v
 JOIN dim_agency a USING (agency_id)
 LEFT JOIN dim_identity i USING (identity)
@@ -140,4 +210,6 @@ LEFT JOIN dim_document d USING (document_id)
 LEFT JOIN fact_report r ON r.agency_id = v.agency_id AND r.year = v.year
 LEFT JOIN dim_applicant_type t ON t.applicant_type = split_part(v.scope, ' ', 2)
 LEFT JOIN dim_category c ON c.category_code = split_part(v.scope, ' ', 2)
-LEFT JOIN dim_category g ON g.category_code = split_part(v.scope, ' ', 2) || '.total';
+LEFT JOIN dim_category g ON g.category_code = split_part(v.scope, ' ', 2) || '.total'
+LEFT JOIN finding_review fr ON fr.finding_kind = 'identity' AND fr.document_id = v.document_id
+     AND fr.finding_key = v.identity || ' ' || v.scope;

@@ -1,5 +1,5 @@
 -- A year's documents into the warehouse, beside those it holds: frames `documents`, `cells`
--- (a frame or a view of the Parquet parts), `warnings`, `violations`, `rejected`.
+-- (a frame or a view of the Parquet parts), `warnings`, `violations`, `rejected`, `statements`.
 -- The same bytes loaded again replace their earlier reading; nothing else is deleted.
 
 -- A retracted document is not loaded again, whatever inbox holds it (it is listed as rejected),
@@ -21,6 +21,7 @@ WHERE document_id IN (SELECT document_id FROM batch_document);
 DELETE FROM dim_document WHERE document_id IN (SELECT document_id FROM batch_document);
 DELETE FROM document_cell WHERE document_id IN (SELECT document_id FROM batch_document);
 DELETE FROM document_violation WHERE document_id IN (SELECT document_id FROM batch_document);
+DELETE FROM document_statement WHERE document_id IN (SELECT document_id FROM batch_document);
 DELETE FROM fact_extraction_warning WHERE document_id IN (SELECT document_id FROM batch_document);
 -- a document rejected earlier that now loads (a fixed reader) is no longer rejected
 DELETE FROM rejected_document WHERE document_id IN (SELECT document_id FROM batch_document);
@@ -53,6 +54,11 @@ INSERT INTO document_violation
 SELECT document_id, identity, scope, expected, printed, cells
 FROM violations WHERE document_id IN (SELECT document_id FROM batch_document) AND identity <> 'XY_CARRY'
 ORDER BY document_id, identity, scope;
+
+INSERT INTO document_statement BY NAME
+SELECT document_id, statement_no, quantity, sentence, matched, location, stated, cells, table_value, verdict, reason
+FROM statements WHERE document_id IN (SELECT document_id FROM batch_document)
+ORDER BY document_id, statement_no;
 
 -- rejections, for rejections.sql: the year's own, and retracted documents met again
 CREATE OR REPLACE TEMP TABLE batch_rejected AS

@@ -12,12 +12,21 @@ WHERE l.is_group AND l.category_code NOT IN (SELECT category_code FROM dim_categ
 
 UPDATE dim_category c
 SET parent_code = l.parent_code, is_group = l.is_group, sort_order = l.sort_order,
-    label_short = l.label_short, label_en = l.label_en
+    label_short = l.label_short, label_en = l.label_en, category_path = l.path
 FROM category_labels l
 WHERE c.category_code = l.category_code;
 
 DELETE FROM dim_measure;
-INSERT INTO dim_measure SELECT measure, label, label_short, label_en, unit FROM measure_labels;
+INSERT INTO dim_measure (measure, label, label_short, label_en, unit, quantity)
+SELECT measure, label, label_short, label_en, unit, quantity FROM measure_labels;
 DELETE FROM dim_identity;
 INSERT INTO dim_identity SELECT identity, label, label_en, rule FROM identity_labels;
 UPDATE dim_applicant_type t SET label_en = l.label_en FROM applicant_labels l WHERE t.applicant_type = l.applicant_type;
+DELETE FROM dim_code_label;
+INSERT INTO dim_code_label (code_set, code, sort_order, label, label_en)
+SELECT code_set, code, sort_order, label, label_en FROM code_labels;
+-- the Chinese header of each column of the views (xxgk/spec/column_labels.csv), for exports
+INSERT INTO dim_code_label (code_set, code, sort_order, label, label_en)
+SELECT 'column', "column", NULL, label, "column" FROM column_labels;
+DELETE FROM dim_metric;
+INSERT INTO dim_metric BY NAME SELECT * FROM metric_specs;
