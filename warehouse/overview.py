@@ -124,7 +124,7 @@ def _heat(rows: list[dict], years: list[int]) -> str:
     grid: list[str] = []
     for r in rows:
         by_metric.setdefault(r["metric"], []).append(r)
-    for metric, items in by_metric.items():
+    for items in by_metric.values():
         values = [float(r["value"]) for r in items if r["value"] is not None]
         low, high = (min(values), max(values)) if values else (0.0, 0.0)
         cells = {(r["province"], r["year"]): r for r in items}
