@@ -165,3 +165,30 @@ def test_a_cell_given_twice_is_refused():
     cells = sample_cells("qidong-office-2023.txt")
     with pytest.raises(ValueError, match="appear more than once"):
         report_instances(pl.concat([cells, cells.head(1)]))
+
+
+def test_a_row_or_group_the_identities_cut_out_of_run_together_digits_never_confirms_itself(tmp_path):
+    """A crawler's page text (the web fixture's text_content): rows cut by T3_APPLICANT_SUM and
+    table 四's groups cut by T4_GROUP_SUM are `segmented`, and have no instance of that identity;
+    the column identities still check them."""
+    import lxml.html
+
+    from tests.fixtures.web_reports import PROVINCE_2021, cms_html
+    from xxgk.documents import read_document
+    from xxgk.extract import extract_report
+    from xxgk.normalise import normalise_document
+    from xxgk.readers.html import decode_html
+
+    path = tmp_path / "page.txt"
+    path.write_text(lxml.html.document_fromstring(decode_html(cms_html(PROVINCE_2021))).find("body").text_content())
+    doc = normalise_document(read_document(path))
+    cells = extract_report(doc).cells_frame().with_columns(
+        agency=pl.lit(doc.agency), year=pl.lit(doc.year), format_version=pl.lit(doc.format_version))
+    segmented = cells.filter(pl.col("cell_status") == "segmented")
+    rows = set(segmented.filter(pl.col("table_name") == "applications")["category_code"])
+    assert {"result.granted", "result.unavailable.not_held", "review.upheld"} <= rows | set(segmented["category_code"])
+    inst = report_instances(cells)
+    for code in rows:
+        assert inst.filter(pl.col("scope") == f"row {code}").is_empty()
+    assert inst.filter(pl.col("identity") == "T4_GROUP_SUM", pl.col("scope") == "group review").is_empty()
+    assert one(inst, "T3_BALANCE", "column natural_person")["complete"] is True
