@@ -14,6 +14,7 @@ or two), the readings that agree with the spaces are preferred: that is what was
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -80,7 +81,8 @@ def _items(run: list[Token]) -> list[_Atom | _Gap]:
 
 
 def _number(token: Token, digits: str) -> Token:
-    return replace(token, kind=Kind.NUMBER, text=digits, printed=digits, value=float(digits), unit=None, segmented=True)
+    folded = unicodedata.normalize("NFKC", digits)  # full-width digits (８０) count as theirs
+    return replace(token, kind=Kind.NUMBER, text=folded, printed=digits, value=float(folded), unit=None, segmented=True)
 
 
 def _blank(token: Token) -> Token:
@@ -143,7 +145,7 @@ def readings(run: list[Token], expected: int, check: Check) -> list[tuple[list[T
             return
         for length in range(1, min(MAX_DIGITS, len(digits) - at) + 1):
             piece = digits[at : at + length]
-            if (length > 1 and piece[0] == "0") or len(cells) >= expected or len(found) > MAX_READINGS:
+            if (length > 1 and unicodedata.digit(piece[0]) == 0) or len(cells) >= expected or len(found) > MAX_READINGS:
                 return
             if push(_number(item.token, piece)):
                 split(item, at + length, i)
