@@ -78,4 +78,4 @@ ui-stop:  ## stop the UI that make ui started (in the background or in another t
 	else rm -f $(UI_PID); echo "no Dagster UI started by make ui is running"; fi
 
 clean:  ## remove .venv, the warehouse, Data Docs and the local Dagster instance's files
-	rm -rf $(VENV) .env storage history schedules logs .logs_queue .nux .telemetry .dagster-ui.pid warehouse/*.duckdb warehouse/data_docs warehouse/staging
+	rm -rf $(VENV) .env storage history schedules logs .logs_queue .nux .telemetry .dagster-ui.pid .instance.lock warehouse/*.duckdb warehouse/data_docs warehouse/staging

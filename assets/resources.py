@@ -90,8 +90,9 @@ class StagingResource(ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["StagingResource"]:
-        """For the whole of a run (the in-process executor builds resources once per run), the
-        lock of the stores it writes (xxgk.staging.store_lock): a run that writes the inbox's
+        """For the whole of a run (the in-process executor, this code location's, builds resources
+        once per run; an executor of a process per step, once per step), the lock of the stores
+        it writes (xxgk.staging.store_lock): a run that writes the inbox's
         stores (reading, normalising) holds them alone; a run of one year's assets shares them
         with the other years' runs and holds its year's folders alone. So a second run on the
         same inbox waits instead of clearing what the first reads. `xxgk run` holds the inbox's

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -57,14 +56,13 @@ def inbox_problem(inbox: Path) -> str | None:
 
 def output_problem(warehouse: Path, folders: dict[str, str]) -> str | None:
     """Why the run could not write the warehouse file or one of its `folders` ({"the staging folder
-    (XXGK_STAGING)": path, …}), in one line; None when nothing stands in the way. Checked before
-    any work, without creating anything: the first part of each path that exists must be a
-    folder this process may write in (object-store URLs are left to the run)."""
+    (XXGK_STAGING)": path, …}), in one line; None when nothing stands in the way that a check can
+    see before any work, without creating anything: a warehouse that is a folder, a file where a
+    folder must be (object-store URLs are left to the run). A folder that may not be written is
+    said, in one line too, where the write happens (warehouse/writer.py, the store lock)."""
     if warehouse.is_dir():
         return (f"cannot write the warehouse {warehouse}: it is a folder, not a DuckDB file "
                 f"(give a file, e.g. {warehouse / 'xxgk.duckdb'})")
-    if warehouse.exists() and not os.access(warehouse, os.W_OK):
-        return f"cannot write the warehouse {warehouse}: permission denied"
     for what, path in {"the warehouse": str(warehouse), **folders}.items():
         if "://" in path:
             continue
@@ -73,8 +71,6 @@ def output_problem(warehouse: Path, folders: dict[str, str]) -> str | None:
         existing = next(p for p in (folder, *folder.parents) if p.exists() or p == Path(p.anchor))
         if not existing.is_dir():
             return f"cannot write {what} {target}: {existing} is a file, not a folder"
-        if not os.access(existing, os.W_OK | os.X_OK):
-            return f"cannot write {what} {target}: permission denied in {existing}"
     return None
 
 

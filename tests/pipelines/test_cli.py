@@ -5,7 +5,7 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
-from assets.resources import PROJECT_ROOT
+from assets.resources import PROJECT_ROOT, inbox_key
 from pipelines.cli import main
 from tests.conftest import SAMPLE_FILES
 
@@ -177,3 +177,16 @@ def test_warehouse_given_on_the_command_line_keeps_the_other_settings(home, tmp_
         assert settings.duckdb.database == str(tmp_path / "w.duckdb")
         assert settings.duckdb.archive_folder == tmp_path / "kept"
         assert settings.data_docs.enabled is False and settings.data_docs.path == str(tmp_path / "data_docs")
+
+
+def test_a_staging_folder_that_may_not_be_written_is_one_line(home, tmp_path, monkeypatch):
+    from tests.warehouse.test_writer import read_only_folder
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    monkeypatch.setenv("XXGK_STAGING", str(staging))
+    with read_only_folder(staging):  # chmod, or for root the immutable attribute
+        rc, out, err = _run("run", "--inbox", str(DONGNING), "--warehouse", str(tmp_path / "out" / "w.duckdb"))
+    assert rc == 1 and out == ""
+    assert err.strip() in (f"xxgk: cannot write the staging folder {staging}/{inbox_key(str(DONGNING))}: {why}"
+                           for why in ("Permission denied", "Operation not permitted")), err
