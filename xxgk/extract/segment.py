@@ -300,52 +300,38 @@ def _line_order(run: list[Token], expected: int, check: Check) -> Placement | No
 
 
 def resolve_columns(rows: dict[str, Placement], identities: list[tuple[list[str], list[str]]], columns: int,
-                    limit: int = 20_000) -> None:
+                    limit: int = 50_000) -> None:
     """Rows left ambiguous by their own identity, chosen by the identities across rows
     (each ``(sum side, total side)`` of row codes holds in every column): where exactly the
-    readings that satisfy them agree, the cells are placed. Changes `rows` in place."""
-    from itertools import product
+    readings that satisfy them agree, the cells are placed. Changes `rows` in place.
+
+    Every combination of the open rows' readings is tried at once, as arrays (numpy), up to
+    `limit` combinations; a cell not placed is left out of the identities it is in."""
+    import numpy as np
 
     open_rows = [code for code, p in rows.items() if p.readings and len(p.readings) > 1 and None in p.cells]
-    if not open_rows:
-        return
     useful = [(left, right) for left, right in identities
               if set(left + right) <= set(rows) and set(open_rows) & set(left + right)]
-    pools = [rows[code].readings for code in open_rows]
-    if not useful or any(len(pool) > limit for pool in pools):
+    if not open_rows or not useful:
         return
-    total = 1
-    for pool in pools:
-        total *= len(pool)
-    if total > limit:
+    sizes = [len(rows[code].readings) for code in open_rows]
+    if float(np.prod(sizes, dtype=float)) > limit:
         return
 
-    def value(code: str, choice: dict[str, list[Token]], c: int) -> float | None:
-        cell = choice[code][c] if code in choice else rows[code].cells[c]
-        if cell is None:
-            return None
-        return cell.value if cell.kind is Kind.NUMBER and cell.value is not None else 0.0
+    def vector(cells) -> list[float]:
+        return [np.nan if t is None else (t.value if t.kind is Kind.NUMBER and t.value is not None else 0.0) for t in cells]
 
-    satisfying: list[dict[str, list[Token]]] = []
-    for combo in product(*pools):
-        choice = dict(zip(open_rows, combo))
-        ok = True
-        for left, right in useful:
-            for c in range(columns):
-                sides = [[value(code, choice, c) for code in side] for side in (left, right)]
-                if any(v is None for side in sides for v in side):
-                    continue
-                if abs(sum(sides[0]) - sum(sides[1])) > 1e-9:
-                    ok = False
-                    break
-            if not ok:
-                break
-        if ok:
-            satisfying.append(choice)
-    if not satisfying:
+    choice = np.indices(sizes).reshape(len(sizes), -1).T  # combination x open row -> reading
+    values = {code: np.array([vector(r) for r in rows[code].readings])[choice[:, k]] for k, code in enumerate(open_rows)}
+    fixed = {code: np.array(vector(p.cells)) for code, p in rows.items() if code not in values}
+    ok = np.ones(len(choice), dtype=bool)
+    for left, right in useful:
+        diff = sum(values.get(code, fixed.get(code)) for code in left) - sum(values.get(code, fixed.get(code)) for code in right)
+        ok &= np.all(np.isnan(diff) | (np.abs(diff) < 1e-9), axis=-1)
+    if not ok.any():
         return
-    for code in open_rows:
-        pool = [choice[code] for choice in satisfying]
+    for k, code in enumerate(open_rows):
+        pool = [rows[code].readings[i] for i in sorted(set(choice[ok, k].tolist()))]
         agreed = _agreed(pool, columns)
         placement = rows[code]
         if sum(a is not None for a in agreed) > sum(c is not None for c in placement.cells):
