@@ -149,10 +149,9 @@ def ruled_tables(edges: list[dict], chars: list[dict], page_size: tuple[float, f
     A table of one column (WPS draws a ruled frame around body text) is no table."""
     found = find_tables(_Objects(edges, chars, (0.0, 0.0, *page_size)))
     out = []
-    middles = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(chars))
-    keys = [m for m, _ in middles]
+    middles, keys = _by_middle(chars)
     for table in found:
-        rows = outside_cells(table, _extract(table, chars, middles, keys), chars)
+        rows = outside_cells(table, _extract(table, chars, middles, keys), chars, (middles, keys))
         if max((len(r) for r in rows), default=0) < 2:
             continue
         out.append(RuledTable(table.bbox, rows, table_grid(table, rows, where)))
@@ -316,33 +315,40 @@ def _extract(table: Table, chars: list[dict], middles: list[tuple[float, int]], 
     return out
 
 
-def outside_cells(table: Table, rows: list[list[str | None]], chars: list[dict]) -> list[list[str | None]]:
+def outside_cells(table: Table, rows: list[list[str | None]], chars: list[dict],
+                  by_middle: tuple[list[tuple[float, int]], list[float]] | None = None) -> list[list[str | None]]:
     """The rows, with the words a row prints inside the table's box but in none of its cells
     put in its first column where the table has no cell: a browser draws no border around
     the item labels of a group (Chromium's print of a Word page), so they stand in the table
     beside their values, in no ruled cell, and pdfplumber drops them."""
-    boxes = [cell for group in table.rows for cell in group.cells if cell is not None]
-    x0, top, x1, bottom = table.bbox
-
-    def stray(c: dict) -> bool:
-        x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
-        return (x0 <= x <= x1 and top <= y <= bottom
-                and not any(a <= x < b and t <= y < u for a, t, b, u in boxes))
-
-    strays = _words_only([c for c in chars if c.get("upright", True) and stray(c)])
-    if not strays:
+    wanted = [r for r, group in enumerate(table.rows) if rows[r] and rows[r][0] is None and any(group.cells)]
+    if not wanted:
         return rows
+    middles, keys = by_middle or _by_middle(chars)  # (middle y, index) sorted, and the middles alone
     out = [list(r) for r in rows]
-    for r, group in enumerate(table.rows):
-        cells = [c for c in group.cells if c is not None]
-        if not cells or out[r][0] is not None:
-            continue
+    for r in wanted:
+        cells = [c for c in table.rows[r].cells if c is not None]
         band_top, band_bottom = min(c[1] for c in cells), max(c[3] for c in cells)
         first_x = min(c[0] for c in cells)
-        mine = [c for c in strays if band_top <= (c["top"] + c["bottom"]) / 2 < band_bottom and c["x1"] <= first_x + 1]
+        # the row's band, left of its first cell: in no cell of this row, nor of a cell spanning into it
+        band = (chars[i] for _, i in middles[bisect_left(keys, band_top) : bisect_left(keys, band_bottom)])
+        near = [cell for cell in table.cells if cell[1] < band_bottom and cell[3] > band_top and cell[0] < first_x]
+        left = [c for c in band if c["x1"] <= first_x + 1 and table.bbox[0] <= (c["x0"] + c["x1"]) / 2
+                and c.get("upright", True) and not _in_a_cell(c, near)]
+        mine = _words_only(left)
         if mine:
             out[r][0] = cell_text(sorted(mine, key=lambda c: (round(c["top"]), c["x0"])))
     return out
+
+
+def _by_middle(chars: list[dict]) -> tuple[list[tuple[float, int]], list[float]]:
+    middles = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(chars))
+    return middles, [m for m, _ in middles]
+
+
+def _in_a_cell(c: dict, cells: list[tuple[float, float, float, float]]) -> bool:
+    x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+    return any(a <= x < b and t <= y < u for a, t, b, u in cells)
 
 
 def _words_only(chars: list[dict]) -> list[dict]:

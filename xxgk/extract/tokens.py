@@ -75,6 +75,8 @@ def tokenize(doc: NormalisedDocument) -> list[Token]:
 _VALUES = re.compile(r"[\d\s./\\—–-]*\d[\d\s./\\—–-]*")
 
 
+_SPACES = (" ", "\t", "\xa0", "\u3000")
+_WORD_THEN_DIGIT = re.compile(r"[\u3400-\u9fff)）\]】”]\d")
 _NEXT_SECTION = re.compile(r"\d((?:[五六七八])、)")
 _ITEM_NUMBER = re.compile(r"\d+[.、]")
 _PAGE_NUMBER = re.compile(r"\s*[-—–]\s*\d+\s*[-—–]\s*")
@@ -82,7 +84,9 @@ _PAGE_NUMBER = re.compile(r"\s*[-—–]\s*\d+\s*[-—–]\s*")
 
 def _is_run(printed: str) -> bool:
     """Values printed with spaces between them (``5     5``), not a page number (``- 2 -``)."""
-    if printed and printed.isspace():  # blank cells shown by spaces alone
+    if not any(ch in printed for ch in _SPACES):
+        return False
+    if printed.isspace():  # blank cells shown by spaces alone
         return True
     return (bool(re.search(r"\s", printed)) and _VALUES.fullmatch(printed) is not None
             and _PAGE_NUMBER.fullmatch(printed) is None)
@@ -99,7 +103,7 @@ def recut(text: str, printed: str) -> list[tuple[str, str]]:
     (folded, printed) pieces, a row's values with the spaces printed among them (they show
     blank cells), and a row label followed only by spaces gets those spaces as its values.
     A cell where nothing but words stands between them is one piece."""
-    if not any(ch.isdigit() for ch in text):
+    if not _WORD_THEN_DIGIT.search(text):  # values follow a word (or a heading's bracket) at once
         return [(text, printed)]
     spans = [m.span() for m in _template_words().finditer(text)]
     if not spans:
