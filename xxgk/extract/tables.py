@@ -162,6 +162,7 @@ def _read_art20(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -
     labels = art20_labels(doc.format_version)
     seen: set[str] = set()
     amount_in_yuan = False  # a header that says (单位：元) rather than 万元
+    out_of_step = False  # values came with no label: the next label's values are not known to be its own
     for label_tokens, run in _runs(tokens):
         code = None
         for t in label_tokens:
@@ -172,6 +173,7 @@ def _read_art20(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -
             continue
         if code is None:
             out.warn("art20", None, "unlabelled_values", "values with no row label in section 二", run)
+            out_of_step = True
             continue
         if code in seen:
             out.warn("art20", code, "duplicate_row", "row printed twice; the first is kept", run)
@@ -180,6 +182,10 @@ def _read_art20(tokens: list[Token], doc: NormalisedDocument, out: Extraction) -
         measures = categories()[code].measures(doc.format_version)
         placement = place_row(run, len(measures), no_identity)
         placed, problem = placement.cells, placement.problem
+        if out_of_step:  # values stood above this label: these may be the next row's, and no identity can tell
+            placed = [None] * len(measures)
+            problem = "values stand before this row's label: they may be another row's, and no identity can tell; none placed"
+            out_of_step = False
         if problem:
             out.warn("art20", code, _problem_kind(placed), problem, run)
         for measure, token in zip(measures, placed):
