@@ -25,6 +25,7 @@ from assets.partitions import year_partitions
 from assets.resources import DataDocsResource
 from xxgk.extract.year import YearTables
 from xxgk.vocabulary import APPLICANT_COLUMNS, categories
+from xxgk.code_version import code_version
 
 CELL_STATUSES = ("read", "converted", "implausible", "null_mark", "blank", "not_placed", "not_read", "inferred", "derived", "segmented")
 
@@ -85,6 +86,7 @@ def cells_well_formed(context: AssetCheckExecutionContext, report_tables: YearTa
 @asset(
     group_name="quality",
     kinds={"great_expectations", "polars"},
+    code_version=code_version("expectations", "assets", "xxgk"),
     partitions_def=year_partitions,
     description="The chosen report of each agency-year, with every identity checked by Great Expectations "
                 "(the checks themselves are shown on warehouse_facts, over every year loaded).",

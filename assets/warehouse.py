@@ -24,6 +24,7 @@ from warehouse.loader import (
 from warehouse.writer import open_writer
 from xxgk.extract.year import REJECTED_SCHEMA
 from xxgk.staging import remote_filesystems
+from xxgk.code_version import code_version
 
 # DuckDB allows one writing process: every asset that writes the file is in this pool,
 # whose limit (dagster.yaml) is 1.
@@ -44,6 +45,7 @@ def _writer(duckdb: DuckDBResource, parts: list[str] | None = None):
     group_name="warehouse",
     kinds={"duckdb"},
     partitions_def=year_partitions,
+    code_version=code_version("warehouse", "expectations", "assets", "xxgk"),
     pool=WRITER_POOL,
     # over every year loaded, not per partition: see assets/identity_checks.py
     check_specs=check_specs("warehouse_facts"),
@@ -96,6 +98,7 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
     group_name="warehouse",
     kinds={"duckdb"},
     pool=WRITER_POOL,
+    code_version=code_version("warehouse", "assets", "xxgk"),
     description="Files that could not be read or are not reports, with the reason (table rejected_document).",
 )
 def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedStore, duckdb: DuckDBResource) -> MaterializeResult:

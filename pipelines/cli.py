@@ -26,9 +26,7 @@ def _settings(run_config: dict):
 
     from assets.resources import default_resources
 
-    # staging refers to the inbox resource by key, which only a run resolves: not needed here
-    resources = {k: v for k, v in default_resources().items() if k != "staging"}
-    return build_resources(resources, resource_config={k: v for k, v in run_config.get("resources", {}).items() if k != "staging"})
+    return build_resources(default_resources(), resource_config=run_config.get("resources", {}))
 
 
 def _say(text: str = "") -> None:
@@ -42,24 +40,35 @@ def _warn(text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
+    from pipelines import incremental
+    from xxgk.listing import scan_inbox
+
+    # where: worked out without Dagster, so that an unchanged inbox is answered in well under a second
+    places = incremental.Places.of(args.inbox, args.warehouse, args.follow_outside_links)
+    problem = inbox_problem(places.inbox)
+    if problem:
+        _warn(problem)
+        return 2
+    listing = scan_inbox(places.inbox, follow_outside_links=places.follow_outside_links)
+    if not listing.files:
+        _warn(f"no reports found: the inbox {places.inbox} holds no files (reports are .pdf, .html/.htm, .docx/.doc, .txt or .md); nothing loaded")
+        return 1
+    # the inbox as it lists now, and what the last run of it into this warehouse recorded
+    record, listed = incremental.read_record(places), incremental.listing_key(places, listing.files, listing.skipped)
+    same = incremental.unchanged(places, record, listed, args.years)
+    if same is not None:
+        return _nothing_changed(same, places, started)
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
     from pipelines.run_options import run_config
-    from xxgk.documents import list_inbox
 
     config = run_config(inbox=args.inbox, warehouse=args.warehouse)
     if args.follow_outside_links:
         config.setdefault("resources", {}).setdefault("inbox", {"config": {}})["config"]["follow_outside_links"] = True
     with _settings(config) as settings:
         inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
-        follow = settings.inbox.follow_outside_links
-    problem = inbox_problem(inbox)
-    if problem:
-        _warn(problem)
-        return 2
-    if not list_inbox(inbox, follow_outside_links=follow):
-        _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm, .docx/.doc, .txt or .md); nothing loaded")
-        return 1
+        if not places.agrees(settings):  # never expected; then no record is trusted, nor written
+            places, record = None, incremental.Record()
     defs = build_definitions()
     instance = open_instance()
     recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
@@ -72,17 +81,25 @@ def run(args: argparse.Namespace) -> int:
     per_year = Counter(batch.documents["year"].to_list())
     years, notes = choose_years(batch.years, args.years, per_year)
     found = ", ".join(f"{y}: {per_year[y]}" for y in batch.years) or "none"
-    _say(f"      {batch.files_seen} files, {len(batch.documents)} reports (by year {found}), {len(batch.rejected)} not loaded")
+    unread = f" ({batch.files_read} read, the others unchanged since an earlier run)" if batch.files_read < batch.files_seen else ""
+    _say(f"      {batch.files_seen} files{unread}, {len(batch.documents)} reports (by year {found}), {len(batch.rejected)} not loaded")
     for note in notes:
         _say(f"      {note}")
-    failed = []
+    failed, loaded_now = [], {}
     for n, year in enumerate(years, start=1):
         t0 = time.perf_counter()
+        if places is not None and incremental.year_unchanged(places, record, batch, year):
+            _say(f"[2/2] year {year} ({n}/{len(years)}): unchanged since its last load ({per_year[year]} reports), not loaded again")
+            continue
         print(f"[2/2] year {year} ({n}/{len(years)}): extract, check, load ...", end="", flush=True)
         loaded = load_year(defs, instance, year, run_config_)
         _say(f" {'done' if loaded else 'FAILED'} in {time.perf_counter() - t0:.1f} s")
         if not loaded:
             failed.append(year)
+        if places is not None:
+            loaded_now[year] = incremental.loaded_documents(places, batch, year) if loaded else None
+    if places is not None:
+        incremental.write_record(places, incremental.after_run(places, record, listed, batch, loaded_now, failed))
     from warehouse.loader import connect
     from warehouse.summary import render, summarise
     from warehouse.writer import readable_path
@@ -104,6 +121,30 @@ def run(args: argparse.Namespace) -> int:
     if not years:
         _warn(f"nothing to load: the inbox holds reports of {', '.join(map(str, batch.years))} only")
         return 1
+    return 0
+
+
+def _nothing_changed(same, places, started: float) -> int:
+    """The inbox lists as it did when the warehouse got what it holds of it: no run, the summary."""
+    from warehouse.summary import render, summarise
+
+    record = same.record
+    found = ", ".join(f"{y}: {n}" for y, n in sorted(record.reports_by_year.items())) or "none"
+    _say(f"[1/2] reading the inbox {places.inbox}")
+    _say(f"      nothing changed since the last run ({record.at}): {record.files_seen} files, "
+         f"{sum(record.reports_by_year.values())} reports (by year {found}), {record.rejected} not loaded")
+    for note in same.notes:
+        _say(f"      {note}")
+    _say(f"[2/2] no year to load: the warehouse holds the reports of {', '.join(map(str, same.years))} "
+         "as this inbox gave them; nothing read, nothing loaded")
+    with same.con as con:
+        _say()
+        _say(render(summarise(con, same.years), files_read=record.files_seen))
+    _say(f"\nwarehouse: {places.warehouse}  ({time.perf_counter() - started:.1f} s)")
+    for year in same.years if places.data_docs_enabled else []:
+        index = places.data_docs / str(year) / "index.html"
+        if index.exists():
+            _say(f"data docs {year}: {index}")
     return 0
 
 

@@ -7,7 +7,6 @@ import os
 import sys
 from pathlib import Path
 
-from assets.resources import DEFAULT_WAREHOUSE
 from pipelines.run_options import parse_years
 
 
@@ -23,6 +22,8 @@ def export(args: argparse.Namespace) -> int:
     from warehouse.export import ExportError, export as write
     from warehouse.loader import connect
     from warehouse.writer import readable_path
+
+    from assets.resources import DEFAULT_WAREHOUSE
 
     warehouse = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
     if not warehouse.is_file():

@@ -5,8 +5,6 @@ import os
 import shutil
 from pathlib import Path
 
-from assets.resources import PROJECT_ROOT
-
 # the instance's settings as the wheel ships them (the project root's dagster.yaml links to this file)
 PACKAGED_CONFIG = Path(__file__).with_name("dagster.yaml")
 
@@ -14,6 +12,8 @@ PACKAGED_CONFIG = Path(__file__).with_name("dagster.yaml")
 def dagster_home() -> Path:
     """DAGSTER_HOME when set, else the project folder (the source tree, or, installed from a
     wheel, the folder xxgk runs in); nothing is written to os.environ."""
+    from assets.resources import PROJECT_ROOT  # here, not above: `xxgk run` may not need Dagster at all
+
     return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT)
 
 

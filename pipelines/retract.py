@@ -14,7 +14,6 @@ import os
 import sys
 from pathlib import Path
 
-from assets.resources import DEFAULT_WAREHOUSE
 
 
 def add_parser(sub) -> None:
@@ -40,6 +39,8 @@ def retract(args: argparse.Namespace) -> int:
     is chosen again among the documents left. With --undo, take a retraction back."""
     from warehouse.writer import WarehouseWriteError, open_writer
     from xxgk.documents import document_id
+
+    from assets.resources import DEFAULT_WAREHOUSE
 
     path = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
     if not path.is_file():
