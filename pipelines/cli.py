@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         if not loaded:
             failed.append(year)
         if places is not None:
-            loaded_now[year] = incremental.loaded_documents(places, batch, year) if loaded else None
+            loaded_now[year] = incremental.loaded(places, batch, year) if loaded else None
     if places is not None:
         incremental.write_record(places, incremental.after_run(places, record, listed, batch, loaded_now, failed))
     from warehouse.loader import connect

@@ -12,9 +12,9 @@ and settings: :func:`year_key`) and the documents the warehouse held of it after
 - Otherwise the inbox is read (a file read before is not read again: xxgk.inbox), and a year
   whose fingerprint is the recorded one is not loaded again (:func:`year_unchanged`).
 
-Both also ask the warehouse itself: every recorded document must still be there and never have
-been retracted (a retraction, or one taken back, is a reason to load the year again, and so is a
-warehouse that was replaced or deleted). A record that cannot be read is no record: everything is
+Both also ask the warehouse itself: every recorded document must still be there, and their
+retractions be those recorded (a retraction, or one taken back, since the load is a reason to load
+the year again, and so is a warehouse that was replaced or deleted). A record that cannot be read is no record: everything is
 done as on a first run. The record is written only after the run, and only with the years whose
 load succeeded.
 
@@ -105,7 +105,8 @@ class Record:
     files_seen: int = 0
     reports_by_year: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
-    years: dict[str, dict] = field(default_factory=dict)  # year -> {"key": year_key, "documents": [ids]}
+    # year -> {"key": year_key, "documents": [ids the warehouse held after the load], "warehouse": warehouse_state}
+    years: dict[str, dict] = field(default_factory=dict)
 
 
 def _is_local(url: str) -> bool:
@@ -188,21 +189,28 @@ def _ids(documents: list[str]) -> str:
     return "[" + ",".join(f"'{d}'" for d in documents if _ID.fullmatch(d)) + "]"
 
 
-def holds(con, documents: list[str]) -> bool:
-    """Whether the warehouse holds each of these documents (loaded or superseded), none of them
-    ever retracted (a retraction taken back means: load it again)."""
-    if not documents:
-        return True
+def warehouse_state(con, documents: list[str]) -> str | None:
+    """What the warehouse says of these documents: None unless it holds every one of them
+    (loaded, superseded, or retracted), else a hash of their retractions (each retraction, and
+    its undoing, changes it: a year is loaded again after either)."""
     if any(not _ID.fullmatch(d) for d in documents):
-        return False
+        return None
     ids = _ids(documents)
     try:
-        present, retracted = con.execute(
-            f"""SELECT (SELECT count(*) FROM dim_document WHERE list_contains({ids}, document_id) AND status <> 'retracted'),
-                       (SELECT count(*) FROM retraction WHERE list_contains({ids}, document_id))""").fetchone()
+        (present,) = con.execute(f"SELECT count(*) FROM dim_document WHERE list_contains({ids}, document_id)").fetchone()
+        retractions = con.execute(f"SELECT document_id, CAST(retracted_at AS VARCHAR), CAST(undone_at AS VARCHAR) "
+                                  f"FROM retraction WHERE list_contains({ids}, document_id) ORDER BY ALL").fetchall()
     except Exception:  # noqa: BLE001 (no warehouse, another schema: load)
-        return False
-    return present == len(set(documents)) and retracted == 0
+        return None
+    if present != len(set(documents)):
+        return None
+    return hashlib.sha256(repr(retractions).encode()).hexdigest()
+
+
+def holds(con, entry: dict) -> bool:
+    """Whether the warehouse holds a year's documents as its record says it did after their load."""
+    state = warehouse_state(con, entry.get("documents", []))
+    return state is not None and state == entry.get("warehouse")
 
 
 def connect(places: Places):
@@ -244,7 +252,7 @@ def unchanged(places: Places, record: Record, listing: str, wanted: list[int] | 
     con = connect(places)
     if con is None:
         return None
-    if not all(holds(con, record.years[str(y)]["documents"]) for y in years):
+    if not all(holds(con, record.years[str(y)]) for y in years):
         con.close()
         return None
     return Unchanged(record, years, notes, con)
@@ -260,12 +268,13 @@ def year_unchanged(places: Places, record: Record, store, year: int) -> bool:
     if con is None:
         return False
     with con:
-        return holds(con, entry["documents"])
+        return holds(con, entry)
 
 
-def loaded_documents(places: Places, store, year: int) -> list[str] | None:
-    """The year's documents of `store` the warehouse holds after its load (a report without any
-    cell is rejected, not loaded); None if it cannot be read."""
+def loaded(places: Places, store, year: int) -> dict | None:
+    """The record of a year just loaded: its key, the documents of `store` the warehouse holds
+    (a report without any cell is rejected, not loaded) and what it says of them; None if the
+    warehouse cannot be read."""
     import polars as pl
 
     ids = store.documents.filter(pl.col("year") == year)["document_id"].to_list()
@@ -274,23 +283,25 @@ def loaded_documents(places: Places, store, year: int) -> list[str] | None:
         return None
     with con:
         try:
-            return [d for (d,) in con.execute(f"SELECT document_id FROM dim_document WHERE list_contains({_ids(ids)}, "
-                                              "document_id) AND status <> 'retracted' ORDER BY 1").fetchall()]
+            held = [d for (d,) in con.execute(f"SELECT document_id FROM dim_document WHERE list_contains({_ids(ids)}, "
+                                              "document_id) ORDER BY 1").fetchall()]
         except Exception:  # noqa: BLE001
             return None
+        state = warehouse_state(con, held)
+    return None if state is None else {"key": year_key(places, store, year), "documents": held, "warehouse": state}
 
 
-def after_run(places: Places, record: Record, listing: str, store, loaded: dict[int, list[str] | None],
+def after_run(places: Places, record: Record, listing: str, store, loaded_now: dict[int, dict | None],
               failed: list[int]) -> Record:
-    """The record of this run: the years loaded now, those left as they were, none that failed.
-    The listing is kept only when no year failed (else the next run cannot skip its reading)."""
+    """The record of this run: the years loaded now (:func:`loaded`), those left as they were, none
+    that failed. The listing is kept only when no year failed (else the next run would not load it)."""
     found = {str(y) for y in store.years}
     years = {y: e for y, e in record.years.items() if y in found and int(y) not in failed}
-    for year, documents in loaded.items():
-        if documents is None:
+    for year, entry in loaded_now.items():
+        if entry is None:
             years.pop(str(year), None)
         else:
-            years[str(year)] = {"key": year_key(places, store, year), "documents": documents}
+            years[str(year)] = entry
     reports = {str(y): n for y, n in store.documents.group_by("year").len().iter_rows()}
     return Record(listing=listing if not failed else "", at=dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
                   files_seen=store.files_seen, reports_by_year=reports, rejected=len(store.rejected), years=years)
