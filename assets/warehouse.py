@@ -103,9 +103,10 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
 )
 def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedStore, duckdb: DuckDBResource) -> MaterializeResult:
     rejected = pl.DataFrame(normalised_documents.rejected, schema=REJECTED_SCHEMA)
-    with _writer(duckdb) as con:
-        ensure_schema(con)
-        load_rejections(con, rejected)
+    if rejected.height:  # none: nothing to write, and no writer opened (the year's load makes the schema)
+        with _writer(duckdb) as con:
+            ensure_schema(con)
+            load_rejections(con, rejected)
     return MaterializeResult(
         metadata={
             "rejected": rejected.height,

@@ -70,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         if not places.agrees(settings):  # never expected; then no record is trusted, nor written
             places, record = None, incremental.Record()
     defs = build_definitions()
+    from pipelines.process import relax_sqlite_syncs
+
+    relax_sqlite_syncs()  # the run history's commits do not wait for the disk (pipelines/process.py says why)
     instance = open_instance()
     recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
     run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
