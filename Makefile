@@ -43,7 +43,16 @@ $(VENV)/.activate-dagster: $(VENV)/.installed pipelines/activate.sh
 	grep -q DAGSTER_MODULE_NAME $(VENV)/bin/activate || cat pipelines/activate.sh >> $(VENV)/bin/activate
 	touch $@
 
-setup: check-python $(VENV)/.installed $(VENV)/.activate-dagster .env  ## create .venv and install xxgk with its test dependencies
+# Bytecode written once, at set-up: with PYTHONDONTWRITEBYTECODE set (as many CI and container
+# images set it) Python never writes it, and every `xxgk run` and worker process would compile
+# Dagster, Great Expectations and the rest again (~8 s of CPU a run). compileall writes it regardless;
+# files that do not compile (test data inside some packages) are skipped.
+PACKAGES = xxgk assets pipelines expectations warehouse
+$(VENV)/.bytecode: $(VENV)/.installed
+	$(PY) -m compileall -q -j 0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') $(PACKAGES) >/dev/null 2>&1 || true
+	touch $@
+
+setup: check-python $(VENV)/.installed $(VENV)/.bytecode $(VENV)/.activate-dagster .env  ## create .venv and install xxgk with its test dependencies
 
 run: setup  ## load the inbox (XXGK_INBOX, default: the bundled samples) into the warehouse
 	$(VENV)/bin/xxgk run

@@ -11,11 +11,13 @@ from assets.resources import OverviewResource
 from assets.warehouse import WRITER_POOL
 from warehouse.loader import connect
 from warehouse.writer import readable_path
+from xxgk.code_version import code_version
 
 
 @asset(
     group_name="reporting",
     kinds={"duckdb", "html"},
+    code_version=code_version("warehouse", "assets"),
     partitions_def=year_partitions,
     deps=["warehouse_facts"],
     # it only reads, but DuckDB lets no other process open the file while one writes it

@@ -23,6 +23,7 @@ from assets.extraction import report_tables
 from assets.identity_checks import REPORT_IDENTITIES, table_md  # noqa: F401 (REPORT_IDENTITIES: the suite's identities)
 from assets.partitions import year_partitions
 from assets.resources import DataDocsResource
+from xxgk.code_version import code_version
 from xxgk.extract.year import YearTables
 from xxgk.vocabulary import APPLICANT_COLUMNS, categories
 
@@ -85,6 +86,7 @@ def cells_well_formed(context: AssetCheckExecutionContext, report_tables: YearTa
 @asset(
     group_name="quality",
     kinds={"great_expectations", "polars"},
+    code_version=code_version("expectations", "assets", "xxgk"),
     partitions_def=year_partitions,
     description="The chosen report of each agency-year, with every identity checked by Great Expectations "
                 "(the checks themselves are shown on warehouse_facts, over every year loaded).",

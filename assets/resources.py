@@ -3,7 +3,6 @@ out of the box, beside the assets that use them (this package is the code locati
 folder). Nothing here is read when the module is imported: `resources()` runs when the code
 location loads, and Dagster resolves each EnvVar when a run starts."""
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from xxgk import SAMPLES_DIR
 from xxgk.budget import Budget
+from xxgk.listing import inbox_key  # noqa: F401 (where the stores' folder names were always asked for)
 from xxgk.staging import join, store_lock
 
 _SOURCE_TREE = Path(__file__).resolve().parents[1]
@@ -126,11 +126,6 @@ def store_locks(run) -> tuple[bool, str | None]:
     return not years_only, run.tags.get("dagster/partition")
 
 
-def inbox_key(inbox: str) -> str:
-    """The folder name of an inbox's stores: the same inbox always gets the same folder."""
-    return "inbox-" + hashlib.sha256(str(Path(inbox).expanduser().resolve()).encode()).hexdigest()[:12]
-
-
 class WarehouseResource(DuckDBResource):
     """The DuckDB warehouse, and the archive of the loaded documents' bytes beside it."""
 
@@ -157,6 +152,21 @@ class OverviewResource(ConfigurableResource):
     @property
     def folder(self) -> Path:
         return Path(self.path).expanduser()
+
+
+def reading_key(inbox: InboxResource, processing: ProcessingResource) -> str:
+    """What a document's reading depends on besides its bytes: the code, and the settings that
+    change it (a file read with the same key, unchanged since, is not read again: xxgk.inbox)."""
+    from xxgk.code_version import document_code, key
+
+    return key("read", document_code(), inbox.max_bytes, processing.verify_share, processing.budget)
+
+
+def normalising_key(inbox: InboxResource, processing: ProcessingResource, today) -> str:
+    """The reading's key, and this year: a report's year is 'in the future' until it is not."""
+    from xxgk.code_version import key
+
+    return key("normalise", reading_key(inbox, processing), today.year)
 
 
 def _env(name: str, default: str) -> str:

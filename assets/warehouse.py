@@ -21,6 +21,7 @@ from warehouse.loader import (
     load_years,
 )
 from warehouse.writer import open_writer
+from xxgk.code_version import code_version
 from xxgk.extract.year import REJECTED_SCHEMA
 from xxgk.normalise import NormalisedStore
 from xxgk.staging import remote_filesystems
@@ -44,6 +45,7 @@ def _writer(duckdb: DuckDBResource, parts: list[str] | None = None):
     group_name="warehouse",
     kinds={"duckdb"},
     partitions_def=year_partitions,
+    code_version=code_version("warehouse", "expectations", "assets", "xxgk"),
     pool=WRITER_POOL,
     # over every year loaded, not per partition: see assets/identity_checks.py
     check_specs=check_specs("warehouse_facts"),
@@ -97,13 +99,15 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
     group_name="warehouse",
     kinds={"duckdb"},
     pool=WRITER_POOL,
+    code_version=code_version("warehouse", "assets", "xxgk"),
     description="Files that could not be read or are not reports, with the reason (table rejected_document).",
 )
 def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedStore, duckdb: DuckDBResource) -> MaterializeResult:
     rejected = pl.DataFrame(normalised_documents.rejected, schema=REJECTED_SCHEMA)
-    with _writer(duckdb) as con:
-        ensure_schema(con)
-        load_rejections(con, rejected)
+    if rejected.height:  # none: nothing to write, and no writer opened (the year's load makes the schema)
+        with _writer(duckdb) as con:
+            ensure_schema(con)
+            load_rejections(con, rejected)
     return MaterializeResult(
         metadata={
             "rejected": rejected.height,

@@ -42,8 +42,25 @@ def _warn(text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
+    from pipelines import incremental
+    from xxgk.listing import scan_inbox
+
+    # where: worked out without Dagster, so that an unchanged inbox is answered in well under a second
+    places = incremental.Places.of(args.inbox, args.warehouse, args.follow_outside_links)
+    problem = inbox_problem(places.inbox)
+    if problem:
+        _warn(problem)
+        return 2
+    listing = scan_inbox(places.inbox, follow_outside_links=places.follow_outside_links)
+    if not listing.files:
+        _warn(f"no reports found: the inbox {places.inbox} holds no files (reports are .pdf, .html/.htm, .docx/.doc, .txt or .md); nothing loaded")
+        return 1
+    # the inbox as it lists now, and what the last run of it into this warehouse recorded
+    record, listed = incremental.read_record(places), incremental.listing_key(places, listing.files, listing.skipped)
+    same = incremental.unchanged(places, record, listed, args.years)
+    if same is not None:
+        return _nothing_changed(same, places, started)
     from pipelines.run_options import run_config
-    from xxgk.documents import list_inbox
     from xxgk.staging import store_lock
     from xxgk.waiting import say_on_stderr
 
@@ -52,18 +69,13 @@ def run(args: argparse.Namespace) -> int:
         config.setdefault("resources", {}).setdefault("inbox", {"config": {}})["config"]["follow_outside_links"] = True
     with _settings(config) as settings:
         inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
-        follow, stores = settings.inbox.follow_outside_links, settings.staging.root
+        stores = settings.staging.root
         outputs = {"the staging folder (XXGK_STAGING)": settings.staging.url,
                    "the archive (XXGK_ARCHIVE)": str(settings.duckdb.archive_folder),
                    "the overview folder (XXGK_OVERVIEW)": settings.overview.path,
                    **({"the Data Docs folder (XXGK_DATA_DOCS)": docs.path} if docs.enabled else {})}
-    problem = inbox_problem(inbox)
-    if problem:
-        _warn(problem)
-        return 2
-    if not list_inbox(inbox, follow_outside_links=follow):
-        _warn(f"no reports found: the inbox {inbox} holds no files (reports are .pdf, .html/.htm, .docx/.doc, .txt or .md); nothing loaded")
-        return 1
+        if not places.agrees(settings):  # never expected; then no record is trusted, nor written
+            places, record = None, incremental.Record()
     problem = output_problem(warehouse, outputs)  # one line naming the path and the cause, before any work
     if problem:
         _warn(problem)
@@ -78,13 +90,18 @@ def run(args: argparse.Namespace) -> int:
         except OSError as error:
             _warn(f"cannot write the staging folder {stores}: {error.strerror or error}")
             return 1
-        return _load(args, config, inbox, warehouse, docs, started)
+        return _load(args, config, inbox, warehouse, docs, started, (places, record, listed))
 
 
-def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float) -> int:
+def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float, kept) -> int:
+    """The run itself; `kept`: (places, record, listing key) of pipelines.incremental."""
+    from pipelines import incremental
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
+    from pipelines.process import relax_sqlite_syncs
 
+    places, record, listed = kept
+    relax_sqlite_syncs()  # the run history's commits do not wait for the disk (pipelines/process.py says why)
     try:
         instance = open_instance()  # one process at a time creates a fresh home; a home broken so is repaired
     except BrokenHome as broken:
@@ -101,21 +118,32 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     per_year = Counter(batch.documents["year"].to_list())
     years, notes = choose_years(batch.years, args.years, per_year)
     found = ", ".join(f"{y}: {per_year[y]}" for y in batch.years) or "none"
-    _say(f"      {batch.files_seen} files, {len(batch.documents)} reports (by year {found}), {len(batch.rejected)} not loaded")
+    unread = f" ({batch.files_read} read, the others unchanged since an earlier run)" if batch.files_read < batch.files_seen else ""
+    _say(f"      {batch.files_seen} files{unread}, {len(batch.documents)} reports (by year {found}), {len(batch.rejected)} not loaded")
     for note in notes:
         _say(f"      {note}")
-    failed = []
+    failed, loaded_now = [], {}
     for n, year in enumerate(years, start=1):
         t0 = time.perf_counter()
+        if places is not None and incremental.year_unchanged(places, record, batch, year):
+            _say(f"[2/2] year {year} ({n}/{len(years)}): unchanged since its last load ({per_year[year]} reports), not loaded again")
+            continue
         print(f"[2/2] year {year} ({n}/{len(years)}): extract, check, load ...", end="", flush=True)
         loaded = load_year(defs, instance, year, run_config_)
         _say(f" {'done' if loaded else 'FAILED'} in {time.perf_counter() - t0:.1f} s")
         if not loaded:
             failed.append(year)
-    from warehouse.loader import connect
+        if places is not None:
+            loaded_now[year] = incremental.loaded(places, batch, year) if loaded else None
+    if places is not None:
+        incremental.write_record(places, incremental.after_run(places, record, listed, batch, loaded_now, failed))
+    from warehouse.loader import connect, ensure_schema
     from warehouse.summary import render, summarise
-    from warehouse.writer import readable_path
+    from warehouse.writer import open_writer, readable_path
 
+    if not readable_path(warehouse).exists():  # nothing was written (no year loaded, no file rejected): an empty warehouse
+        with open_writer(warehouse) as con:
+            ensure_schema(con)
     with connect(readable_path(warehouse), read_only=True) as con:  # the published copy: never waits for a writer
         _say()
         _say(render(summarise(con, years), files_read=batch.files_seen))
@@ -133,6 +161,30 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     if not years:
         _warn(f"nothing to load: the inbox holds reports of {', '.join(map(str, batch.years))} only")
         return 1
+    return 0
+
+
+def _nothing_changed(same, places, started: float) -> int:
+    """The inbox lists as it did when the warehouse got what it holds of it: no run, the summary."""
+    from warehouse.summary import render, summarise
+
+    record = same.record
+    found = ", ".join(f"{y}: {n}" for y, n in sorted(record.reports_by_year.items())) or "none"
+    _say(f"[1/2] reading the inbox {places.inbox}")
+    _say(f"      nothing changed since the last run ({record.at}): {record.files_seen} files, "
+         f"{sum(record.reports_by_year.values())} reports (by year {found}), {record.rejected} not loaded")
+    for note in same.notes:
+        _say(f"      {note}")
+    _say(f"[2/2] no year to load: the warehouse holds the reports of {', '.join(map(str, same.years))} "
+         "as this inbox gave them; nothing read, nothing loaded")
+    with same.con as con:
+        _say()
+        _say(render(summarise(con, same.years), files_read=record.files_seen))
+    _say(f"\nwarehouse: {places.warehouse}  ({time.perf_counter() - started:.1f} s)")
+    for year in same.years if places.data_docs_enabled else []:
+        index = places.data_docs / str(year) / "index.html"
+        if index.exists():
+            _say(f"data docs {year}: {index}")
     return 0
 
 

@@ -7,7 +7,6 @@ import os
 import sys
 from pathlib import Path
 
-from assets.resources import DEFAULT_WAREHOUSE
 from pipelines.run_options import parse_years
 
 
@@ -30,6 +29,8 @@ def export(args: argparse.Namespace) -> int:
     if args.excel and args.to != "csv":
         print("xxgk export: --excel is for --to csv (an xlsx workbook is Excel's own)", file=sys.stderr)
         return 2
+    from assets.resources import DEFAULT_WAREHOUSE
+
     warehouse = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
     if not warehouse.is_file():
         print(f"xxgk: warehouse not found: {warehouse} (load reports first with `xxgk run`, or give --warehouse)", file=sys.stderr)

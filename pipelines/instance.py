@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
-from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
-from dagster._serdes.config_class import ConfigurableClassData
-
-from assets.resources import PROJECT_ROOT
 from xxgk.staging import store_lock
 from xxgk.waiting import say_on_stderr
 
@@ -40,6 +35,8 @@ class BrokenHome(Exception):
 def dagster_home() -> Path:
     """DAGSTER_HOME when set, else the project folder (the source tree, or, installed from a
     wheel, the folder xxgk runs in); nothing is written to os.environ."""
+    from assets.resources import PROJECT_ROOT  # here, not above: `xxgk run` may not need Dagster at all
+
     return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT)
 
 
@@ -112,34 +109,15 @@ def _revisions() -> tuple[str, dict[str, int]]:
     return script.get_current_head(), order
 
 
-class QuietComputeLogs(LocalComputeLogManager):
-    """Dagster's local compute logs (the default), as `xxgk run` captures its runs' stdout and
-    stderr: into the same files, which the UI shows alike. Dagster mirrors them back to the
-    terminal through two helper processes, `tail` and its watch_orphans script; Ctrl-C, which the
-    terminal sends to the whole process group, made the script print a KeyboardInterrupt
-    traceback each. They start here with SIGINT blocked, a mask they keep (it survives fork
-    and exec): they never receive it, and Dagster ends them (SIGTERM) when the capture ends,
-    as before. The signal, held meanwhile, reaches `xxgk run` when they have started."""
-
-    @classmethod
-    def from_config_value(cls, inst_data, config_value):  # the parent's names its own class
-        return cls(inst_data=inst_data, **config_value)
-
-    @contextmanager
-    def capture_logs(self, log_key) -> Iterator:
-        with ExitStack() as stack:
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                captured = stack.enter_context(super().capture_logs(log_key))
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            yield captured
-
-
 def _quiet_compute_logs(ref):
     """The instance `ref` with QuietComputeLogs in place of Dagster's local compute logs (another
     compute log manager, configured in dagster.yaml, is left as it is)."""
+    from dagster._serdes.config_class import ConfigurableClassData
+
+    from pipelines.quiet_logs import QuietComputeLogs
+
     data = ref.compute_logs_data
-    if data.class_name != LocalComputeLogManager.__name__ or not data.module_name.endswith("local_compute_log_manager"):
+    if data.class_name != "LocalComputeLogManager" or not data.module_name.endswith("local_compute_log_manager"):
         return ref
-    return ref._replace(compute_logs_data=ConfigurableClassData(__name__, QuietComputeLogs.__name__, data.config_yaml))
+    return ref._replace(compute_logs_data=ConfigurableClassData(QuietComputeLogs.__module__, QuietComputeLogs.__name__,
+                                                                data.config_yaml))

@@ -25,3 +25,32 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
         return bool(ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas))
     except (OSError, AttributeError):  # musl and others: no mallopt
         return False
+
+
+_SYNCS_RELAXED = False
+
+
+def relax_sqlite_syncs() -> None:
+    """Dagster's SQLite storage (run history and event log of a local instance) in this process
+    commits without waiting for the disk: synchronous=NORMAL in WAL mode, which Dagster's SQLite
+    storages use. Every event of a run is its own transaction (~140 for a one-report `xxgk
+    run`), and with SQLite's default (FULL) each one waited for an fsync: 20 ms each on the
+    shared machine's disk, 3-4 s of a one-report run. In WAL mode NORMAL loses nothing when the
+    process dies; a power cut or a kernel crash may lose the last events, never the database's
+    consistency (sqlite.org/pragma.html#pragma_synchronous). Only in the process that calls it
+    (`xxgk run`); the UI's and the daemon's processes keep Dagster's default.
+    """
+    global _SYNCS_RELAXED
+    if _SYNCS_RELAXED:
+        return
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _normal(connection, _record) -> None:
+        if isinstance(connection, sqlite3.Connection):
+            connection.execute("PRAGMA synchronous=NORMAL")
+
+    _SYNCS_RELAXED = True

@@ -14,8 +14,6 @@ import os
 import sys
 from pathlib import Path
 
-from assets.resources import DEFAULT_WAREHOUSE
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser("retract", help="remove one loaded document (recorded: who, when, why); its agency-year is chosen again")
@@ -38,6 +36,7 @@ def _warn(text: str) -> None:
 def retract(args: argparse.Namespace) -> int:
     """Remove one loaded document from the warehouse, recorded (who, when, why); its agency-year
     is chosen again among the documents left. With --undo, take a retraction back."""
+    from assets.resources import DEFAULT_WAREHOUSE
     from warehouse.writer import WarehouseWriteError, open_writer
     from xxgk.documents import document_id
 

@@ -2,13 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections import Counter
 from pathlib import Path
-
-from dagster import EnvVar
-
-from assets.partitions import statistics_years
-from assets.resources import data_docs_enabled
 
 
 def parse_years(text: str) -> list[int]:
@@ -21,6 +17,8 @@ def parse_years(text: str) -> list[int]:
         years += range(int(first), int(last or first) + 1)
     if not years:
         raise argparse.ArgumentTypeError("no year given: e.g. --years 2023,2024")
+    from assets.partitions import statistics_years  # Dagster: only when years are asked for
+
     valid = statistics_years()
     outside = [y for y in years if y not in valid]
     if outside:
@@ -89,12 +87,18 @@ def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = N
         # configured at launch, whose values it completes): the other fields set by XXGK_*
         # variables are given again, or --warehouse would drop XXGK_ARCHIVE and XXGK_DATA_DOCS_ENABLED
         resources["duckdb"] = {"config": {"database": str(warehouse),
-                                          **({"archive": archive} if (archive := EnvVar("XXGK_ARCHIVE").get_value()) else {})}}
-        if EnvVar("XXGK_STAGING").get_value() is None:
+                                          **({"archive": archive} if (archive := os.environ.get("XXGK_ARCHIVE")) else {})}}
+        if os.environ.get("XXGK_STAGING") is None:
             resources["staging"] = {"config": {"url": str(warehouse.parent / "staging")}}
-        if EnvVar("XXGK_DATA_DOCS").get_value() is None:
+        if os.environ.get("XXGK_DATA_DOCS") is None:
             resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs"),
-                                                 "enabled": data_docs_enabled()}}
-        if EnvVar("XXGK_OVERVIEW").get_value() is None:
+                                                 "enabled": _data_docs_enabled()}}
+        if os.environ.get("XXGK_OVERVIEW") is None:
             resources["overview"] = {"config": {"path": str(warehouse.parent / "overview")}}
     return {"resources": resources} if resources else {}
+
+
+def _data_docs_enabled() -> bool:
+    from assets.resources import data_docs_enabled  # Dagster: only when a run is configured
+
+    return data_docs_enabled()

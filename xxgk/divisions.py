@@ -76,6 +76,8 @@ def division_tree() -> DivisionTree:
     provinces, cities, counties, towns = [], [], [], {}
     province = city = county = None
     for line in text.split("\n"):
+        if line.startswith("\t\t\t\t"):
+            continue  # villages and communities (nine lines in ten): not needed for agencies
         depth = len(line) - len(line.lstrip("\t"))
         fields = line.strip().split("\t")
         if depth == 4 or not fields[0]:

@@ -29,6 +29,26 @@ def document_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def file_format(path: Path) -> str:
+    """The format a file is read as, by its suffix ('pdf', 'html', 'md', …)."""
+    suffix = path.suffix.lower()
+    return _FORMATS.get(suffix, suffix.lstrip("."))
+
+
+def fingerprint(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list | None:
+    """[size, mtime_ns, ctime_ns, sha256] of a file whose bytes are read (0 < size <= max_bytes),
+    else None. A later run that finds the same size and times (any write changes the ctime)
+    knows the bytes without reading them."""
+    try:
+        st = path.stat()
+        if not 0 < st.st_size <= max_bytes:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, hashlib.sha256(data).hexdigest()]
+
+
 def list_inbox(inbox: Path, *, follow_outside_links: bool = False) -> list[Path]:
     """Every regular file under the inbox, in a stable order (what is skipped, and why:
     :func:`xxgk.listing.scan_inbox`); an inbox that is one file is that file."""
@@ -55,7 +75,7 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
     if data is None:
         data = path.read_bytes()
     suffix = path.suffix.lower()
-    doc = RawDocument(document_id(data), display_name(path), _FORMATS.get(suffix, suffix.lstrip(".")), size, path=str(path))
+    doc = RawDocument(document_id(data), display_name(path), file_format(path), size, path=str(path))
     if suffix == ".txt":
         doc.rows, doc.reader = text_rows(decode_text(data)), "txt"
     elif suffix in (".md", ".markdown"):

@@ -23,6 +23,13 @@ class Listing:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (display name, reason)
 
 
+def inbox_key(inbox: str | Path) -> str:
+    """The folder name of an inbox's stores: the same inbox always gets the same folder."""
+    import hashlib
+
+    return "inbox-" + hashlib.sha256(str(Path(inbox).expanduser().resolve()).encode()).hexdigest()[:12]
+
+
 def display_name(path: Path | str) -> str:
     """The path as text that any store can hold. A name that is not UTF-8 (a GBK name from a
     Windows zip, kept by Python as lone surrogates) shows each of its non-ASCII bytes as

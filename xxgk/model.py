@@ -18,6 +18,17 @@ class DocumentRejected(Exception):
         self.reason = reason
 
 
+# Rejections that say more about the moment than about the file (time, memory, a worker that
+# died, a file that could not be opened): a later run tries the file again rather than keep them.
+_TRANSIENT = ("XXGK_DOCUMENT_SECONDS", "XXGK_WORKER_MEMORY_MB", "out of memory", "died", "killed",
+              "cannot read file", "took longer", "still running")
+
+
+def transient(reason: str | None) -> bool:
+    """Whether a rejection may not happen again on the same bytes with the same code."""
+    return any(word in (reason or "") for word in _TRANSIENT)
+
+
 @dataclass
 class Row:
     """One table row or one line of text, with where it was found."""

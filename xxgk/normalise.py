@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -25,9 +25,10 @@ from xxgk.model import (
     NormalisedDocument,
     NormalisedRow,
     RawDocument,
+    transient,
 )
 from xxgk.parallel import group_parts, per_document, run_tasks
-from xxgk.staging import join, raw_documents, write_normalised_rows
+from xxgk.staging import Intact, digests, grids_path, join, raw_documents, write_normalised_rows
 from xxgk.vocabulary import FORMAT_2019, FORMAT_2021, table_words
 
 FIRST_STANDARD_YEAR = 2019
@@ -278,6 +279,12 @@ class NormalisedStore:
     rejected: list[dict]  # ingestion and normalisation rejects
     duplicate_files: dict[str, list[str]]
     files_seen: int
+    # for a later run (normalise_store's `previous`): the code and settings that made it, the
+    # sha256 of its part files as written; documents normalised in this run (not taken from before)
+    cache_key: str = ""
+    checksums: dict[str, str] = field(default_factory=dict)
+    normalised: int = 0
+    files_read: int = 0  # files the readers were given in this run (xxgk.inbox.RawStore.files_read)
 
     @property
     def years(self) -> list[int]:
@@ -295,13 +302,14 @@ def _normalise_parts(raw_parts: list[str], manifest: list[dict], folder: str, to
     for doc in done:
         by_year.setdefault(doc.year, []).append(doc)
     meta = {m["document_id"]: m for m in manifest}
-    rows = []
+    rows, sums = [], {}
     for year, docs in by_year.items():
         # named by the first document too: a task run again one document at a time writes apart
         part = write_normalised_rows(docs, join(folder, f"year={year}", f"norm-{_stem(raw_parts[0])}-{manifest[0]['document_id'][:8]}.parquet"))
+        sums.update(digests([part, grids_path(part)]))
         rows += [{**meta[d.document_id], "agency": d.agency, "year": d.year, "format_version": d.format_version,
                   "part": str(part)} for d in docs]
-    return rows, rejected
+    return rows, rejected, sums
 
 
 def _stem(part: str) -> str:
@@ -312,27 +320,63 @@ def _stem(part: str) -> str:
 
 
 def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.date | None = None, progress=None,
-                    budget=None) -> NormalisedStore:
+                    budget=None, previous: NormalisedStore | None = None, cache_key: str = "") -> NormalisedStore:
     """Normalise every document of a raw store (xxgk.inbox.RawStore), whole raw parts per task,
-    into a store under `folder` (a local path or an fsspec URL)."""
+    into a store under `folder` (a local path or an fsspec URL).
+
+    `previous`: the normalised store an earlier run wrote for this inbox; made under the same
+    `cache_key` (the code, the reading's settings, this year: a report's year is "in the future"
+    until it is not), its documents of the same bytes and format are taken as they are (their
+    part files intact) and their rejections kept, instead of normalising them again."""
     folder = str(folder)
-    tasks = [(parts, rows, folder, today) for parts, rows in group_parts(raw.documents)]
     rows, rejected, done = [], list(raw.rejected), 0
+    checksums: dict[str, str] = {}
+    todo = raw.documents
+    if previous is not None and cache_key and previous.cache_key == cache_key:
+        kept, kept_rejected, sums = _earlier(raw.documents, previous)
+        rows += kept
+        rejected += kept_rejected
+        checksums.update(sums)
+        todo = raw.documents.filter(~pl.col("document_id").is_in([r["document_id"] for r in [*kept, *kept_rejected]]))
+    tasks = [(parts, task_rows, folder, today) for parts, task_rows in group_parts(todo)]
 
     def failed(task: tuple, reason: str):
         m = task[1][0]
         return [], [{"document_id": m["document_id"], "source_file": m["source_file"], "stage": "normalisation",
-                     "year": None, "reason": reason}]
+                     "year": None, "reason": reason}], {}
 
-    for task, (part_rows, part_rejected) in run_tasks(_normalise_parts, tasks, workers, documents=raw.documents.height,
-                                                      isolation=per_document(failed, budget)):
+    for task, (part_rows, part_rejected, sums) in run_tasks(_normalise_parts, tasks, workers, documents=todo.height,
+                                                            isolation=per_document(failed, budget)):
         rows += part_rows
         rejected += part_rejected
+        checksums.update(sums)
         done += len(task[1])
         if progress:
-            progress(done, raw.documents.height, task[1][-1]["source_file"])
+            progress(done, todo.height, task[1][-1]["source_file"])
     order = {d: i for i, d in enumerate(raw.documents["document_id"])}
     schema = {**raw.documents.schema, "agency": pl.String, "year": pl.Int32, "format_version": pl.String}
     documents = pl.DataFrame(sorted(rows, key=lambda r: order[r["document_id"]]), schema=schema)
     rejected.sort(key=lambda r: (r["stage"] != "ingestion", r["source_file"]))
-    return NormalisedStore(folder, documents, rejected, raw.duplicate_files, raw.files_seen)
+    referenced = {f for p in documents["part"] for f in (p, grids_path(p))}
+    return NormalisedStore(folder, documents, rejected, raw.duplicate_files, raw.files_seen, cache_key,
+                           {k: v for k, v in checksums.items() if k in referenced}, todo.height)
+
+
+def _earlier(documents: pl.DataFrame, previous: NormalisedStore) -> tuple[list[dict], list[dict], dict[str, str]]:
+    """The documents of the raw manifest `documents` that `previous` normalised, as rows of the
+    new store (this run's raw fields: the file's name may have changed), and those it rejected."""
+    before = {(r["document_id"], r["format"]): r for r in previous.documents.iter_rows(named=True)}
+    refused = {(r["document_id"], Path(r["source_file"]).suffix.lower()): r for r in previous.rejected
+               if r["stage"] == "normalisation" and not transient(r["reason"])}
+    intact = Intact(previous.checksums)
+    rows, rejected, sums = [], [], {}
+    for raw in documents.iter_rows(named=True):
+        old = before.get((raw["document_id"], raw["format"]))
+        if old is not None and intact(old["part"]):
+            rows.append({**raw, "agency": old["agency"], "year": old["year"], "format_version": old["format_version"],
+                         "part": old["part"]})
+            sums.update({f: previous.checksums[f] for f in (old["part"], grids_path(old["part"])) if f in previous.checksums})
+        elif (raw["document_id"], Path(raw["source_file"]).suffix.lower()) in refused:
+            rejected.append({**refused[(raw["document_id"], Path(raw["source_file"]).suffix.lower())],
+                             "source_file": raw["source_file"]})
+    return rows, rejected, sums

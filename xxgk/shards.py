@@ -53,13 +53,17 @@ def merge_raw(shards: list[RawStore], folder: str) -> RawStore:
         rejected=same_bytes_as_read(documents, duplicates, [r for shard in shards for r in shard.rejected]),
         duplicate_files=duplicates,
         files_seen=sum(shard.files_seen for shard in shards),
+        cache_key=shards[0].cache_key if shards and all(s.cache_key == shards[0].cache_key for s in shards) else "",
+        checksums={k: v for shard in shards for k, v in shard.checksums.items()},
+        fingerprints={k: v for shard in shards for k, v in shard.fingerprints.items()},
+        files_read=sum(shard.files_read for shard in shards),
     )
 
 
 def _sub_store(kind, store, rows: list[dict], schema) -> RawStore | NormalisedStore:
     ids = {r["document_id"] for r in rows}
     return kind(store.folder, pl.DataFrame(rows, schema=schema), [],
-                {d: f for d, f in store.duplicate_files.items() if d in ids}, 0)
+                {d: f for d, f in store.duplicate_files.items() if d in ids}, 0, cache_key=store.cache_key)
 
 
 def raw_shards(raw: RawStore, size: int) -> list[RawStore]:
@@ -79,7 +83,10 @@ def merge_normalised(raw: RawStore, shards: list[NormalisedStore], folder: str) 
         .sort("_order").drop("_order")
     rejected = list(raw.rejected) + [r for s in shards for r in s.rejected]
     rejected.sort(key=lambda r: (r["stage"] != "ingestion", r["source_file"]))
-    return NormalisedStore(folder, documents, rejected, raw.duplicate_files, raw.files_seen)
+    keys = {s.cache_key for s in shards}
+    return NormalisedStore(folder, documents, rejected, raw.duplicate_files, raw.files_seen,
+                           keys.pop() if len(keys) == 1 else "", {k: v for s in shards for k, v in s.checksums.items()},
+                           sum(s.normalised for s in shards), raw.files_read)
 
 
 def year_shards(store: NormalisedStore, year: int, size: int) -> list[NormalisedStore]:
@@ -98,6 +105,8 @@ def merge_tables(year: int, shards: list[YearTables]) -> YearTables:
     warnings = pl.concat([s.warnings for s in shards]) if shards else pl.DataFrame(schema=WARNINGS_SCHEMA)
     rejected = pl.concat([s.rejected for s in shards]) if shards else pl.DataFrame(schema=REJECTED_SCHEMA)
     statements = pl.concat([s.statements for s in shards]) if shards else pl.DataFrame(schema=STATEMENT_SCHEMA)
+    keys = {s.cache_key for s in shards}
     return YearTables(year, documents, parts, warnings.sort("document_id", "location", maintain_order=True),
                       rejected.sort("source_file"), version_differences(documents, scan_frames(parts, CELLS_SCHEMA)),
-                      statements.sort("document_id", "statement_no"))
+                      statements.sort("document_id", "statement_no"), keys.pop() if len(keys) == 1 else "",
+                      {k: v for s in shards for k, v in s.checksums.items()}, sum(s.extracted for s in shards))

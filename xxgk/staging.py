@@ -102,6 +102,69 @@ def clear(url: str | Path) -> None:
         fs.rm(path, recursive=True)
 
 
+def file_digest(url: str | Path) -> str | None:
+    """The sha256 of a file's bytes, or None when it cannot be read."""
+    import hashlib
+
+    fs, path = _fs(str(url))
+    try:
+        with fs.open(path, "rb") as fh:
+            h = hashlib.sha256()
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+    except (OSError, ValueError):
+        return None
+
+
+def digests(urls: list[str]) -> dict[str, str]:
+    """{url: sha256} of the files that exist among `urls` (a part and the grids file beside it):
+    what a later run checks before it uses them again."""
+    out = {}
+    for url in urls:
+        digest = file_digest(url)
+        if digest is not None:
+            out[str(url)] = digest
+    return out
+
+
+class Intact:
+    """Which of a store's files are whole and unchanged since they were written: each is hashed
+    once and compared with the digest recorded when it was written. A file missing, cut short,
+    changed, or written without a digest is not intact, and what it holds is made again."""
+
+    def __init__(self, checksums: dict[str, str]):
+        self.checksums = checksums
+        self._seen: dict[str, bool] = {}
+
+    def __call__(self, url: str) -> bool:
+        url = str(url)
+        if url not in self._seen:
+            files = [url, grids_path(url)] if url.endswith(".parquet") else [url]
+            # a grids file that was never written has no digest; one that was must still match
+            self._seen[url] = url in self.checksums and all(
+                f not in self.checksums or file_digest(f) == self.checksums[f] for f in files)
+        return self._seen[url]
+
+
+def remove_unreferenced(folder: str | Path, keep: set[str], prefix: str) -> int:
+    """Remove the part files named `prefix`… under `folder` (any depth) that no manifest
+    references any more (`keep`: the parts, their grids files counted with them); how many.
+    What a store of an earlier run referenced and this one does not."""
+    fs, root = _fs(str(folder))
+    if not fs.exists(root):
+        return 0
+    kept = {_fs(str(k))[1] for k in keep}
+    kept |= {grids_path(k) for k in kept}
+    removed = 0
+    for path in fs.find(root):
+        name = path.rsplit("/", 1)[-1]
+        if name.startswith(prefix) and name.endswith(".parquet") and path not in kept:
+            fs.rm(path)
+            removed += 1
+    return removed
+
+
 def write_frame(frame: pl.DataFrame, url: str | Path) -> str:
     """Write atomically: a reader never sees half a file (a local file is renamed into place;
     an object store's PUT is atomic already)."""
@@ -270,6 +333,19 @@ def load_record(url: str | Path):
               for k, v in doc["values"].items()}
     values.update({name: read_frame(join(url, f"{name}.parquet")) for name in doc["frames"]})
     return kind(**values)
+
+
+def earlier_record(url: str | Path, kind: type | None = None):
+    """The record an earlier run wrote into the folder `url`, or None when there is none, or it
+    cannot be read whole (then nothing of it is used: what it held is made again)."""
+    try:
+        fs, path = _fs(join(url, RECORD))
+        if not fs.exists(path):
+            return None
+        record = load_record(url)
+    except Exception:  # noqa: BLE001 (a record cut short or damaged, in any way: not trusted)
+        return None
+    return record if kind is None or isinstance(record, kind) else None
 
 
 # --- documents as rows ----------------------------------------------------------------

@@ -8,9 +8,10 @@ import polars as pl
 
 from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
+from xxgk.model import transient
 from xxgk.normalise import NormalisedDocument
 from xxgk.parallel import group_parts, per_document, run_tasks
-from xxgk.staging import join, normalised_documents, read_frames, scan_frames, write_frame
+from xxgk.staging import Intact, digests, join, normalised_documents, read_frames, scan_frames, write_frame
 
 REPORT_COLUMNS = {"agency": pl.String, "year": pl.Int32, "format_version": pl.String}
 DOCUMENT_SCHEMA = {
@@ -54,6 +55,11 @@ class YearTables:
     differences: pl.DataFrame  # cells where a superseded version disagrees with the loaded one (DIFFERENCE_SCHEMA)
     # what every document states in prose, against its tables (STATEMENT_SCHEMA); empty in stores written before
     statements: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STATEMENT_SCHEMA))
+    # for a later run (extract_store's `previous`): the code that made it, the sha256 of its cells
+    # parts as written; documents extracted in this run (not taken from before)
+    cache_key: str = ""
+    checksums: dict[str, str] = field(default_factory=dict)
+    extracted: int = 0
 
     @property
     def cells(self) -> pl.LazyFrame:
@@ -164,27 +170,42 @@ def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicat
     if cells.height:
         # named by the first document too: a task run again one document at a time writes apart
         out = write_frame(cells, join(folder, f"cells-{parts[0].rstrip('/').rpartition('/')[2].removesuffix('.parquet')}-{manifest[0]['document_id'][:8]}.parquet"))
-    return out, warnings, [{**r, "part": out} for r in rows], rejected, statements
+    return out, warnings, [{**r, "part": out} for r in rows], rejected, statements, digests([out]) if out else {}
 
 
-def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, progress=None, budget=None) -> YearTables:
+def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, progress=None, budget=None,
+                  previous: YearTables | None = None, cache_key: str = "") -> YearTables:
     """The tables of `year` of a normalised store (xxgk.normalise.NormalisedStore), whole parts per
-    task; the cells stay in part files under `folder` (a local path or an fsspec URL)."""
+    task; the cells stay in part files under `folder` (a local path or an fsspec URL).
+
+    `previous`: the year's tables an earlier run wrote; made under the same `cache_key` (the
+    code), the documents it extracted are taken as they are (cells, warnings, rejection), as
+    long as every document of their cells part is still of the year and the part is intact."""
     folder = str(folder)
     mine = store.documents.filter(pl.col("year") == year)
-    tasks = []
-    for parts, rows in group_parts(mine):
-        duplicates = {r["document_id"]: store.duplicate_files[r["document_id"]] for r in rows if r["document_id"] in store.duplicate_files}
-        tasks.append((parts, rows, folder, duplicates))
     parts, warning_frames, rows, rejected, statement_frames, done = [], [], [], [], [], 0
+    checksums: dict[str, str] = {}
+    if previous is not None and cache_key and previous.cache_key == cache_key:
+        kept = _earlier(mine, store.duplicate_files, previous)
+        parts += kept[0]
+        warning_frames.append(kept[1])
+        rows += kept[2]
+        rejected += kept[3]
+        checksums.update(kept[4])
+        statement_frames.append(kept[5])
+        mine = mine.filter(~pl.col("document_id").is_in([r["document_id"] for r in [*kept[2], *kept[3]]]))
+    tasks = []
+    for task_parts, task_rows in group_parts(mine):
+        duplicates = {r["document_id"]: store.duplicate_files[r["document_id"]] for r in task_rows if r["document_id"] in store.duplicate_files}
+        tasks.append((task_parts, task_rows, folder, duplicates))
 
     def failed(task: tuple, reason: str):
         m = task[1][0]
         return None, pl.DataFrame(schema=WARNINGS_SCHEMA), [], [
             {"document_id": m["document_id"], "source_file": m["source_file"], "stage": "extraction", "year": year,
-             "reason": reason}], pl.DataFrame(schema=STATEMENT_SCHEMA)
+             "reason": reason}], pl.DataFrame(schema=STATEMENT_SCHEMA), {}
 
-    for task, (cells_part, warnings, part_rows, part_rejected, part_statements) in run_tasks(
+    for task, (cells_part, warnings, part_rows, part_rejected, part_statements, sums) in run_tasks(
             _extract_parts, tasks, workers, documents=mine.height, isolation=per_document(failed, budget)):
         if cells_part:
             parts.append(cells_part)
@@ -192,6 +213,7 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
         statement_frames.append(part_statements)
         rows += part_rows
         rejected += part_rejected
+        checksums.update(sums)
         done += len(task[1])
         if progress:
             progress(done, mine.height, task[1][-1]["source_file"])
@@ -202,7 +224,32 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
     statements = pl.concat(statement_frames) if statement_frames else pl.DataFrame(schema=STATEMENT_SCHEMA)
     return YearTables(year, documents, parts, warnings.sort("document_id", "location", maintain_order=True),
                       pl.DataFrame(rejected, schema=REJECTED_SCHEMA).sort("source_file"),
-                      version_differences(documents, cells), statements.sort("document_id", "statement_no"))
+                      version_differences(documents, cells), statements.sort("document_id", "statement_no"), cache_key,
+                      {p: checksums[p] for p in parts if p in checksums}, mine.height)
+
+
+def _earlier(mine: pl.DataFrame, duplicate_files: dict[str, list[str]], previous: YearTables):
+    """What `previous` extracted of the year's documents `mine`: (cells parts, warnings, document
+    rows, rejections, checksums, statements). A part is taken whole, so only when every document of it is
+    still among `mine`: the cells of a document gone from the inbox must not come back with it."""
+    now = {(r["document_id"], r["format"]): r for r in mine.iter_rows(named=True)}
+    by_part: dict[str, list[dict]] = {}
+    for r in previous.documents.iter_rows(named=True):
+        by_part.setdefault(r["part"], []).append(r)
+    intact = Intact(previous.checksums)
+    keep = [r for part, docs in by_part.items()
+            if part is not None and all((d["document_id"], d["format"]) in now for d in docs) and intact(part) for r in docs]
+    now = {doc_id: r for (doc_id, _), r in now.items()}
+    rows = [{**r, "source_file": now[r["document_id"]]["source_file"],
+             "duplicate_files": "; ".join(duplicate_files.get(r["document_id"], [])) or None, "status": ""} for r in keep]
+    ids = [r["document_id"] for r in rows]
+    warnings = previous.warnings.filter(pl.col("document_id").is_in(ids))
+    rejected = [{**r, "source_file": now[r["document_id"]]["source_file"]} for r in previous.rejected.iter_rows(named=True)
+                if r["document_id"] in now and r["stage"] == "extraction" and not transient(r["reason"])
+                and Path(r["source_file"]).suffix.lower() == Path(now[r["document_id"]]["source_file"]).suffix.lower()]
+    parts = sorted({r["part"] for r in keep})
+    statements = previous.statements.filter(pl.col("document_id").is_in(ids))
+    return parts, warnings, rows, rejected, {p: previous.checksums[p] for p in parts}, statements
 
 
 def choose_documents(documents: pl.DataFrame) -> pl.DataFrame:
