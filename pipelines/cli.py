@@ -1,8 +1,10 @@
 """`xxgk run`: materialize every asset for every year found in the inbox, then summarise.
 
-Runs execute in this process against the local Dagster instance (DAGSTER_HOME,
-default: the project root), so they appear in the Dagster UI afterwards.
---inbox and --warehouse reach the assets as resource config of the runs.
+Runs execute in this process against the warehouse's own Dagster instance (its folder's
+dagster_home/, or DAGSTER_HOME: assets/deployment.py), so they appear in its UI afterwards
+(`xxgk ui --warehouse DIR`). The warehouse's settings -- above all its inbox -- are recorded
+in its folder (xxgk.yaml), where backfills, the schedule and the sensors read them; every
+setting reaches the runs as resource config.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from contextlib import ExitStack
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from pipelines import export, retract
+from pipelines import export, retract, ui
 from pipelines.instance import BrokenHome, open_instance
 from pipelines.recovery import guarded, recover_dead_runs
 from pipelines.run_options import choose_years, inbox_problem, output_problem, parse_years
@@ -42,14 +44,19 @@ def _warn(text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
-    from pipelines.run_options import run_config
+    from assets.deployment import DeploymentError
+    from assets.resources import resources_config
     from xxgk.documents import list_inbox
     from xxgk.staging import store_lock
     from xxgk.waiting import say_on_stderr
 
-    config = run_config(inbox=args.inbox, warehouse=args.warehouse)
-    if args.follow_outside_links:
-        config.setdefault("resources", {}).setdefault("inbox", {"config": {}})["config"]["follow_outside_links"] = True
+    try:
+        deployment = ui.deployment_of(args.warehouse)  # one warehouse per folder, one per Dagster home
+    except DeploymentError as error:
+        _warn(str(error))
+        return 1
+    values = deployment.values(inbox=args.inbox, follow_outside_links=True if args.follow_outside_links else None)
+    config = resources_config(deployment, values)
     with _settings(config) as settings:
         inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
         follow, stores = settings.inbox.follow_outside_links, settings.staging.root
@@ -78,18 +85,23 @@ def run(args: argparse.Namespace) -> int:
         except OSError as error:
             _warn(f"cannot write the staging folder {stores}: {error.strerror or error}")
             return 1
-        return _load(args, config, inbox, warehouse, docs, started)
+        return _load(args, config, inbox, warehouse, docs, started, deployment, values)
 
 
-def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float) -> int:
+def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float,
+          deployment, values: dict) -> int:
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
 
     try:
-        instance = open_instance()  # one process at a time creates a fresh home; a home broken so is repaired
+        # one process at a time creates a fresh home; a home broken so is repaired
+        instance = open_instance(deployment)
     except BrokenHome as broken:
         _warn(str(broken))
         return 1
+    # what the warehouse's backfills, schedule and sensors will read: the settings of this run
+    for line in ui.record_settings(deployment, values):
+        _say(line)
     defs = build_definitions()
     recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
     run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
@@ -120,6 +132,7 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
         _say()
         _say(render(summarise(con, years), files_read=batch.files_seen))
     _say(f"\nwarehouse: {warehouse}  ({time.perf_counter() - started:.1f} s)")
+    _say(f"its Dagster UI: xxgk ui --warehouse {deployment.folder}  (runs, partitions, checks: {deployment.home})")
     for year in years if docs.enabled else []:
         index = Path(docs.path) / str(year) / "index.html"
         if index.exists():
@@ -148,12 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"xxgk {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="materialize everything for every year in the inbox, then summarise")
-    p_run.add_argument("--inbox", help="folder of reports, read recursively, or one report file (default: $XXGK_INBOX, else the bundled samples)")
-    p_run.add_argument("--warehouse", help="DuckDB file; staging/ and data_docs/ go beside it (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+    p_run.add_argument("--inbox", help="folder of reports, read recursively, or one report file (default: $XXGK_INBOX, else the "
+                       "warehouse's inbox (its xxgk.yaml), else the bundled samples); recorded as the warehouse's inbox")
+    p_run.add_argument("--warehouse", help="the warehouse: a folder (its DuckDB file xxgk.duckdb) or a DuckDB file, beside which "
+                       "go its stores, archive, Data Docs, overview, Dagster instance (dagster_home/) and settings (xxgk.yaml) "
+                       "(default: $XXGK_WAREHOUSE, else the folder warehouse/)")
     p_run.add_argument("--follow-outside-links", action="store_true",
                        help="read the files that links in the inbox point to outside it (default: listed as skipped)")
     p_run.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
     p_run.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
+    ui.add_parsers(sub)
     export.add_parser(sub)
     retract.add_parser(sub)
     return parser
@@ -163,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
+    if args.command in ("ui", "home"):
+        return ui.main(args)
     if args.command == "export":
         return export.export(args)
     if args.command == "retract":

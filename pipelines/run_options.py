@@ -6,10 +6,9 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from dagster import EnvVar
-
+from assets.deployment import Deployment, locate
 from assets.partitions import statistics_years
-from assets.resources import data_docs_enabled
+from assets.resources import resources_config
 
 
 def parse_years(text: str) -> list[int]:
@@ -78,27 +77,13 @@ def output_problem(warehouse: Path, folders: dict[str, str]) -> str | None:
     return None
 
 
-def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None) -> dict:
-    """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse).
-
-    A warehouse given here takes staging and Data Docs beside it, unless XXGK_STAGING or
-    XXGK_DATA_DOCS name them.
-    """
-    resources: dict[str, dict] = {}
-    if inbox is not None:
-        resources["inbox"] = {"config": {"path": str(Path(inbox).expanduser().resolve())}}
-    if warehouse is not None:
-        warehouse = Path(warehouse).expanduser().resolve()
-        # run config replaces the whole config of a resource built with its values (unlike one
-        # configured at launch, whose values it completes): the other fields set by XXGK_*
-        # variables are given again, or --warehouse would drop XXGK_ARCHIVE and XXGK_DATA_DOCS_ENABLED
-        resources["duckdb"] = {"config": {"database": str(warehouse),
-                                          **({"archive": archive} if (archive := EnvVar("XXGK_ARCHIVE").get_value()) else {})}}
-        if EnvVar("XXGK_STAGING").get_value() is None:
-            resources["staging"] = {"config": {"url": str(warehouse.parent / "staging")}}
-        if EnvVar("XXGK_DATA_DOCS").get_value() is None:
-            resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs"),
-                                                 "enabled": data_docs_enabled()}}
-        if EnvVar("XXGK_OVERVIEW").get_value() is None:
-            resources["overview"] = {"config": {"path": str(warehouse.parent / "overview")}}
-    return {"resources": resources} if resources else {}
+def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None,
+               deployment: Deployment | None = None) -> dict:
+    """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse),
+    with every other setting of that warehouse ({} when neither is given: the code location's
+    own). A warehouse's settings are its variables, else its xxgk.yaml, else folders beside its
+    DuckDB file (assets/deployment.py)."""
+    if inbox is None and warehouse is None and deployment is None:
+        return {}
+    deployment = deployment or locate(warehouse)
+    return resources_config(deployment, deployment.values(inbox=str(inbox) if inbox is not None else None))
