@@ -42,7 +42,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 # Dagster's own commands (dg launch, dagster job backfill, ...) read .env in the folder they
 # run in: with it they use the instance of the default warehouse (warehouse/dagster_home, made
 # here), as `make` and `xxgk` do, unless DAGSTER_HOME is set (python-dotenv expands the default).
-.env: Makefile $(VENV)/.installed
+.env: Makefile
 	env -u DAGSTER_HOME $(VENV)/bin/xxgk home --warehouse $(CURDIR)/warehouse >/dev/null
 	echo 'DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/warehouse/dagster_home}' > $@
 

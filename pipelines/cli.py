@@ -90,13 +90,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float,
           deployment, values: dict) -> int:
+    from assets.deployment import DeploymentError
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
 
     try:
         # one process at a time creates a fresh home; a home broken so is repaired
         instance = open_instance(deployment)
-    except BrokenHome as broken:
+    except (BrokenHome, DeploymentError) as broken:  # (a home another run bound meanwhile to another warehouse)
         _warn(str(broken))
         return 1
     # what the warehouse's backfills, schedule and sensors will read: the settings of this run

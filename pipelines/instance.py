@@ -46,11 +46,12 @@ def dagster_home(deployment: Deployment | None = None) -> Path:
 def open_instance(deployment: Deployment | None = None, say: Callable[[str], None] | None = say_on_stderr):
     """The instance of the warehouse's home, opened (and on a fresh home, created) by one process at a
     time, and bound to that warehouse (a home serves one); a home left with two schema versions is
-    repaired first (said through `say`). A home of the warehouse's own gets the project's settings
+    repaired first (said through `say`). Bound to the warehouse `deployment` when one is given. A home of the warehouse's own gets the project's settings
     (dagster.yaml) when it has none; one named by DAGSTER_HOME is used as it is."""
     from dagster import DagsterInstance
     from dagster._core.instance.ref import InstanceRef
 
+    bind = deployment is not None  # the instance of a warehouse named by the caller (xxgk run, ui, home)
     deployment = deployment or locate()
     deployment.check_home()
     home = deployment.home
@@ -60,7 +61,8 @@ def open_instance(deployment: Deployment | None = None, say: Callable[[str], Non
             # the settings the project ships (telemetry off, one warehouse writer at a time); Dagster's
             # own commands run on this home (DAGSTER_HOME=…/dagster_home) find them there too
             shutil.copyfile(PACKAGED_CONFIG, home / "dagster.yaml")
-        deployment.bind_home()
+        if bind:
+            deployment.bind_home()
         for line in repair_versions(home):
             if say is not None:
                 say(line)

@@ -61,7 +61,7 @@ def output_problem(warehouse: Path, folders: dict[str, str]) -> str | None:
     folder this process may write in (object-store URLs are left to the run)."""
     if warehouse.is_dir():
         return (f"cannot write the warehouse {warehouse}: it is a folder, not a DuckDB file "
-                f"(give a file, e.g. {warehouse / 'xxgk.duckdb'})")
+                f"(give the warehouse's folder, {warehouse.parent}, or another DuckDB file)")
     if warehouse.exists() and not os.access(warehouse, os.W_OK):
         return f"cannot write the warehouse {warehouse}: permission denied"
     for what, path in {"the warehouse": str(warehouse), **folders}.items():

@@ -140,8 +140,8 @@ def test_an_output_that_cannot_be_written_is_one_line_naming_it_and_why(home, tm
     expected = {
         "staging": f"xxgk: cannot write the staging folder (XXGK_STAGING) {blocker}/sub: {blocker} is a file, not a folder",
         "warehouse under a file": f"xxgk: cannot write the warehouse {blocker}/w.duckdb: {blocker} is a file, not a folder",
-        "warehouse a folder": f"xxgk: cannot write the warehouse {tmp_path}: it is a folder, not a DuckDB file "
-                              f"(give a file, e.g. {tmp_path}/xxgk.duckdb)",
+        "warehouse a folder": f"xxgk: cannot write the warehouse {tmp_path}/w/xxgk.duckdb: it is a folder, not a DuckDB file "
+                              f"(give the warehouse's folder, {tmp_path}/w, or another DuckDB file)",
         "data docs": f"xxgk: cannot write the Data Docs folder (XXGK_DATA_DOCS) {blocker}/docs: {blocker} is a file, not a folder",
         "archive": f"xxgk: cannot write the archive (XXGK_ARCHIVE) {blocker}/a: {blocker} is a file, not a folder",
     }[setting]
@@ -149,8 +149,9 @@ def test_an_output_that_cannot_be_written_is_one_line_naming_it_and_why(home, tm
         monkeypatch.setenv("XXGK_STAGING", str(blocker / "sub"))
     elif setting == "warehouse under a file":
         warehouse = blocker / "w.duckdb"
-    elif setting == "warehouse a folder":
-        warehouse = tmp_path
+    elif setting == "warehouse a folder":  # (a folder names a warehouse: its DuckDB file xxgk.duckdb is a folder here)
+        (tmp_path / "w" / "xxgk.duckdb").mkdir(parents=True)
+        warehouse = tmp_path / "w"
     elif setting == "data docs":
         monkeypatch.setenv("XXGK_DATA_DOCS", str(blocker / "docs"))
     else:
