@@ -114,7 +114,9 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     per_year = Counter(batch.documents["year"].to_list())
     years, notes = choose_years(batch.years, args.years, per_year)
     found = ", ".join(f"{y}: {per_year[y]}" for y in batch.years) or "none"
-    _say(f"      {batch.files_seen} files, {len(batch.documents)} reports (by year {found}), {len(batch.rejected)} not loaded")
+    duplicates = sum(len(v) for v in batch.duplicate_files.values())
+    _say(f"      {batch.files_seen} files: {len(batch.documents)} documents (by year {found})"
+         f"{f', {duplicates} duplicate files' if duplicates else ''}, {len(batch.rejected)} not loaded while reading")
     for note in notes:
         _say(f"      {note}")
     failed = []
@@ -126,12 +128,17 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
         if not loaded:
             failed.append(year)
     from warehouse.loader import connect
-    from warehouse.summary import render, summarise
+    from warehouse.summary import RunScope, render, summarise
     from warehouse.writer import readable_path
 
+    # this run's rows: its documents, their agency-years, the files it rejected (not other runs')
+    scope = RunScope(document_ids=batch.documents["document_id"].to_list(),
+                     rejected=[(r["document_id"], r["source_file"]) for r in batch.rejected])
+    other_years = sum(n for y, n in per_year.items() if y not in years)
     with connect(readable_path(warehouse), read_only=True) as con:  # the published copy: never waits for a writer
         _say()
-        _say(render(summarise(con, years), files_read=batch.files_seen))
+        _say(render(summarise(con, years, scope), files_read=batch.files_seen, duplicate_files=duplicates,
+                    other_years=other_years))
     _say(f"\nwarehouse: {warehouse}  ({time.perf_counter() - started:.1f} s)")
     _say(f"its Dagster UI: xxgk ui --warehouse {deployment.folder}  (runs, partitions, checks: {deployment.home})")
     for year in years if docs.enabled else []:

@@ -68,7 +68,7 @@ def test_one_file_as_inbox_and_years_it_does_not_hold(home, tmp_path):
 
     environ = dict(os.environ)
     rc, out, err = _run("run", "--inbox", str(DONGNING), "--warehouse", str(tmp_path / "w.duckdb"), "--years", "2024")
-    assert "1 files, 1 reports (by year 2023: 1), 0 not loaded" in out
+    assert "1 files: 1 documents (by year 2023: 1), 0 not loaded while reading" in out
     assert "no reports of 2024 in the inbox: nothing to load for it" in out
     assert "skipped (not in --years): 1 report of 2023" in out
     assert rc == 1 and "nothing to load: the inbox holds reports of 2023 only" in err
@@ -178,3 +178,39 @@ def test_warehouse_given_on_the_command_line_keeps_the_other_settings(home, tmp_
         assert settings.duckdb.database == str(tmp_path / "w.duckdb")
         assert settings.duckdb.archive_folder == tmp_path / "kept"
         assert settings.data_docs.enabled is False and settings.data_docs.path == str(tmp_path / "data_docs")
+
+
+NO_TABLES = "某县人民政府2023年政府信息公开工作年度报告\n一、总体情况\n2023年，我县认真贯彻落实《条例》。\n六、其他需要报告的事项\n无。\n"
+
+
+def test_the_reading_line_and_the_summary_count_alike_and_only_this_runs_rows(home, tmp_path, monkeypatch):
+    """Finding 4: a report rejected while extracting made the reading line say "5 files, 5 reports
+    … 0 not loaded" and the summary "files not loaded: 1"; and a later run's summary listed the
+    rows an earlier run (another inbox) left in the warehouse. Each run now counts its own files
+    one way: read = loaded + duplicates + not loaded (with the stage), and lists only its rows."""
+    monkeypatch.setenv("XXGK_DATA_DOCS_ENABLED", "0")
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for sample in SAMPLE_FILES:
+        if sample.suffix == ".txt" and "dongning" not in sample.name:
+            shutil.copy(sample, first / sample.name)
+    (first / "no-tables.txt").write_text(NO_TABLES, encoding="utf-8")
+    (second / "dongning-2024.txt").write_text(DONGNING.read_text(encoding="utf-8").replace("2023", "2024"), encoding="utf-8")
+    warehouse = tmp_path / "w"
+
+    rc, out, err = _run("run", "--inbox", str(first), "--warehouse", str(warehouse))
+    assert rc == 0, err
+    assert "      5 files: 5 documents (by year 2023: 5), 0 not loaded while reading" in out
+    assert "files read:        5: 4 documents loaded, 1 not loaded" in out
+    assert "reports loaded:    4" in out
+    assert "files not loaded:  1 (1 while extracting)" in out
+    assert f"  {first / 'no-tables.txt'}: a report with no tables" in out
+
+    rc, out, err = _run("run", "--inbox", str(second), "--warehouse", str(warehouse))
+    assert rc == 0, err
+    assert "      1 files: 1 documents (by year 2024: 1), 0 not loaded while reading" in out
+    assert "files read:        1: 1 document loaded, 0 not loaded" in out
+    assert "reports loaded:    1\n  2024  东宁市人民政府" in out
+    assert "files not loaded:  0\n" in out
+    assert str(first) not in out.split("[2/2]")[-1]  # nothing of the first run's inbox in this one's summary
