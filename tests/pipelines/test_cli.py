@@ -214,3 +214,27 @@ def test_the_reading_line_and_the_summary_count_alike_and_only_this_runs_rows(ho
     assert "reports loaded:    1\n  2024  东宁市人民政府" in out
     assert "files not loaded:  0\n" in out
     assert str(first) not in out.split("[2/2]")[-1]  # nothing of the first run's inbox in this one's summary
+
+
+def test_library_noise_goes_to_the_log_not_the_console(home, tmp_path, monkeypatch):
+    """pdfminer says "Could not get FontBBox …" for a font whose descriptor has no box: in the
+    run's event log (at INFO, under xxgk.libraries), never on the console. Every PDF is read by
+    both readers (XXGK_VERIFY_SHARE=1), so pdfminer parses it in a worker process."""
+    from dagster import DagsterInstance
+
+    from tests.fixtures.synthetic import make_report
+
+    monkeypatch.setenv("XXGK_DATA_DOCS_ENABLED", "0")
+    monkeypatch.setenv("XXGK_VERIFY_SHARE", "1")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    pdf = make_report(7, "2021", year=2023).pdf_bytes
+    assert pdf.count(b"/FontBBox [") == 1
+    (inbox / "no-font-box.pdf").write_bytes(pdf.replace(b"/FontBBox [", b"/XontBBox ["))  # same length: xref intact
+    rc, out, err = _run("run", "--inbox", str(inbox), "--warehouse", str(tmp_path / "w"))
+    assert rc == 0, err
+    assert "FontBBox" not in out + err, out + err
+    with DagsterInstance.from_config(str(home)) as instance:
+        said = [e.user_message for r in instance.get_runs() for e in instance.all_logs(r.run_id)
+                if "Could not get FontBBox" in (e.user_message or "")]
+    assert said and said[0].startswith("pdfminer.pdffont (WARNING): Could not get FontBBox from font descriptor"), said
