@@ -1,7 +1,8 @@
-"""Configuration: Dagster resources fed by XXGK_* environment variables, with defaults that work
-out of the box, beside the assets that use them (this package is the code location's defs
-folder). Nothing here is read when the module is imported: `resources()` runs when the code
-location loads, and Dagster resolves each EnvVar when a run starts."""
+"""Configuration: Dagster resources fed by XXGK_* environment variables, else by the settings of
+the warehouse they serve (assets/deployment.py: its xxgk.yaml), else by defaults that work out of
+the box, beside the assets that use them (this package is the code location's defs folder).
+Nothing here is read when the module is imported: `resources()` runs when the code location
+loads, and Dagster resolves each EnvVar when a run starts."""
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -10,16 +11,14 @@ from pathlib import Path
 from dagster import ConfigurableResource, Definitions, EnvVar, InitResourceContext, definitions
 from dagster_duckdb import DuckDBResource
 
+from assets.deployment import DATABASE, DEFAULT_FOLDER, PROJECT_ROOT, Deployment, locate
 from xxgk import SAMPLES_DIR
 from xxgk.budget import Budget
 from xxgk.listing import inbox_key  # noqa: F401 (where the stores' folder names were always asked for)
 from xxgk.staging import join, store_lock
 
-_SOURCE_TREE = Path(__file__).resolve().parents[1]
-# The project folder: the source tree (pyproject.toml, dagster.yaml) when run from one (`make`, an
-# editable install); installed from a wheel, the folder xxgk runs in (the packages sit in site-packages)
-PROJECT_ROOT = _SOURCE_TREE if (_SOURCE_TREE / "pyproject.toml").is_file() else Path.cwd()
-DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "xxgk.duckdb"
+__all__ = ["PROJECT_ROOT", "DEFAULT_WAREHOUSE"]  # (PROJECT_ROOT: the project folder, from assets.deployment)
+DEFAULT_WAREHOUSE = DEFAULT_FOLDER / DATABASE
 MB = 1_000_000  # file sizes are decimal megabytes everywhere: the limit, the rejection reason, the README
 
 
@@ -183,35 +182,31 @@ def _env_float(name: str, default: float) -> float:
     return float(EnvVar(name).get_value(str(default)))
 
 
-def _env_flag(name: str) -> bool:
-    return EnvVar(name).get_value("0").strip().lower() not in ("", "0", "false", "no")
-
-
-def data_docs_enabled() -> bool:
-    """XXGK_DATA_DOCS_ENABLED: on unless 0, false or no."""
-    return EnvVar("XXGK_DATA_DOCS_ENABLED").get_value("1").lower() not in ("0", "false", "no")
-
-
 def beside_warehouse(warehouse: str | Path) -> Path:
     """Staging and Data Docs live beside the warehouse file unless configured otherwise."""
     return Path(warehouse).expanduser().parent
 
 
-def default_resources() -> dict[str, ConfigurableResource]:
-    """The code location's resources: each field from its XXGK_* variable, else its default.
-
-    Staging and Data Docs default to folders beside the warehouse file (XXGK_WAREHOUSE), so
-    pointing the warehouse elsewhere moves them with it.
+def default_resources(deployment: Deployment | None = None) -> dict[str, ConfigurableResource]:
+    """The code location's resources, for the warehouse it serves (assets.deployment.locate:
+    XXGK_WAREHOUSE, else the warehouse whose Dagster instance DAGSTER_HOME is, else the default):
+    each field from its XXGK_* variable when set, else from the warehouse's settings (xxgk.yaml),
+    else its default. So a run launched with an empty run config -- a backfill, the schedule, a
+    sensor, the UI's Materialize -- reads the inbox and writes the warehouse that `xxgk run` gave
+    that instance. Staging, the archive, Data Docs and the overview default to folders beside the
+    DuckDB file. The warehouse itself is fixed when the location loads: the instance is its.
     """
-    beside = beside_warehouse(EnvVar("XXGK_WAREHOUSE").get_value(str(DEFAULT_WAREHOUSE)))
+    deployment = deployment or locate()
+    deployment.check_home()  # a Dagster home bound to another warehouse: refused, in one line
+    values = deployment.values()
     # configured at launch (with these values unless a run says otherwise), so that the staging
     # resource, and the IO manager through it, see the inbox a run is given (the CLI's --inbox)
-    inbox = InboxResource.configure_at_launch(path=_env("XXGK_INBOX", str(SAMPLES_DIR)),
+    inbox = InboxResource.configure_at_launch(path=_env("XXGK_INBOX", values["inbox"]),
                                               max_file_mb=_env_int("XXGK_MAX_FILE_MB", 50),
-                                              follow_outside_links=_env_flag("XXGK_FOLLOW_OUTSIDE_LINKS"))
+                                              follow_outside_links=values["follow_outside_links"])
     return {
         "inbox": inbox,
-        "staging": StagingResource.configure_at_launch(url=_env("XXGK_STAGING", str(beside / "staging")), inbox=inbox),
+        "staging": StagingResource.configure_at_launch(url=_env("XXGK_STAGING", values["staging"]), inbox=inbox),
         "processing": ProcessingResource(
             workers=_env_int("XXGK_WORKERS", 0),
             shard_size=_env_int("XXGK_SHARD_SIZE", 1000),
@@ -224,13 +219,24 @@ def default_resources() -> dict[str, ConfigurableResource]:
             worker_memory_mb=_env_int("XXGK_WORKER_MEMORY_MB", 2048),
             document_seconds=_env_float("XXGK_DOCUMENT_SECONDS", 300.0),
         ),
-        "duckdb": WarehouseResource(database=_env("XXGK_WAREHOUSE", str(DEFAULT_WAREHOUSE)), archive=_env("XXGK_ARCHIVE", "")),
-        "data_docs": DataDocsResource(
-            path=_env("XXGK_DATA_DOCS", str(beside / "data_docs")),
-            enabled=data_docs_enabled(),
-        ),
-        "overview": OverviewResource(path=_env("XXGK_OVERVIEW", str(beside / "overview"))),
+        "duckdb": WarehouseResource(database=str(deployment.database), archive=_env("XXGK_ARCHIVE", values["archive"])),
+        "data_docs": DataDocsResource(path=_env("XXGK_DATA_DOCS", values["data_docs"]), enabled=values["data_docs_enabled"]),
+        "overview": OverviewResource(path=_env("XXGK_OVERVIEW", values["overview"])),
     }
+
+
+def resources_config(deployment: Deployment, values: dict) -> dict:
+    """Run config that gives a run every setting of a warehouse (`values`, Deployment.values):
+    what `xxgk run` hands its runs, so that the UI shows what each used. Run config replaces the
+    whole config of a resource built with values (unlike one configured at launch, whose values
+    it completes): each such resource gets all its fields."""
+    return {"resources": {
+        "inbox": {"config": {"path": values["inbox"], "follow_outside_links": values["follow_outside_links"]}},
+        "staging": {"config": {"url": values["staging"]}},
+        "duckdb": {"config": {"database": str(deployment.database), "archive": values["archive"]}},
+        "data_docs": {"config": {"path": values["data_docs"], "enabled": values["data_docs_enabled"]}},
+        "overview": {"config": {"path": values["overview"]}},
+    }}
 
 
 @definitions

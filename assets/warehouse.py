@@ -4,9 +4,11 @@ from pathlib import Path
 import polars as pl
 from dagster import (
     AssetExecutionContext,
+    AssetSpec,
     MaterializeResult,
     MetadataValue,
     asset,
+    multi_asset,
 )
 from dagster_duckdb import DuckDBResource
 
@@ -41,18 +43,27 @@ def _writer(duckdb: DuckDBResource, parts: list[str] | None = None):
         yield con
 
 
-@asset(
-    group_name="warehouse",
-    kinds={"duckdb"},
+# A multi-asset of one, so that its outputs are optional (can_subset): a year of which the
+# warehouse holds no report after the load (its documents all rejected) is not materialized --
+# the UI does not show it green -- and a check with nothing to check gives no result (skipped).
+@multi_asset(
+    specs=[AssetSpec(
+        "warehouse_facts",
+        group_name="warehouse",
+        kinds={"duckdb"},
+        deps=["checked_facts"],  # (its input: a multi-asset's spec names it too)
+        description="The year's documents added to the DuckDB star schema, each agency-year's report chosen again among "
+                    "every version the warehouse knows (one transaction); their bytes kept in the archive. Not "
+                    "materialized for a year of which the warehouse holds no report.",
+    )],
     partitions_def=year_partitions,
     code_version=code_version("warehouse", "expectations", "assets", "xxgk"),
     pool=WRITER_POOL,
     # over every year loaded, not per partition: see assets/identity_checks.py
     check_specs=check_specs("warehouse_facts"),
-    description="The year's documents added to the DuckDB star schema, each agency-year's report chosen again among "
-                "every version the warehouse knows (one transaction); their bytes kept in the archive.",
+    can_subset=True,
 )
-def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts, duckdb: DuckDBResource) -> MaterializeResult:
+def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts, duckdb: DuckDBResource):
     tables = checked_facts.tables
     year = int(context.partition_key)
     documents = tables.documents.join(checked_facts.quality.select("document_id", "quality_status"), on="document_id", how="left")
@@ -79,20 +90,30 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         gates.append(validate_year_carry(cells))
         return gates[-1].violations
 
+    skipped: dict[str, str] = {}
     with _writer(duckdb, tables.cells_source if isinstance(tables.cells_source, list) else None) as con:
         ensure_schema(con)
         counts = load_years(con, batch, check_carry=check_carry)
-        checks = check_results(con)
-    return MaterializeResult(
-        check_results=checks,
+        checks = check_results(con, skipped)
+        reports = con.execute("SELECT count(*) FROM fact_report WHERE year = ?", [year]).fetchone()[0]
+    if not reports:
+        context.log.warning(f"the warehouse holds no report of {year} ({tables.rejected.height} rejected in this run): "
+                            f"{year} is not materialized and its checks are skipped")
+        return
+    for name, why in skipped.items():
+        context.log.info(f"check {name} skipped: nothing to check ({why})")
+    yield MaterializeResult(
+        asset_key="warehouse_facts",
         # text, not numbers: Dagster would plot numbers of a partitioned asset as one series across years
         metadata={
+            **({"checks skipped": "; ".join(f"{k}: {v}" for k, v in skipped.items())} if skipped else {}),
             "loaded": MetadataValue.md(table_md(pl.DataFrame({"table": list(counts), "rows": list(counts.values())}))),
             "XY_CARRY pairs checked in this load": str(gates[-1].checked if gates else 0),
             "archived": f"{len(keys) - len(gone)} of {len(keys)} in {archive_folder(duckdb)}",
             "reports loaded": MetadataValue.md(table_md(tables.chosen().select("agency", "document_id").sort("agency"))),
         }
     )
+    yield from checks
 
 
 @asset(

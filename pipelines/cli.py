@@ -1,8 +1,10 @@
 """`xxgk run`: materialize every asset for every year found in the inbox, then summarise.
 
-Runs execute in this process against the local Dagster instance (DAGSTER_HOME,
-default: the project root), so they appear in the Dagster UI afterwards.
---inbox and --warehouse reach the assets as resource config of the runs.
+Runs execute in this process against the warehouse's own Dagster instance (its folder's
+dagster_home/, or DAGSTER_HOME: assets/deployment.py), so they appear in its UI afterwards
+(`xxgk ui --warehouse DIR`). The warehouse's settings -- above all its inbox -- are recorded
+in its folder (xxgk.yaml), where backfills, the schedule and the sensors read them; every
+setting reaches the runs as resource config.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from contextlib import ExitStack
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from pipelines import export, retract, review
+from pipelines import export, retract, review, ui
 from pipelines.instance import BrokenHome, open_instance
 from pipelines.recovery import guarded, recover_dead_runs
 from pipelines.run_options import choose_years, inbox_problem, output_problem, parse_years
@@ -60,13 +62,18 @@ def run(args: argparse.Namespace) -> int:
     same = incremental.unchanged(places, record, listed, args.years)
     if same is not None:
         return _nothing_changed(same, places, started)
-    from pipelines.run_options import run_config
+    from assets.deployment import DeploymentError
+    from assets.resources import resources_config
     from xxgk.staging import store_lock
     from xxgk.waiting import say_on_stderr
 
-    config = run_config(inbox=args.inbox, warehouse=args.warehouse)
-    if args.follow_outside_links:
-        config.setdefault("resources", {}).setdefault("inbox", {"config": {}})["config"]["follow_outside_links"] = True
+    try:
+        deployment = ui.deployment_of(args.warehouse)  # one warehouse per folder, one per Dagster home
+    except DeploymentError as error:
+        _warn(str(error))
+        return 1
+    values = deployment.values(inbox=args.inbox, follow_outside_links=True if args.follow_outside_links else None)
+    config = resources_config(deployment, values)
     with _settings(config) as settings:
         inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
         stores = settings.staging.root
@@ -74,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
                    "the archive (XXGK_ARCHIVE)": str(settings.duckdb.archive_folder),
                    "the overview folder (XXGK_OVERVIEW)": settings.overview.path,
                    **({"the Data Docs folder (XXGK_DATA_DOCS)": docs.path} if docs.enabled else {})}
-        if not places.agrees(settings):  # never expected; then no record is trusted, nor written
+        if not places.agrees(settings):  # the deployment put things elsewhere: no record is trusted, nor written
             places, record = None, incremental.Record()
     problem = output_problem(warehouse, outputs)  # one line naming the path and the cause, before any work
     if problem:
@@ -90,11 +97,13 @@ def run(args: argparse.Namespace) -> int:
         except OSError as error:
             _warn(f"cannot write the staging folder {stores}: {error.strerror or error}")
             return 1
-        return _load(args, config, inbox, warehouse, docs, started, (places, record, listed))
+        return _load(args, config, inbox, warehouse, docs, started, deployment, values, (places, record, listed))
 
 
-def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float, kept) -> int:
+def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float,
+          deployment, values: dict, kept) -> int:
     """The run itself; `kept`: (places, record, listing key) of pipelines.incremental."""
+    from assets.deployment import DeploymentError
     from pipelines import incremental
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
@@ -103,10 +112,14 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     places, record, listed = kept
     relax_sqlite_syncs()  # the run history's commits do not wait for the disk (pipelines/process.py says why)
     try:
-        instance = open_instance()  # one process at a time creates a fresh home; a home broken so is repaired
-    except BrokenHome as broken:
+        # one process at a time creates a fresh home; a home broken so is repaired
+        instance = open_instance(deployment)
+    except (BrokenHome, DeploymentError) as broken:  # (a home another run bound meanwhile to another warehouse)
         _warn(str(broken))
         return 1
+    # what the warehouse's backfills, schedule and sensors will read: the settings of this run
+    for line in ui.record_settings(deployment, values):
+        _say(line)
     defs = build_definitions()
     recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
     run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
@@ -118,8 +131,10 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     per_year = Counter(batch.documents["year"].to_list())
     years, notes = choose_years(batch.years, args.years, per_year)
     found = ", ".join(f"{y}: {per_year[y]}" for y in batch.years) or "none"
+    duplicates = sum(len(v) for v in batch.duplicate_files.values())
     unread = f" ({batch.files_read} read, the others unchanged since an earlier run)" if batch.files_read < batch.files_seen else ""
-    _say(f"      {batch.files_seen} files{unread}, {len(batch.documents)} reports (by year {found}), {len(batch.rejected)} not loaded")
+    _say(f"      {batch.files_seen} files{unread}: {len(batch.documents)} documents (by year {found})"
+         f"{f', {duplicates} duplicate files' if duplicates else ''}, {len(batch.rejected)} not loaded while reading")
     for note in notes:
         _say(f"      {note}")
     failed, loaded_now = [], {}
@@ -138,16 +153,22 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     if places is not None:
         incremental.write_record(places, incremental.after_run(places, record, listed, batch, loaded_now, failed))
     from warehouse.loader import connect, ensure_schema
-    from warehouse.summary import render, summarise
+    from warehouse.summary import RunScope, render, summarise
     from warehouse.writer import open_writer, readable_path
 
     if not readable_path(warehouse).exists():  # nothing was written (no year loaded, no file rejected): an empty warehouse
         with open_writer(warehouse) as con:
             ensure_schema(con)
+    # this run's rows: its documents, their agency-years, the files it rejected (not other runs')
+    scope = RunScope(document_ids=batch.documents["document_id"].to_list(),
+                     rejected=[(r["document_id"], r["source_file"]) for r in batch.rejected])
+    other_years = sum(n for y, n in per_year.items() if y not in years)
     with connect(readable_path(warehouse), read_only=True) as con:  # the published copy: never waits for a writer
         _say()
-        _say(render(summarise(con, years), files_read=batch.files_seen))
+        _say(render(summarise(con, years, scope), files_read=batch.files_seen, duplicate_files=duplicates,
+                    other_years=other_years))
     _say(f"\nwarehouse: {warehouse}  ({time.perf_counter() - started:.1f} s)")
+    _say(f"its Dagster UI: xxgk ui --warehouse {deployment.folder}  (runs, partitions, checks: {deployment.home})")
     for year in years if docs.enabled else []:
         index = Path(docs.path) / str(year) / "index.html"
         if index.exists():
@@ -200,12 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"xxgk {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="materialize everything for every year in the inbox, then summarise")
-    p_run.add_argument("--inbox", help="folder of reports, read recursively, or one report file (default: $XXGK_INBOX, else the bundled samples)")
-    p_run.add_argument("--warehouse", help="DuckDB file; staging/ and data_docs/ go beside it (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+    p_run.add_argument("--inbox", help="folder of reports, read recursively, or one report file (default: $XXGK_INBOX, else the "
+                       "warehouse's inbox (its xxgk.yaml), else the bundled samples); recorded as the warehouse's inbox")
+    p_run.add_argument("--warehouse", help="the warehouse: a folder (its DuckDB file xxgk.duckdb) or a DuckDB file, beside which "
+                       "go its stores, archive, Data Docs, overview, Dagster instance (dagster_home/) and settings (xxgk.yaml) "
+                       "(default: $XXGK_WAREHOUSE, else the folder warehouse/)")
     p_run.add_argument("--follow-outside-links", action="store_true",
                        help="read the files that links in the inbox point to outside it (default: listed as skipped)")
     p_run.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
     p_run.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
+    ui.add_parsers(sub)
     export.add_parser(sub)
     retract.add_parser(sub)
     review.add_parser(sub)
@@ -216,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
+    if args.command in ("ui", "home"):
+        return ui.main(args)
     if args.command == "export":
         return export.export(args)
     if args.command == "retract":

@@ -1,4 +1,5 @@
-"""The Dagster instance `xxgk run` works against: DAGSTER_HOME when set, else the project folder.
+"""The Dagster instance `xxgk run` works against: the warehouse's own (`dagster_home/` in its
+folder, assets/deployment.py), or DAGSTER_HOME when set -- a home that serves one warehouse only.
 
 Opening an instance on a fresh home creates its SQLite databases, and Dagster does that without
 a lock: two processes that open a fresh home at the same moment both create the tables and
@@ -11,7 +12,6 @@ that repairs it).
 """
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import sys
@@ -19,6 +19,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+from assets.deployment import Deployment, locate
 from xxgk.staging import store_lock
 from xxgk.waiting import say_on_stderr
 
@@ -32,27 +33,32 @@ class BrokenHome(Exception):
     """The Dagster home cannot be opened; the message says why and the command that repairs it, in one line."""
 
 
-def dagster_home() -> Path:
-    """DAGSTER_HOME when set, else the project folder (the source tree, or, installed from a
-    wheel, the folder xxgk runs in); nothing is written to os.environ."""
-    from assets.resources import PROJECT_ROOT  # here, not above: `xxgk run` may not need Dagster at all
-
-    return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT)
+def dagster_home(deployment: Deployment | None = None) -> Path:
+    """The Dagster home of a warehouse (by default the one the environment names: XXGK_WAREHOUSE,
+    else the default); nothing is written to os.environ."""
+    return (deployment or locate()).home
 
 
-def open_instance(say: Callable[[str], None] | None = say_on_stderr):
-    """The instance of the home, opened (and on a fresh home, created) by one process at a time;
-    a home left with two schema versions is repaired first (said through `say`)."""
+def open_instance(deployment: Deployment | None = None, say: Callable[[str], None] | None = say_on_stderr):
+    """The instance of the warehouse's home, opened (and on a fresh home, created) by one process at a
+    time, and bound to that warehouse (a home serves one); a home left with two schema versions is
+    repaired first (said through `say`). Bound to the warehouse `deployment` when one is given. A home of the warehouse's own gets the project's settings
+    (dagster.yaml) when it has none; one named by DAGSTER_HOME is used as it is."""
     from dagster import DagsterInstance
     from dagster._core.instance.ref import InstanceRef
 
-    home = dagster_home()
+    bind = deployment is not None  # the instance of a warehouse named by the caller (xxgk run, ui, home)
+    deployment = deployment or locate()
+    deployment.check_home()
+    home = deployment.home
     with store_lock(home, "instance", what=f"the Dagster home {home} (another process is creating it)",
                     who="xxgk run, opening the instance", say=say):
-        if not os.environ.get("DAGSTER_HOME") and not (home / "dagster.yaml").exists():
-            # installed from a wheel, the default home has no settings yet: the project's own (telemetry
-            # off, one warehouse writer at a time), where Dagster's own commands run there find them too
+        if not deployment.environ.get("DAGSTER_HOME") and not (home / "dagster.yaml").exists():
+            # the settings the project ships (telemetry off, one warehouse writer at a time); Dagster's
+            # own commands run on this home (DAGSTER_HOME=…/dagster_home) find them there too
             shutil.copyfile(PACKAGED_CONFIG, home / "dagster.yaml")
+        if bind:
+            deployment.bind_home()
         for line in repair_versions(home):
             if say is not None:
                 say(line)

@@ -60,7 +60,9 @@ def output_problem(warehouse: Path, folders: dict[str, str]) -> str | None:
     said, in one line too, where the write happens (warehouse/writer.py, the store lock)."""
     if warehouse.is_dir():
         return (f"cannot write the warehouse {warehouse}: it is a folder, not a DuckDB file "
-                f"(give a file, e.g. {warehouse / 'xxgk.duckdb'})")
+                f"(give the warehouse's folder, {warehouse.parent}, or another DuckDB file)")
+    if warehouse.exists() and not os.access(warehouse, os.W_OK):
+        return f"cannot write the warehouse {warehouse}: permission denied"
     for what, path in {"the warehouse": str(warehouse), **folders}.items():
         if "://" in path:
             continue
@@ -72,33 +74,15 @@ def output_problem(warehouse: Path, folders: dict[str, str]) -> str | None:
     return None
 
 
-def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None) -> dict:
-    """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse).
+def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None, deployment=None) -> dict:
+    """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse),
+    with every other setting of that warehouse ({} when neither is given: the code location's
+    own). A warehouse's settings are its variables, else its xxgk.yaml, else folders beside its
+    DuckDB file (assets/deployment.py)."""
+    if inbox is None and warehouse is None and deployment is None:
+        return {}
+    from assets.deployment import locate
+    from assets.resources import resources_config  # Dagster: only when a run is configured
 
-    A warehouse given here takes staging and Data Docs beside it, unless XXGK_STAGING or
-    XXGK_DATA_DOCS name them.
-    """
-    resources: dict[str, dict] = {}
-    if inbox is not None:
-        resources["inbox"] = {"config": {"path": str(Path(inbox).expanduser().resolve())}}
-    if warehouse is not None:
-        warehouse = Path(warehouse).expanduser().resolve()
-        # run config replaces the whole config of a resource built with its values (unlike one
-        # configured at launch, whose values it completes): the other fields set by XXGK_*
-        # variables are given again, or --warehouse would drop XXGK_ARCHIVE and XXGK_DATA_DOCS_ENABLED
-        resources["duckdb"] = {"config": {"database": str(warehouse),
-                                          **({"archive": archive} if (archive := os.environ.get("XXGK_ARCHIVE")) else {})}}
-        if os.environ.get("XXGK_STAGING") is None:
-            resources["staging"] = {"config": {"url": str(warehouse.parent / "staging")}}
-        if os.environ.get("XXGK_DATA_DOCS") is None:
-            resources["data_docs"] = {"config": {"path": str(warehouse.parent / "data_docs"),
-                                                 "enabled": _data_docs_enabled()}}
-        if os.environ.get("XXGK_OVERVIEW") is None:
-            resources["overview"] = {"config": {"path": str(warehouse.parent / "overview")}}
-    return {"resources": resources} if resources else {}
-
-
-def _data_docs_enabled() -> bool:
-    from assets.resources import data_docs_enabled  # Dagster: only when a run is configured
-
-    return data_docs_enabled()
+    deployment = deployment or locate(warehouse)
+    return resources_config(deployment, deployment.values(inbox=str(inbox) if inbox is not None else None))

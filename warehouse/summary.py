@@ -21,38 +21,68 @@ class Summary:
     implausible: list[tuple] = ()
 
 
-def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None) -> Summary:
+@dataclass
+class RunScope:
+    """What one run read: the summary of a run shows its own rows of the warehouse, not what other
+    runs (other inboxes, earlier loads) left there."""
+
+    document_ids: list[str]  # the documents it read (every year)
+    rejected: list[tuple[str, str]]  # (document_id, source_file) of the files it rejected while reading
+
+
+def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None, run: RunScope | None = None) -> Summary:
+    """The warehouse's rows of `years` (all when None); with `run`, only those of that run: its
+    documents, the reports of the agency-years they belong to (whichever version is chosen), their
+    cells, warnings and findings, and the files it did not load."""
     where = "" if years is None else f"WHERE year IN ({','.join(str(int(y)) for y in years) or 'NULL'})"
+    docs = reports = rejected_scope = ""
+    if run is not None:
+        import pyarrow as pa
+
+        con.register("run_documents", pa.table({"document_id": pa.array(list(run.document_ids), pa.string())}))
+        con.register("run_rejected", pa.table({"document_id": pa.array([d for d, _ in run.rejected], pa.string()),
+                                               "source_file": pa.array([f for _, f in run.rejected], pa.string())}))
+        docs = "AND document_id IN (SELECT document_id FROM run_documents)"
+        # the agency-years its documents belong to: the report chosen for each, whichever run brought it
+        reports = ("AND (agency_id, year) IN (SELECT agency_id, year FROM dim_document "
+                   "WHERE document_id IN (SELECT document_id FROM run_documents))")
+        # rejected while reading; or, of its documents, while extracting one of `years`
+        extracted = f"year IN ({','.join(str(int(y)) for y in years) or 'NULL'})" if years is not None else "TRUE"
+        rejected_scope = ("WHERE (document_id, source_file) IN (SELECT document_id, source_file FROM run_rejected) "
+                          f"OR (stage = 'extraction' AND document_id IN (SELECT document_id FROM run_documents) AND {extracted})")
+    and_where = where.replace("WHERE", "AND")
+    chosen = f"SELECT document_id FROM fact_report WHERE TRUE {and_where} {reports}"
     one = lambda q: con.execute(q).fetchone()[0]  # noqa: E731
     return Summary(
-        documents=one(f"SELECT count(*) FROM dim_document WHERE status <> 'retracted' {where.replace('WHERE', 'AND')}"),
+        documents=one(f"SELECT count(*) FROM dim_document WHERE status <> 'retracted' {and_where} {docs}"),
         reports=con.execute(
             f"""SELECT a.agency_name, r.year, r.format_version, r.cells, r.warnings, r.quality_status, d.source_file
                 FROM fact_report r JOIN dim_agency a USING (agency_id) JOIN dim_document d USING (document_id)
-                {where.replace('year', 'r.year')} ORDER BY r.year, a.agency_name"""
+                WHERE r.document_id IN ({chosen}) ORDER BY r.year, a.agency_name"""
         ).fetchall(),
-        cells=one(f"SELECT count(*) FROM v_disclosure_facts {where}"),
-        warnings=one(f"SELECT count(*) FROM fact_extraction_warning w JOIN fact_report r USING (document_id) {where.replace('year', 'r.year')}"),
+        cells=one(f"SELECT count(*) FROM v_disclosure_facts WHERE document_id IN ({chosen})"),
+        warnings=one(f"SELECT count(*) FROM fact_extraction_warning WHERE document_id IN ({chosen})"),
         violations=con.execute(
             f"""SELECT a.agency_name, v.year, v.identity, v.scope, v.expected, v.printed
                 FROM fact_identity_violation v JOIN dim_agency a USING (agency_id)
-                {where.replace('year', 'v.year')} ORDER BY v.year, a.agency_name, v.identity, v.scope"""
+                WHERE (v.agency_id, v.year) IN (SELECT agency_id, year FROM fact_report WHERE document_id IN ({chosen}))
+                ORDER BY v.year, a.agency_name, v.identity, v.scope"""
         ).fetchall(),
         implausible=con.execute(
             f"""SELECT a.agency_name, w.year, w.category_code, w.printed, w.location
                 FROM fact_extraction_warning w JOIN dim_agency a USING (agency_id)
-                WHERE w.kind = 'implausible_value' {where.replace('WHERE year', 'AND w.year')}
+                WHERE w.kind = 'implausible_value' AND w.document_id IN ({chosen})
                 ORDER BY w.year, a.agency_name, w.location"""
         ).fetchall(),
-        rejected=con.execute("SELECT source_file, stage, reason FROM rejected_document ORDER BY source_file").fetchall(),
+        rejected=con.execute(f"SELECT source_file, stage, reason FROM rejected_document {rejected_scope} ORDER BY source_file").fetchall(),
         superseded=con.execute(
             f"""SELECT coalesce(a.agency_name, d.agency_id), d.year, d.source_file FROM dim_document d
-                LEFT JOIN dim_agency a USING (agency_id) WHERE d.status = 'superseded' {where.replace('WHERE', 'AND')}
+                LEFT JOIN dim_agency a USING (agency_id) WHERE d.status = 'superseded' {and_where} {docs}
                 ORDER BY d.year, 1, d.source_file"""
         ).fetchall(),
         duplicates=con.execute(
             f"""SELECT source_file, duplicate_files FROM dim_document WHERE duplicate_files IS NOT NULL
-                {where.replace('WHERE', 'AND')} ORDER BY source_file"""
+                {and_where} {docs} ORDER BY source_file"""
         ).fetchall(),
     )
 
@@ -68,12 +98,26 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - shown)
 
 
-def render(summary: Summary, files_read: int | None = None, limit: int = 40) -> str:
+# the stages of rejected_document, as the summary says when a file was not loaded
+STAGE_WORDS = {"ingestion": "while reading", "normalisation": "while reading", "extraction": "while extracting",
+               "retracted": "retracted earlier"}
+
+
+def render(summary: Summary, files_read: int | None = None, limit: int = 40, duplicate_files: int = 0,
+           other_years: int = 0) -> str:
     """The summary; each list shows at most `limit` lines (a national backfill has 100,000 reports:
-    the rest is in the warehouse, which the last line of a cut list names)."""
+    the rest is in the warehouse, which the last line of a cut list names). `files_read` is what
+    the run read, counted out as the documents loaded, the duplicate files, the documents of years
+    not loaded (`other_years`, --years) and the files not loaded."""
     lines = []
     if files_read is not None:
-        lines.append(f"files read:        {files_read}")
+        parts = [plural(summary.documents, "document") + " loaded"]
+        if duplicate_files:
+            parts.append(plural(duplicate_files, "duplicate file"))
+        if other_years:
+            parts.append(plural(other_years, "document") + " of years not loaded")
+        parts.append(f"{len(summary.rejected)} not loaded")
+        lines.append(f"files read:        {files_read}: {', '.join(parts)}")
     lines += [
         f"documents loaded:  {summary.documents}",
         f"reports loaded:    {len(summary.reports)}",
@@ -103,7 +147,11 @@ def render(summary: Summary, files_read: int | None = None, limit: int = 40) -> 
         lines.append(f"implausible values: {len(summary.implausible)} (loaded as printed, cell_status 'implausible')")
     lines += _cut([f"  {year}  {agency}  {code}: printed {printed} ({location})"
                    for agency, year, code, printed, location in summary.implausible], limit, "fact_extraction_warning")
-    lines.append(f"files not loaded:  {len(summary.rejected)}")
+    stages: dict[str, int] = {}
+    for _, stage, _ in summary.rejected:
+        stages[STAGE_WORDS.get(stage, stage)] = stages.get(STAGE_WORDS.get(stage, stage), 0) + 1
+    lines.append(f"files not loaded:  {len(summary.rejected)}"
+                 + (f" ({', '.join(f'{n} {words}' for words, n in stages.items())})" if stages else ""))
     lines += _cut([f"  {source}: {reason} ({stage})" for source, stage, reason in summary.rejected], limit, "rejected_document")
     return "\n".join(lines)
 

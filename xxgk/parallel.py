@@ -10,6 +10,8 @@ memory as futures.
 """
 from __future__ import annotations
 
+import json
+import logging
 import multiprocessing
 import os
 import signal
@@ -29,6 +31,98 @@ from xxgk.lifeline import die_with
 
 # Imported once by the fork server, so every worker starts with them loaded.
 PRELOAD = ["xxgk.pdf", "xxgk.normalise", "xxgk.extract.tables", "xxgk.staging", "polars", "pdfplumber", "pypdfium2"]
+
+
+# The libraries' own log records (pdfminer's "Could not get FontBBox from font descriptor …" for
+# every font without a box, PIL's, …): in a process without logging set up, Python prints their
+# warnings on stderr, which `xxgk run` mirrors to the console. They go to the log instead: the
+# logger LIBRARY_LOG at INFO, which the Dagster instance captures into the run's event log
+# (dagster.yaml: managed_python_loggers), below the console's level. A worker writes its records
+# as lines to a file of its own (no lock shared between processes: a worker killed mid-write
+# stops no other), which the caller reads and says in its log while it waits for results.
+LIBRARY_LOGGERS = ("pdfminer", "pdfplumber", "PIL", "fontTools", "charset_normalizer", "docx", "RapidOCR")
+LIBRARY_LOG = "xxgk.libraries"
+
+
+class _Relay(logging.Handler):
+    """A library's record, said again in the log LIBRARY_LOG at INFO (never on the console)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _relay(record.name, record.levelname, _message(record))
+
+
+def _relay(name: str, level: str, message: str) -> None:
+    logging.getLogger(LIBRARY_LOG).info("%s (%s): %s", name, level, message)
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # noqa: BLE001 (a library's malformed log call is not ours to fail on)
+        return str(record.msg)
+
+
+class _Lines(logging.Handler):
+    """A worker's library records, one JSON line each, in a file only this worker writes."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps([record.name, record.levelname, _message(record)], ensure_ascii=False) + "\n")
+        except OSError:
+            pass
+
+
+def _route_library_logs(handler: logging.Handler) -> None:
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if isinstance(h, (_Relay, _Lines))]:
+            logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+@cache
+def _library_logs() -> str:
+    """The folder the workers write their library records into (made once per process, removed
+    at its exit); the caller's own library records go to the log directly."""
+    import atexit
+    import shutil
+    import tempfile
+
+    _route_library_logs(_Relay())
+    folder = tempfile.mkdtemp(prefix="xxgk-library-logs-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+_read_to: dict[str, int] = {}
+
+
+def drain_library_logs() -> None:
+    """Say in this process's log the library records the workers wrote (complete lines only)."""
+    if not _library_logs.cache_info().currsize:
+        return
+    folder = _library_logs()
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(_read_to.get(path, 0))
+                data = fh.read()
+        except OSError:
+            continue
+        end = data.rfind(b"\n") + 1
+        _read_to[path] = _read_to.get(path, 0) + end
+        for line in data[:end].decode("utf-8", "replace").splitlines():
+            try:
+                _relay(*json.loads(line))
+            except (ValueError, TypeError):
+                continue
 
 
 def worker_count(requested: int = 0) -> int:
@@ -113,6 +207,7 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
     worker, and only the documents that fail alone are rejected (their results are
     ``isolation.failed``); the others' results are yielded as (single-document task, result).
     """
+    _library_logs()  # the libraries' records to the log, here and in the workers
     if documents is not None and documents < MIN_PARALLEL_DOCUMENTS:
         workers = 1
     if isolation is not None and isolation.in_workers:
@@ -153,6 +248,7 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
                 break
         while pending or suspects:
             done, _ = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED) if pending else (set(), set())
+            drain_library_logs()
             if isolation is not None and not done and _overdue(pending, started, isolation):
                 _kill(pool)  # a worker stuck in one call: every task in flight is a suspect
                 done, _ = wait(pending)
@@ -185,6 +281,7 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
         if not finished:
             _kill(pool)
         pool.shutdown(wait=finished, cancel_futures=not finished)
+        drain_library_logs()
 
 
 _POLL_SECONDS = 5.0
@@ -193,17 +290,27 @@ _POLL_SECONDS = 5.0
 def _pool(workers: int, isolation: Isolation | None) -> ProcessPoolExecutor:
     memory = isolation.memory_mb if isolation is not None else 0
     return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_start_worker,
-                               initargs=(memory, os.getpid()))
+                               initargs=(memory, os.getpid(), _library_logs()))
 
 
-def _start_worker(memory_mb: int, caller_pid: int) -> None:
+def _start_worker(memory_mb: int, caller_pid: int, library_logs=None) -> None:
     die_with(caller_pid)  # even when the caller is killed (xxgk/lifeline.py)
+    if library_logs is not None:
+        _route_library_logs(_Lines(os.path.join(library_logs, f"{os.getpid()}.log")))
+        logging.captureWarnings(True)  # a library's warnings.warn too
+        _route_py_warnings(library_logs)
     if memory_mb > 0:
         import resource
 
         limit = memory_mb * 1024 * 1024
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+
+
+def _route_py_warnings(folder: str) -> None:
+    logger = logging.getLogger("py.warnings")
+    logger.addHandler(_Lines(os.path.join(folder, f"{os.getpid()}.log")))
+    logger.propagate = False
 
 
 def _hard_limit(task: tuple, isolation: Isolation, documents: int | None = None) -> float:
@@ -282,7 +389,9 @@ def _run_alone(fn: Callable, task: tuple, isolation: Isolation) -> Iterator[tupl
             with _main_hidden():
                 future = pool.submit(fn, *one)
             try:
-                yield one, future.result(timeout=_hard_limit(one, isolation, 1) if isolation.document_seconds else None)
+                result = future.result(timeout=_hard_limit(one, isolation, 1) if isolation.document_seconds else None)
+                drain_library_logs()
+                yield one, result
                 continue
             except FuturesTimeout as error:
                 _kill(pool)

@@ -2,7 +2,6 @@
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -53,21 +52,27 @@ def _tree(pid: int) -> set[int]:
 
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory):
-    """`make ui &` as a user starts it (SIGINT ignored, as under `&`); stopped at the end by `make ui-stop`."""
+    """`make ui WAREHOUSE=DIR &` as a user starts it (SIGINT ignored, as under `&`), on a new
+    warehouse (no settings yet: the bundled samples), from a shell with no DAGSTER_HOME and no
+    XXGK_* set; stopped at the end by `make ui-stop WAREHOUSE=DIR`."""
     require_chromium()
-    home = tmp_path_factory.mktemp("dagster_home")
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    root = tmp_path_factory.mktemp("ui")
+    folder = root / "warehouse"
+    home = folder / "dagster_home"
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "XXGK_WAREHOUSE": str(home / "w.duckdb"), "XXGK_DATA_DOCS_ENABLED": "0"}
-    make = ["make", "--no-print-directory", f"VENV={Path(sys.executable).parent.parent}", f"UI_PORT={port}"]
-    log = open(home / "ui.log", "w")
-    proc = subprocess.Popen([*make, "ui"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    shell = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME" and not k.startswith("XXGK_")}
+    shell["XXGK_DATA_DOCS_ENABLED"] = "0"  # (recorded in the warehouse's settings when make ui makes it)
+    make = ["make", "--no-print-directory", f"VENV={Path(sys.executable).parent.parent}", f"UI_PORT={port}", f"WAREHOUSE={folder}"]
+    log = open(root / "ui.log", "w")
+    proc = subprocess.Popen([*make, "ui"], cwd=PROJECT_ROOT, env=shell, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, preexec_fn=_background)
     url = f"http://127.0.0.1:{port}"
+    # Dagster's own commands for this warehouse: its home, nothing else (what `xxgk home` prints)
+    env = {**{k: v for k, v in shell.items() if not k.startswith("XXGK_")}, "DAGSTER_HOME": str(home)}
 
     def stop() -> tuple[subprocess.CompletedProcess, set[int]]:
         started = _tree(int((home / ".dagster-ui.pid").read_text()))
-        result = subprocess.run([*make, "ui-stop"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=90)
+        result = subprocess.run([*make, "ui-stop"], cwd=PROJECT_ROOT, env=shell, capture_output=True, text=True, timeout=90)
         return result, started
 
     try:
@@ -79,7 +84,7 @@ def dagster_dev(tmp_path_factory):
             except OSError:
                 time.sleep(1)
         else:
-            pytest.fail(f"make ui did not start (in 300 s, or exited): {(home / 'ui.log').read_text()[-3000:]}")
+            pytest.fail(f"make ui did not start (in 300 s, or exited): {(root / 'ui.log').read_text()[-3000:]}")
         yield url, env, home, stop
     finally:
         if (home / ".dagster-ui.pid").exists():
@@ -160,7 +165,8 @@ def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
     url, env, home, _ = dagster_dev
     dagster = str(Path(sys.executable).with_name("dagster"))
     cli = {"cwd": PROJECT_ROOT, "env": env, "check": True, "capture_output": True, "timeout": 300}
-    # the backfill in the project folder, as `make ui` runs: its code location is "xxgk" (pyproject.toml)
+    # the README's commands in the project folder, DAGSTER_HOME the warehouse's (`xxgk home`): the
+    # code location is "xxgk" (pyproject.toml), as the UI's; runs with an empty run config
     subprocess.run([dagster, "job", "execute", "-m", "pipelines.definitions", "-j", "xxgk_inbox"], **cli)
     subprocess.run([dagster, "job", "backfill", "-j", "xxgk_year", "--partitions", "2023,2024", "--noprompt"], **cli)
     finished = lambda data: (len(data["runsOrError"]["results"]) == 2  # noqa: E731
@@ -182,7 +188,7 @@ def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
             assert not any("multiprocess" in m.lower() for m in engine), engine
     from warehouse.loader import connect
 
-    with connect(env["XXGK_WAREHOUSE"], read_only=True) as con:
+    with connect(home.parent / "xxgk.duckdb", read_only=True) as con:  # the warehouse of the UI's instance
         assert dict(con.execute("SELECT year, count(*) FROM v_disclosure_facts GROUP BY year").fetchall()) == {2023: 1028, 2024: 186}
     # the year assets are whole: their partitions are the years the inbox holds, both materialized,
     # so the graph and the sidebar show them materialized, not grey for years nobody has reports of
@@ -202,10 +208,58 @@ def test_a_backfill_queued_from_the_cli_runs_under_the_daemon(dagster_dev):
         assert filled == [("green", "2 partitions")], (asset, filled)
 
 
+CHECKS = """{ assetNodes(assetKeys: [{path: ["warehouse_facts"]}]) { assetChecksOrError { ... on AssetChecks {
+  checks { name executionForLatestMaterialization { status runId } } } } } }"""
+
+
+def test_a_check_with_nothing_to_check_is_skipped_not_failed(dagster_dev):
+    """Finding 3: the samples' 2023 and 2024 reports are of different agencies, so XY_CARRY has
+    no pair of consecutive years to compare: the UI shows it skipped (it showed ⚠ Failed); the
+    identities that checked reports show passed."""
+    url, *_ = dagster_dev
+    node = _graphql(url, CHECKS)["assetNodes"][0]
+    status = {c["name"]: (c["executionForLatestMaterialization"] or {}).get("status")
+              for c in node["assetChecksOrError"]["checks"]}
+    assert status.pop("XY_CARRY") == "SKIPPED", status
+    assert set(status.values()) == {"SUCCEEDED"} or set(status.values()) == {"SUCCEEDED", "FAILED"}, status
+    assert status["T3_BALANCE"] == "SUCCEEDED"
+
+
+RUN_IDS = "{ runsOrError { ... on Runs { results { runId } } } }"
+PARTITIONS = """{ assetNodes(assetKeys: [{path: ["report_tables"]}]) { partitionKeysByDimension { partitionKeys } } }"""
+
+
+def test_a_second_warehouse_never_changes_what_the_first_ones_ui_shows(dagster_dev, tmp_path):
+    """Finding 2: another warehouse loaded (another inbox, a 2021 report) while this UI runs: its
+    runs and its year live in its own instance; this UI shows the same runs and partitions as
+    before, and its warehouse is unchanged."""
+    url, env, home, _ = dagster_dev
+    before = (_graphql(url, RUN_IDS, ready=lambda d: True), _graphql(url, PARTITIONS, ready=lambda d: True))
+    facts = (home.parent / "xxgk.published.duckdb").read_bytes()
+    inbox = tmp_path / "reports"
+    inbox.mkdir()
+    qidong = (PROJECT_ROOT / "xxgk" / "samples" / "qidong-office-2023.txt").read_text(encoding="utf-8")
+    (inbox / "qidong-2021.txt").write_text(qidong.replace("2023", "2021"), encoding="utf-8")
+    other = tmp_path / "other"
+    shell = {k: v for k, v in env.items() if k != "DAGSTER_HOME"}
+    done = subprocess.run([str(Path(sys.executable).with_name("xxgk")), "run", "--inbox", str(inbox), "--warehouse", str(other)],
+                          cwd=PROJECT_ROOT, env={**shell, "XXGK_DATA_DOCS_ENABLED": "0"}, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [n["partitionKeysByDimension"][0]["partitionKeys"] for n in before[1]["assetNodes"]] == [["2023", "2024"]]
+    after = (_graphql(url, RUN_IDS, ready=lambda d: True), _graphql(url, PARTITIONS, ready=lambda d: True))
+    assert after == before
+    assert (home.parent / "xxgk.published.duckdb").read_bytes() == facts
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(other / "dagster_home")) as instance:
+        assert instance.get_dynamic_partitions("year") == ["2021"] and instance.get_runs_count() == 2
+
+
 def test_the_ui_log_has_no_debug_events_and_no_superseded_command(dagster_dev):
     """After the runs above: the UI's log holds no DEBUG step events and no SupersessionWarning (`dg dev`)."""
     *_, home, _ = dagster_dev
-    text = re.sub(r"\x1b\[[0-9;]*m", "", (home / "ui.log").read_text(errors="replace"))  # no colour codes
+    text = re.sub(r"\x1b\[[0-9;]*m", "", (home.parent.parent / "ui.log").read_text(errors="replace"))  # no colour codes
     assert " - INFO - " in text  # the log's level field, as the check below reads it
     assert "dg dev" in text or "Serving dagster-webserver" in text, text[:2000]
     noise = (" - DEBUG - ", "SupersessionWarning", "PreviewWarning")

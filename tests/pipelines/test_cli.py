@@ -68,7 +68,7 @@ def test_one_file_as_inbox_and_years_it_does_not_hold(home, tmp_path):
 
     environ = dict(os.environ)
     rc, out, err = _run("run", "--inbox", str(DONGNING), "--warehouse", str(tmp_path / "w.duckdb"), "--years", "2024")
-    assert "1 files, 1 reports (by year 2023: 1), 0 not loaded" in out
+    assert "1 files: 1 documents (by year 2023: 1), 0 not loaded while reading" in out
     assert "no reports of 2024 in the inbox: nothing to load for it" in out
     assert "skipped (not in --years): 1 report of 2023" in out
     assert rc == 1 and "nothing to load: the inbox holds reports of 2023 only" in err
@@ -140,8 +140,8 @@ def test_an_output_that_cannot_be_written_is_one_line_naming_it_and_why(home, tm
     expected = {
         "staging": f"xxgk: cannot write the staging folder (XXGK_STAGING) {blocker}/sub: {blocker} is a file, not a folder",
         "warehouse under a file": f"xxgk: cannot write the warehouse {blocker}/w.duckdb: {blocker} is a file, not a folder",
-        "warehouse a folder": f"xxgk: cannot write the warehouse {tmp_path}: it is a folder, not a DuckDB file "
-                              f"(give a file, e.g. {tmp_path}/xxgk.duckdb)",
+        "warehouse a folder": f"xxgk: cannot write the warehouse {tmp_path}/w/xxgk.duckdb: it is a folder, not a DuckDB file "
+                              f"(give the warehouse's folder, {tmp_path}/w, or another DuckDB file)",
         "data docs": f"xxgk: cannot write the Data Docs folder (XXGK_DATA_DOCS) {blocker}/docs: {blocker} is a file, not a folder",
         "archive": f"xxgk: cannot write the archive (XXGK_ARCHIVE) {blocker}/a: {blocker} is a file, not a folder",
     }[setting]
@@ -149,8 +149,9 @@ def test_an_output_that_cannot_be_written_is_one_line_naming_it_and_why(home, tm
         monkeypatch.setenv("XXGK_STAGING", str(blocker / "sub"))
     elif setting == "warehouse under a file":
         warehouse = blocker / "w.duckdb"
-    elif setting == "warehouse a folder":
-        warehouse = tmp_path
+    elif setting == "warehouse a folder":  # (a folder names a warehouse: its DuckDB file xxgk.duckdb is a folder here)
+        (tmp_path / "w" / "xxgk.duckdb").mkdir(parents=True)
+        warehouse = tmp_path / "w"
     elif setting == "data docs":
         monkeypatch.setenv("XXGK_DATA_DOCS", str(blocker / "docs"))
     else:
@@ -190,3 +191,63 @@ def test_a_staging_folder_that_may_not_be_written_is_one_line(home, tmp_path, mo
     assert rc == 1 and out == ""
     assert err.strip() in (f"xxgk: cannot write the staging folder {staging}/{inbox_key(str(DONGNING))}: {why}"
                            for why in ("Permission denied", "Operation not permitted")), err
+
+
+NO_TABLES = "某县人民政府2023年政府信息公开工作年度报告\n一、总体情况\n2023年，我县认真贯彻落实《条例》。\n六、其他需要报告的事项\n无。\n"
+
+
+def test_the_reading_line_and_the_summary_count_alike_and_only_this_runs_rows(home, tmp_path, monkeypatch):
+    """Finding 4: a report rejected while extracting made the reading line say "5 files, 5 reports
+    … 0 not loaded" and the summary "files not loaded: 1"; and a later run's summary listed the
+    rows an earlier run (another inbox) left in the warehouse. Each run now counts its own files
+    one way: read = loaded + duplicates + not loaded (with the stage), and lists only its rows."""
+    monkeypatch.setenv("XXGK_DATA_DOCS_ENABLED", "0")
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for sample in SAMPLE_FILES:
+        if sample.suffix == ".txt" and "dongning" not in sample.name:
+            shutil.copy(sample, first / sample.name)
+    (first / "no-tables.txt").write_text(NO_TABLES, encoding="utf-8")
+    (second / "dongning-2024.txt").write_text(DONGNING.read_text(encoding="utf-8").replace("2023", "2024"), encoding="utf-8")
+    warehouse = tmp_path / "w"
+
+    rc, out, err = _run("run", "--inbox", str(first), "--warehouse", str(warehouse))
+    assert rc == 0, err
+    assert "      5 files: 5 documents (by year 2023: 5), 0 not loaded while reading" in out
+    assert "files read:        5: 4 documents loaded, 1 not loaded" in out
+    assert "reports loaded:    4" in out
+    assert "files not loaded:  1 (1 while extracting)" in out
+    assert f"  {first / 'no-tables.txt'}: a report with no tables" in out
+
+    rc, out, err = _run("run", "--inbox", str(second), "--warehouse", str(warehouse))
+    assert rc == 0, err
+    assert "      1 files: 1 documents (by year 2024: 1), 0 not loaded while reading" in out
+    assert "files read:        1: 1 document loaded, 0 not loaded" in out
+    assert "reports loaded:    1\n  2024  东宁市人民政府" in out
+    assert "files not loaded:  0\n" in out
+    assert str(first) not in out.split("[2/2]")[-1]  # nothing of the first run's inbox in this one's summary
+
+
+def test_library_noise_goes_to_the_log_not_the_console(home, tmp_path, monkeypatch):
+    """pdfminer says "Could not get FontBBox …" for a font whose descriptor has no box: in the
+    run's event log (at INFO, under xxgk.libraries), never on the console. Every PDF is read by
+    both readers (XXGK_VERIFY_SHARE=1), so pdfminer parses it in a worker process."""
+    from dagster import DagsterInstance
+
+    from tests.fixtures.synthetic import make_report
+
+    monkeypatch.setenv("XXGK_DATA_DOCS_ENABLED", "0")
+    monkeypatch.setenv("XXGK_VERIFY_SHARE", "1")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    pdf = make_report(7, "2021", year=2023).pdf_bytes
+    assert pdf.count(b"/FontBBox [") == 1
+    (inbox / "no-font-box.pdf").write_bytes(pdf.replace(b"/FontBBox [", b"/XontBBox ["))  # same length: xref intact
+    rc, out, err = _run("run", "--inbox", str(inbox), "--warehouse", str(tmp_path / "w"))
+    assert rc == 0, err
+    assert "FontBBox" not in out + err, out + err
+    with DagsterInstance.from_config(str(home)) as instance:
+        said = [e.user_message for r in instance.get_runs() for e in instance.all_logs(r.run_id)
+                if "Could not get FontBBox" in (e.user_message or "")]
+    assert said and said[0].startswith("pdfminer.pdffont (WARNING): Could not get FontBBox from font descriptor"), said

@@ -52,7 +52,8 @@ def test_processes_opening_a_fresh_home_at_once_all_succeed(tmp_path):
 
 
 def test_two_xxgk_runs_on_a_fresh_home_both_succeed(tmp_path):
-    """Two inboxes, one fresh home, started at the same moment (the case that broke the home for good)."""
+    """Two inboxes, one warehouse and its fresh home, started at the same moment (the case that broke
+    the home for good)."""
     home = _home(tmp_path / "home")
     env = {k: v for k, v in os.environ.items() if not k.startswith("XXGK_")}
     env.update(DAGSTER_HOME=str(home), XXGK_DATA_DOCS_ENABLED="0")
@@ -62,7 +63,7 @@ def test_two_xxgk_runs_on_a_fresh_home_both_succeed(tmp_path):
         inbox.mkdir()
         shutil.copy(SAMPLES_DIR / name, inbox)
         runs.append([sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox),
-                     "--warehouse", str(tmp_path / f"{inbox.name}.duckdb")])
+                     "--warehouse", str(tmp_path / "w.duckdb")])  # one home serves one warehouse
     procs = [subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for cmd in runs]
     outputs = [p.communicate(timeout=400) for p in procs]

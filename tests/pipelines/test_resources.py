@@ -59,14 +59,21 @@ def test_defaults_without_any_variable(monkeypatch):
 
 
 def test_variables_become_env_vars_that_dagster_resolves_at_launch(monkeypatch, tmp_path):
+    """Settings are EnvVars resolved when a run starts; the warehouse is not: the code location
+    serves one warehouse, whose Dagster instance it runs on (assets/deployment.py)."""
     monkeypatch.setenv("XXGK_WAREHOUSE", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("XXGK_MAX_FILE_MB", "7")
+    monkeypatch.setenv("XXGK_INBOX", str(tmp_path / "in"))
     monkeypatch.delenv("XXGK_STAGING", raising=False)
+    monkeypatch.delenv("XXGK_ARCHIVE", raising=False)
     resources = default_resources()
-    assert isinstance(resources["duckdb"].database, EnvVar) and resources["duckdb"].database.env_var_name == "XXGK_WAREHOUSE"
-    monkeypatch.setenv("XXGK_WAREHOUSE", str(tmp_path / "later.duckdb"))  # what counts is the value when the run starts
+    assert isinstance(resources["duckdb"].archive, EnvVar) is False  # (XXGK_ARCHIVE unset: beside the warehouse)
+    assert resources["duckdb"].database == str(tmp_path / "w.duckdb")
+    monkeypatch.setenv("XXGK_INBOX", str(tmp_path / "later"))  # what counts is the value when the run starts
+    monkeypatch.setenv("XXGK_WAREHOUSE", str(tmp_path / "later.duckdb"))  # not for the warehouse: fixed at load
     with _resolved(resources) as r:
-        assert r.duckdb.database == str(tmp_path / "later.duckdb")
+        assert r.inbox.path == str(tmp_path / "later")
+        assert r.duckdb.database == str(tmp_path / "w.duckdb")
         assert r.inbox.max_bytes == 7_000_000
         assert r.staging.url == str(tmp_path / "staging")  # beside the warehouse named when the location loaded
 
