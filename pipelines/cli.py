@@ -118,8 +118,12 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
         _warn(str(broken))
         return 1
     # what the warehouse's backfills, schedule and sensors will read: the settings of this run
-    for line in ui.record_settings(deployment, values):
-        _say(line)
+    try:
+        for line in ui.record_settings(deployment, values):
+            _say(line)
+    except OSError as error:  # the load itself says, in its turn, what it cannot write
+        _warn(f"the settings of {deployment.folder} were not recorded ({error.strerror or error}): "
+              "its backfills, schedule and sensors do not know this run's inbox")
     defs = build_definitions()
     recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
     run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}

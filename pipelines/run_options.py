@@ -55,9 +55,9 @@ def inbox_problem(inbox: Path) -> str | None:
 def output_problem(warehouse: Path, folders: dict[str, str]) -> str | None:
     """Why the run could not write the warehouse file or one of its `folders` ({"the staging folder
     (XXGK_STAGING)": path, …}), in one line; None when nothing stands in the way that a check can
-    see before any work, without creating anything: a warehouse that is a folder, a file where a
-    folder must be (object-store URLs are left to the run). A folder that may not be written is
-    said, in one line too, where the write happens (warehouse/writer.py, the store lock)."""
+    see before any work: a warehouse that is a folder, a file where a folder must be (object-store
+    URLs are left to the run), a warehouse folder that takes no new file. Another folder that may
+    not be written is said, in one line too, where the write happens (warehouse/writer.py, the store lock)."""
     if warehouse.is_dir():
         return (f"cannot write the warehouse {warehouse}: it is a folder, not a DuckDB file "
                 f"(give the warehouse's folder, {warehouse.parent}, or another DuckDB file)")
@@ -71,6 +71,22 @@ def output_problem(warehouse: Path, folders: dict[str, str]) -> str | None:
         existing = next(p for p in (folder, *folder.parents) if p.exists() or p == Path(p.anchor))
         if not existing.is_dir():
             return f"cannot write {what} {target}: {existing} is a file, not a folder"
+    return _folder_unwritable(warehouse)
+
+
+def _folder_unwritable(warehouse: Path) -> str | None:
+    """Whether the warehouse's folder, when it exists, takes a new file: a probe made and removed
+    at once (permissions, as root the immutable attribute, a read-only mount: only a write tells)."""
+    import tempfile
+
+    if not warehouse.parent.is_dir():
+        return None
+    try:
+        fd, probe = tempfile.mkstemp(dir=warehouse.parent, prefix=".xxgk-probe-")
+    except OSError as error:
+        return f"cannot write the warehouse {warehouse}: {error.strerror or error} (its folder {warehouse.parent})"
+    os.close(fd)
+    os.unlink(probe)
     return None
 
 

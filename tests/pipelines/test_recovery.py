@@ -131,7 +131,7 @@ def test_a_read_only_warehouse_folder_is_one_line(clean, tmp_path):
         done = run(setup, "--years", "2023")
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
-    assert lines[-1] in (f"xxgk: cannot write the warehouse {setup.warehouse}: {why} (xxgk.duckdb.wal)"
+    assert lines[-1] in (f"xxgk: cannot write the warehouse {setup.warehouse}: {why} (its folder {setup.warehouse.parent})"
                          for why in ("Permission denied", "Operation not permitted")), done.stderr[-3000:]
     assert "different configuration" not in done.stdout + done.stderr
     assert warehouse_digest(setup.warehouse) == digest

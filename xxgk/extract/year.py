@@ -141,7 +141,9 @@ def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str,
             **meta,
             "cells": cells.height,
             "cells_read": cells.filter(pl.col("cell_status").is_in(["read", "converted"])).height,
-            "warnings": len(extraction.warnings),
+            # the reading's own warnings rank versions; the prose disagreeing with the tables is a
+            # finding about the report, not about the reading (a corrected table keeps its old prose)
+            "warnings": sum(w["kind"] != "narrative_mismatch" for w in extraction.warnings),
             "status": "",
         })
         if progress:
