@@ -103,7 +103,8 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
 )
 def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedStore, duckdb: DuckDBResource) -> MaterializeResult:
     rejected = pl.DataFrame(normalised_documents.rejected, schema=REJECTED_SCHEMA)
-    if rejected.height:  # none: nothing to write, and no writer opened (the year's load makes the schema)
+    # none to record in a warehouse that exists: nothing to write, no writer opened
+    if rejected.height or not Path(duckdb.database).expanduser().exists():
         with _writer(duckdb) as con:
             ensure_schema(con)
             load_rejections(con, rejected)

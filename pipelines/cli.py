@@ -58,6 +58,12 @@ def run(args: argparse.Namespace) -> int:
     same = incremental.unchanged(places, record, listed, args.years)
     if same is not None:
         return _nothing_changed(same, places, started)
+    from xxgk.parallel import finish_helper, start_fork_server, start_helper
+
+    # work to do: the readers' fork server, and a helper process importing Great Expectations and the
+    # overview's charts (then writing Data Docs and overview pages), start beside this one's imports
+    start_fork_server()
+    start_helper(("expectations.gates:warm", "warehouse.overview"))
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
     from pipelines.run_options import run_config
@@ -101,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
             failed.append(year)
         if places is not None:
             loaded_now[year] = incremental.loaded(places, batch, year) if loaded else None
+    unwritten = finish_helper()  # the Data Docs and overview pages the helper was still writing
+    for line in unwritten:
+        _warn(f"not written: {line}")
     if places is not None:
         incremental.write_record(places, incremental.after_run(places, record, listed, batch, loaded_now, failed))
     from warehouse.loader import connect
@@ -117,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
             _say(f"data docs {year}: {index}")
     if failed:
         _warn(f"years that failed: {', '.join(map(str, failed))}; see the runs in the Dagster UI (make ui)")
+        return 1
+    if unwritten:
         return 1
     if not batch.years:
         _warn(f"no reports found among the {batch.files_seen} files of {inbox} (each is listed above with the reason)")
@@ -177,7 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        return guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
+        from xxgk.parallel import stop_helper
+
+        try:
+            return guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
+        finally:
+            stop_helper()
     if args.command == "export":
         return export.export(args)
     if args.command == "retract":
