@@ -31,6 +31,23 @@ from xxgk.code_version import code_version
 WRITER_POOL = "duckdb_writer"
 
 
+_ENSURED: set[tuple] = set()
+
+
+def _ensure_schema(con, database: str) -> None:
+    """ensure_schema, once per warehouse file and process: a run's second write to the file it
+    made the schema of (the rejections, then the year) does not run every DDL statement again."""
+    try:
+        st = Path(database).expanduser().stat()
+        key = (str(Path(database).expanduser().resolve()), st.st_dev, st.st_ino)
+    except OSError:
+        key = None
+    if key is None or key not in _ENSURED:
+        ensure_schema(con)
+        if key is not None:
+            _ENSURED.add(key)
+
+
 @contextmanager
 def _writer(duckdb: DuckDBResource, parts: list[str] | None = None):
     # not duckdb.get_connection(): it leaves the connection open when the load fails, retries
@@ -79,7 +96,7 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         return gates[-1].violations
 
     with _writer(duckdb, tables.cells_source if isinstance(tables.cells_source, list) else None) as con:
-        ensure_schema(con)
+        _ensure_schema(con, duckdb.database)
         counts = load_years(con, batch, check_carry=check_carry)
         checks = check_results(con)
     return MaterializeResult(
@@ -106,7 +123,7 @@ def rejected_documents(context: AssetExecutionContext, normalised_documents: Nor
     # none to record in a warehouse that exists: nothing to write, no writer opened
     if rejected.height or not Path(duckdb.database).expanduser().exists():
         with _writer(duckdb) as con:
-            ensure_schema(con)
+            _ensure_schema(con, duckdb.database)
             load_rejections(con, rejected)
     return MaterializeResult(
         metadata={

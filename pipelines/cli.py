@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     # work to do: the readers' fork server, and a helper process importing Great Expectations and the
     # overview's charts (then writing Data Docs and overview pages), start beside this one's imports
     start_fork_server()
-    start_helper(("expectations.gates:warm", "warehouse.overview"))
+    start_helper(("expectations.gates:warm", "warehouse.overview", "matplotlib.figure"))
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
     from pipelines.run_options import run_config
