@@ -1,3 +1,4 @@
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -120,8 +121,10 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
 )
 def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedStore, duckdb: DuckDBResource) -> MaterializeResult:
     rejected = pl.DataFrame(normalised_documents.rejected, schema=REJECTED_SCHEMA)
-    # none to record in a warehouse that exists: nothing to write, no writer opened
-    if rejected.height or not Path(duckdb.database).expanduser().exists():
+    # none to record in a warehouse that exists: nothing to write, and no writer opened (which would
+    # publish a copy of the whole file), unless its folder cannot be written: that is said here, first
+    database = Path(duckdb.database).expanduser()
+    if rejected.height or not database.exists() or not os.access(database.parent, os.W_OK):
         with _writer(duckdb) as con:
             _ensure_schema(con, duckdb.database)
             load_rejections(con, rejected)
