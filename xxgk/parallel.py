@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 
@@ -417,7 +417,14 @@ def finish_helper() -> list[str]:
 
 
 def stop_helper() -> None:
+    """Stop the helper. When its work is done (everything it wrote, written whole) it ends with
+    os._exit rather than unloading Great Expectations: ~1 s less at the end of every run."""
     global _HELPER
     helper, _HELPER = _HELPER, None
-    if helper is not None:
-        helper.shutdown(wait=True, cancel_futures=True)
+    if helper is None:
+        return
+    idle = all(future.done() for _, future in _LATER)
+    if idle:
+        with suppress(Exception):
+            helper.submit(os._exit, 0)
+    helper.shutdown(wait=True, cancel_futures=not idle)
