@@ -202,7 +202,7 @@ def one_report(repeat: int, keep: bool, trees: list[tuple[str, Path]]) -> None:
             say(f"    | {line}")
 
 
-def corpus_runs(reports: int, keep: bool, trees: list[tuple[str, Path]]) -> None:
+def corpus_runs(reports: int, keep: bool, trees: list[tuple[str, Path]], repeat: int = 1) -> None:
     from benchmarks.throughput.corpus import corpus
 
     folder_, font = corpus(reports + 1, 0, Path(tempfile.gettempdir()) / "xxgk-bench")
@@ -213,7 +213,8 @@ def corpus_runs(reports: int, keep: bool, trees: list[tuple[str, Path]]) -> None
     plains, late_plains = [], []
     loads: dict[str, list[dict]] = {label: [] for label, _ in trees}
     lates: dict[str, list[dict]] = {label: [] for label, _ in trees}
-    for label, tree in trees:
+    rounds = [(n, label, tree) for n in range(repeat) for label, tree in (trees if n % 2 == 0 else trees[::-1])]
+    for n, label, tree in rounds:
         inbox = Path(tempfile.mkdtemp(prefix="xxgk-fixed-cost-corpus-"))
         for p in first:
             os.link(p, inbox / p.name) if _same_device(p, inbox) else shutil.copy(p, inbox / p.name)
@@ -227,17 +228,17 @@ def corpus_runs(reports: int, keep: bool, trees: list[tuple[str, Path]]) -> None
         finally:
             folder.close(keep)
             shutil.rmtree(inbox, ignore_errors=True)
-        say(f"  {label}: plain {plains[-1]['wall']:.2f} s, {reports} reports {loads[label][-1]['wall']:.2f} s, "
+        say(f"  round {n + 1}, {label}: plain {plains[-1]['wall']:.2f} s, {reports} reports {loads[label][-1]['wall']:.2f} s, "
             f"late file {lates[label][-1]['wall']:.2f} s (plain {late_plains[-1]['wall']:.2f} s)")
     plain_all = _median(plains, "wall")
     say(f"  {'plain pdfplumber, 1 process':<40} wall {plain_all:6.2f} s (runs {_walls(plains)}), "
         f"{plain_all / reports:.3f} s a report")
     for label, _ in trees:
-        run = loads[label][-1]
-        ratio = plain_all / run["wall"]
-        say(f"  {f'{label}: xxgk run, {reports} reports, 2 workers':<40} wall {run['wall']:6.2f} s   cpu {run['cpu']:6.2f} s   "
+        wall, cpu = _median(loads[label], "wall"), _median(loads[label], "cpu")
+        ratio = plain_all / wall
+        say(f"  {f'{label}: xxgk run, {reports} reports, 2 workers':<40} wall {wall:6.2f} s   cpu {cpu:6.2f} s   "
             f"plain / pipeline = {ratio:.2f}x {_verdict(ratio, TARGET_CORPUS_RATIO, 'x', lower_is_better=False)}")
-        say(f"  {'':<40} steps (s): {_steps_line([run], top=8)}")
+        say(f"  {'':<40} all walls: {_walls(loads[label])}; steps (median s): {_steps_line(loads[label], top=8)}")
     _side_by_side(trees, loads)
     late_base = _median(late_plains, "wall")
     say(f"  {'plain pdfplumber, the late file':<40} wall {late_base:6.2f} s (runs {_walls(late_plains)})")
@@ -259,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the one-report runs (default 3)")
     parser.add_argument("--reports", type=int, default=200, help="reports in the corpus runs (default 200)")
     parser.add_argument("--skip-corpus", action="store_true", help="the one-report runs only")
+    parser.add_argument("--skip-one-report", action="store_true", help="the corpus runs only")
+    parser.add_argument("--corpus-repeat", type=int, default=1, help="rounds of the corpus runs (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the runs' folders")
     parser.add_argument("--baseline", type=Path, help="another version's source tree, run alternately ('before')")
     args = parser.parse_args(argv)
@@ -270,9 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r} "
         f"(bytecode caches {'not written' if sys.dont_write_bytecode else 'written'})")
     t0 = time.perf_counter()
-    one_report(args.repeat, args.keep, trees)
+    if not args.skip_one_report:
+        one_report(args.repeat, args.keep, trees)
     if not args.skip_corpus:
-        corpus_runs(args.reports, args.keep, trees)
+        corpus_runs(args.reports, args.keep, trees, args.corpus_repeat)
     say(f"\n({time.perf_counter() - t0:.0f} s in all; load average now {os.getloadavg()[0]:.1f})")
     return 0
 
