@@ -47,7 +47,10 @@ def merge_table_shards(context: OpExecutionContext, shards: list[YearTables]):
     year = int(context.partition_key)
     tables = merge_tables(year, shards)
     staging = context.resources.staging
-    removed = remove_unreferenced(staging.folder(TABLES, year), set(tables.cells_source), prefix="cells-")
+    earlier = earlier_record(staging.folder(TABLES, year), YearTables)
+    removed = remove_unreferenced(staging.folder(TABLES, year), set(tables.cells_source), prefix="cells-",
+                                  earlier=set(earlier.cells_source) if earlier is not None
+                                  and isinstance(earlier.cells_source, list) else set())
     if removed:
         context.log.info(f"{removed} cells part(s) of earlier runs no longer needed: removed")
     if tables.documents.is_empty() and tables.rejected.is_empty():

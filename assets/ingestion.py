@@ -67,7 +67,9 @@ def read_shard(context: OpExecutionContext, shard: FileShard, inbox: InboxResour
 @op(description="The shards' manifests as one raw store.")
 def merge_raw_shards(context: OpExecutionContext, shards: list[RawStore], staging: StagingResource) -> RawStore:
     store = merge_raw(sorted(shards, key=lambda s: s.folder), staging.folder(RAW))
-    removed = remove_unreferenced(staging.folder(RAW), set(store.documents["part"]), prefix="raw-")
+    earlier = earlier_record(staging.folder(RAW), RawStore)
+    removed = remove_unreferenced(staging.folder(RAW), set(store.documents["part"]), prefix="raw-",
+                                  earlier=set(earlier.documents["part"]) if earlier is not None else set())
     if removed:
         context.log.info(f"{removed} part file(s) of earlier runs no longer needed: removed")
     readers = store.documents.group_by("reader").len().sort("reader")

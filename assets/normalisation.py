@@ -38,7 +38,9 @@ def normalise_shard(context: OpExecutionContext, shard: RawStore, inbox: InboxRe
 def merge_normalised_shards(context: OpExecutionContext, raw_documents: RawStore, shards: list[NormalisedStore],
                             staging: StagingResource) -> NormalisedStore:
     store = merge_normalised(raw_documents, shards, staging.folder(NORMALISED))
-    removed = remove_unreferenced(staging.folder(NORMALISED), set(store.documents["part"]), prefix="norm-")
+    earlier = earlier_record(staging.folder(NORMALISED), NormalisedStore)
+    removed = remove_unreferenced(staging.folder(NORMALISED), set(store.documents["part"]), prefix="norm-",
+                                  earlier=set(earlier.documents["part"]) if earlier is not None else set())
     if removed:
         context.log.info(f"{removed} part file(s) of earlier runs no longer needed: removed")
     added = add_years(context.instance, store.years)  # each year found becomes a partition of the year assets

@@ -12,6 +12,7 @@ from assets.warehouse import WRITER_POOL
 from warehouse.loader import connect
 from warehouse.writer import readable_path
 from xxgk.code_version import code_version
+from xxgk.parallel import later
 
 
 @asset(
@@ -27,13 +28,17 @@ from xxgk.code_version import code_version
                 "year before, and the reports whose totals do not add up with their findings.",
 )
 def annual_overview(context: AssetExecutionContext, duckdb: DuckDBResource, overview: OverviewResource) -> MaterializeResult:
-    from warehouse.overview import write
+    from warehouse.overview import write_from
 
     year = int(context.partition_key)
     # read-only from the readers' copy that the load just published (as the summary and the export
-    # do): the page never holds the writer's file, and a failure leaves no writing connection open
-    with closing(connect(readable_path(duckdb.database), read_only=True)) as con:
-        page = write(con, overview.folder, year)
+    # do): the page never holds the writer's file, and a failure leaves no writing connection open.
+    # Written by the helper process when `xxgk run` started one (xxgk.parallel.later): the next
+    # year's load does not wait for the charts; the command waits for the pages before it ends.
+    database = str(readable_path(duckdb.database))
+    later(f"annual overview of {year}", write_from, database, str(overview.folder), year)
+    page = overview.folder / f"{year}.html"
+    with closing(connect(database, read_only=True)) as con:
         reports, findings = con.execute(
             "SELECT count(*), sum(identity_violations) FROM v_report_overview WHERE year = ?", [year]).fetchone()
     context.log.info(f"annual overview of {year}: {page}")

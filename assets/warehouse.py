@@ -1,3 +1,4 @@
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +32,23 @@ from xxgk.staging import remote_filesystems
 # DuckDB allows one writing process: every asset that writes the file is in this pool,
 # whose limit (dagster.yaml) is 1.
 WRITER_POOL = "duckdb_writer"
+
+
+_ENSURED: set[tuple] = set()
+
+
+def _ensure_schema(con, database: str) -> None:
+    """ensure_schema, once per warehouse file and process: a run's second write to the file it
+    made the schema of (the rejections, then the year) does not run every DDL statement again."""
+    try:
+        st = Path(database).expanduser().stat()
+        key = (str(Path(database).expanduser().resolve()), st.st_dev, st.st_ino)
+    except OSError:
+        key = None
+    if key is None or key not in _ENSURED:
+        ensure_schema(con)
+        if key is not None:
+            _ENSURED.add(key)
 
 
 @contextmanager
@@ -92,7 +110,7 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
 
     skipped: dict[str, str] = {}
     with _writer(duckdb, tables.cells_source if isinstance(tables.cells_source, list) else None) as con:
-        ensure_schema(con)
+        _ensure_schema(con, duckdb.database)
         counts = load_years(con, batch, check_carry=check_carry)
         checks = check_results(con, skipped)
         reports = con.execute("SELECT count(*) FROM fact_report WHERE year = ?", [year]).fetchone()[0]
@@ -125,9 +143,12 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
 )
 def rejected_documents(context: AssetExecutionContext, normalised_documents: NormalisedStore, duckdb: DuckDBResource) -> MaterializeResult:
     rejected = pl.DataFrame(normalised_documents.rejected, schema=REJECTED_SCHEMA)
-    if rejected.height:  # none: nothing to write, and no writer opened (the year's load makes the schema)
+    # none to record in a warehouse that exists: nothing to write, and no writer opened (which would
+    # publish a copy of the whole file), unless its folder cannot be written: that is said here, first
+    database = Path(duckdb.database).expanduser()
+    if rejected.height or not database.exists() or not os.access(database.parent, os.W_OK):
         with _writer(duckdb) as con:
-            ensure_schema(con)
+            _ensure_schema(con, duckdb.database)
             load_rejections(con, rejected)
     return MaterializeResult(
         metadata={

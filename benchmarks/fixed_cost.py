@@ -1,7 +1,7 @@
 """What `xxgk run` costs beyond the PDFs it reads: one report, the same inbox again, a late
 file, and 200 reports, each against a plain pdfplumber process on the same files.
 
-    .venv/bin/python -m benchmarks.fixed_cost [--repeat 3] [--reports 200] [--skip-corpus]
+    .venv/bin/python -m benchmarks.fixed_cost [--repeat 3] [--reports 200] [--skip-corpus] [--baseline DIR]
 
 Prints figures and their ratios, measured side by side in one run; asserts nothing (a
 benchmark, not a test). Every pipeline run is `python -m pipelines.cli run` as a subprocess
@@ -21,6 +21,10 @@ folder. "plain" is a fresh `python` process that opens the PDF with pdfplumber a
    process on one core (target: plain / pipeline >= 3x);
 4. one late file (the corpus's next report) added to that inbox, run again (target: <= 10x
    plain on the late file).
+
+--baseline DIR: a source tree of another version (e.g. `git worktree add DIR <commit>`, or
+`git archive <commit> | tar -x -C DIR`) run the same way, alternating with this one in every
+scenario (its code imported from DIR, the same virtualenv): before and after, side by side.
 
 For each pipeline run: wall and CPU time (the whole process tree, reaped by
 benchmarks/_rusage_wrapper.py) and the Dagster steps that took longest (from the run's event
@@ -62,10 +66,10 @@ print(tables)
 """
 
 
-def _wrapped(cmd: list[str], env: dict, tmp: Path) -> dict:
+def _wrapped(cmd: list[str], env: dict, tmp: Path, cwd: Path = PROJECT_ROOT) -> dict:
     """Run `cmd` under the rusage wrapper: wall, CPU of the whole tree, rc, stdout lines."""
     files = [tmp / f".{name}" for name in ("result.json", "lines.json", "stderr.log")]
-    subprocess.run([PY, str(WRAPPER), *map(str, files), "--", *cmd], env=env, cwd=PROJECT_ROOT, check=True)
+    subprocess.run([PY, str(WRAPPER), *map(str, files), "--", *cmd], env=env, cwd=cwd, check=True)
     result = json.loads(files[0].read_text())
     lines = [line for _, line in json.loads(files[1].read_text())]
     stderr = files[2].read_text(errors="replace")
@@ -86,11 +90,12 @@ def plain(pdfs: list[Path], tmp: Path) -> dict:
 class Folder:
     """A Dagster home, warehouse, staging and archive of their own, for one series of runs."""
 
-    def __init__(self, inbox: Path, workers: int | None = None):
+    def __init__(self, inbox: Path, workers: int | None = None, tree: Path = PROJECT_ROOT):
+        self.tree = tree
         self.tmp = Path(tempfile.mkdtemp(prefix="xxgk-fixed-cost-"))
         home = self.tmp / "home"
         home.mkdir()
-        shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+        shutil.copy(tree / "dagster.yaml", home / "dagster.yaml")
         self.home = home
         self.env = {**os.environ, "DAGSTER_HOME": str(home), "XXGK_INBOX": str(inbox),
                     "XXGK_WAREHOUSE": str(self.tmp / "w" / "xxgk.duckdb"), "PYTHONUNBUFFERED": "1"}
@@ -105,7 +110,7 @@ class Folder:
 
     def run(self) -> dict:
         since = time.time()
-        run = _wrapped([PY, "-m", "pipelines.cli", "run"], self.env, self.tmp)
+        run = _wrapped([PY, "-m", "pipelines.cli", "run"], self.env, self.tmp, cwd=self.tree)
         if run["rc"] != 0:
             say("\n".join(run["lines"][-20:]))
             say(run["stderr"][-3000:])
@@ -145,44 +150,59 @@ def _walls(runs: list[dict]) -> str:
 def _row(name: str, runs: list[dict], base: float, target: tuple[float | None, float]) -> None:
     wall, cpu = _median(runs, "wall"), _median(runs, "cpu")
     seconds, ratio = target
-    say(f"  {name:<34} wall {wall:6.2f} s {_verdict(wall, seconds, ' s'):<24} "
+    say(f"  {name:<40} wall {wall:6.2f} s {_verdict(wall, seconds, ' s'):<24} "
         f"cpu {cpu:6.2f} s   {wall / base:5.1f}x plain {_verdict(wall / base, ratio, 'x')}")
-    say(f"  {'':<34} all walls: {_walls(runs)}; steps (median s): {_steps_line(runs)}")
+    say(f"  {'':<40} all walls: {_walls(runs)}; steps (median s): {_steps_line(runs)}")
 
 
-def one_report(repeat: int, keep: bool) -> None:
+def _side_by_side(trees: list[tuple[str, Path]], runs: dict[str, list[dict]]) -> None:
+    if len(trees) > 1:
+        (a, _), (b, _) = trees[:2]
+        say(f"  {'':<40} {b} / {a}: wall {_median(runs[b], 'wall') / _median(runs[a], 'wall'):.2f}, "
+            f"cpu {_median(runs[b], 'cpu') / _median(runs[a], 'cpu'):.2f}")
+
+
+def one_report(repeat: int, keep: bool, trees: list[tuple[str, Path]]) -> None:
     say(f"\n== one report ({SAMPLE.name}): a new warehouse, then the same inbox again; {repeat} rounds, "
-        "alternating with plain ==")
+        f"alternating with plain{' and between ' + ' and '.join(t for t, _ in trees) if len(trees) > 1 else ''} ==")
     inbox = Path(tempfile.mkdtemp(prefix="xxgk-fixed-cost-inbox-"))
     shutil.copy(SAMPLE, inbox / SAMPLE.name)
-    plains, firsts, agains = [], [], []
-    last_said: list[str] = []
+    plains: list[dict] = []
+    firsts: dict[str, list[dict]] = {label: [] for label, _ in trees}
+    agains: dict[str, list[dict]] = {label: [] for label, _ in trees}
+    last_said: dict[str, list[str]] = {}
     try:
         for n in range(repeat):
-            plains.append(plain([SAMPLE], inbox.parent))
-            folder = Folder(inbox)
-            try:
-                firsts.append(folder.run())
+            order = trees if n % 2 == 0 else trees[::-1]  # ABBA: neither always runs first
+            for label, tree in order:
                 plains.append(plain([SAMPLE], inbox.parent))
-                agains.append(folder.run())
-                last_said = agains[-1]["lines"]
-            finally:
-                folder.close(keep)
-            say(f"  round {n + 1}: plain {plains[-2]['wall']:.2f} / {plains[-1]['wall']:.2f} s, "
-                f"first {firsts[-1]['wall']:.2f} s, again {agains[-1]['wall']:.2f} s")
+                folder = Folder(inbox, tree=tree)
+                try:
+                    firsts[label].append(folder.run())
+                    agains[label].append(folder.run())
+                    last_said[label] = agains[label][-1]["lines"]
+                finally:
+                    folder.close(keep)
+                say(f"  round {n + 1}, {label}: plain {plains[-1]['wall']:.2f} s, first {firsts[label][-1]['wall']:.2f} s, "
+                    f"again {agains[label][-1]['wall']:.2f} s")
     finally:
         shutil.rmtree(inbox, ignore_errors=True)
     base = _median(plains, "wall")
-    say(f"  {'plain pdfplumber process':<34} wall {base:6.2f} s {'':<24} cpu {_median(plains, 'cpu'):6.2f} s   "
+    say(f"  {'plain pdfplumber process':<40} wall {base:6.2f} s {'':<24} cpu {_median(plains, 'cpu'):6.2f} s   "
         f"(all: {_walls(plains)})")
-    _row("xxgk run, a new warehouse", firsts, base, TARGETS["first"])
-    _row("xxgk run, the same inbox again", agains, base, TARGETS["again"])
-    say("  what the second run printed:")
-    for line in last_said[:12]:
-        say(f"    | {line}")
+    for label, _ in trees:
+        _row(f"{label}: xxgk run, a new warehouse", firsts[label], base, TARGETS["first"])
+    _side_by_side(trees, firsts)
+    for label, _ in trees:
+        _row(f"{label}: xxgk run, the same inbox again", agains[label], base, TARGETS["again"])
+    _side_by_side(trees, agains)
+    for label, _ in trees:
+        say(f"  what the second run printed ({label}):")
+        for line in last_said[label][:4]:
+            say(f"    | {line}")
 
 
-def corpus_runs(reports: int, keep: bool) -> None:
+def corpus_runs(reports: int, keep: bool, trees: list[tuple[str, Path]], repeat: int = 1) -> None:
     from benchmarks.throughput.corpus import corpus
 
     folder_, font = corpus(reports + 1, 0, Path(tempfile.gettempdir()) / "xxgk-bench")
@@ -190,34 +210,45 @@ def corpus_runs(reports: int, keep: bool) -> None:
     first, late_pdf = pdfs[:reports], pdfs[reports]
     say(f"\n== {reports} synthetic real-layout PDFs ({font}): end to end, 2 workers, against plain pdfplumber "
         "in one process; then one late file ==")
-    inbox = Path(tempfile.mkdtemp(prefix="xxgk-fixed-cost-corpus-"))
-    for p in first:
-        os.link(p, inbox / p.name) if _same_device(p, inbox) else shutil.copy(p, inbox / p.name)
-    folder = Folder(inbox, workers=2)
-    try:
-        base = plain(first, inbox.parent)
-        run = folder.run()
-        base2 = plain(first, inbox.parent)
-        plain_all = statistics.median([base["wall"], base2["wall"]])
-        ratio = plain_all / run["wall"]
-        say(f"  {'plain pdfplumber, 1 process':<34} wall {plain_all:6.2f} s (runs {base['wall']:.2f}, {base2['wall']:.2f}), "
-            f"{plain_all / reports:.3f} s a report")
-        say(f"  {f'xxgk run, {reports} reports, 2 workers':<34} wall {run['wall']:6.2f} s   cpu {run['cpu']:6.2f} s   "
+    plains, late_plains = [], []
+    loads: dict[str, list[dict]] = {label: [] for label, _ in trees}
+    lates: dict[str, list[dict]] = {label: [] for label, _ in trees}
+    rounds = [(n, label, tree) for n in range(repeat) for label, tree in (trees if n % 2 == 0 else trees[::-1])]
+    for n, label, tree in rounds:
+        inbox = Path(tempfile.mkdtemp(prefix="xxgk-fixed-cost-corpus-"))
+        for p in first:
+            os.link(p, inbox / p.name) if _same_device(p, inbox) else shutil.copy(p, inbox / p.name)
+        folder = Folder(inbox, workers=2, tree=tree)
+        try:
+            plains.append(plain(first, inbox.parent))
+            loads[label].append(folder.run())
+            shutil.copy(late_pdf, inbox / late_pdf.name)
+            late_plains.append(plain([late_pdf], inbox.parent))
+            lates[label].append(folder.run())
+        finally:
+            folder.close(keep)
+            shutil.rmtree(inbox, ignore_errors=True)
+        say(f"  round {n + 1}, {label}: plain {plains[-1]['wall']:.2f} s, {reports} reports {loads[label][-1]['wall']:.2f} s, "
+            f"late file {lates[label][-1]['wall']:.2f} s (plain {late_plains[-1]['wall']:.2f} s)")
+    plain_all = _median(plains, "wall")
+    say(f"  {'plain pdfplumber, 1 process':<40} wall {plain_all:6.2f} s (runs {_walls(plains)}), "
+        f"{plain_all / reports:.3f} s a report")
+    for label, _ in trees:
+        wall, cpu = _median(loads[label], "wall"), _median(loads[label], "cpu")
+        ratio = plain_all / wall
+        say(f"  {f'{label}: xxgk run, {reports} reports, 2 workers':<40} wall {wall:6.2f} s   cpu {cpu:6.2f} s   "
             f"plain / pipeline = {ratio:.2f}x {_verdict(ratio, TARGET_CORPUS_RATIO, 'x', lower_is_better=False)}")
-        say(f"  {'':<34} steps (s): {_steps_line([run], top=8)}")
-        shutil.copy(late_pdf, inbox / late_pdf.name)
-        late_plains = [plain([late_pdf], inbox.parent)]
-        late = folder.run()
-        late_plains.append(plain([late_pdf], inbox.parent))
-        late_base = _median(late_plains, "wall")
-        say(f"  {'plain pdfplumber, the late file':<34} wall {late_base:6.2f} s")
-        _row(f"xxgk run, 1 late file + {reports}", [late], late_base, TARGETS["late"])
-        say("  what the late run printed:")
-        for line in late["lines"][:6]:
+        say(f"  {'':<40} all walls: {_walls(loads[label])}; steps (median s): {_steps_line(loads[label], top=8)}")
+    _side_by_side(trees, loads)
+    late_base = _median(late_plains, "wall")
+    say(f"  {'plain pdfplumber, the late file':<40} wall {late_base:6.2f} s (runs {_walls(late_plains)})")
+    for label, _ in trees:
+        _row(f"{label}: xxgk run, 1 late file + {reports}", lates[label], late_base, TARGETS["late"])
+    _side_by_side(trees, lates)
+    for label, _ in trees:
+        say(f"  what the late run printed ({label}):")
+        for line in lates[label][-1]["lines"][:5]:
             say(f"    | {line}")
-    finally:
-        folder.close(keep)
-        shutil.rmtree(inbox, ignore_errors=True)
 
 
 def _same_device(a: Path, b: Path) -> bool:
@@ -229,16 +260,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the one-report runs (default 3)")
     parser.add_argument("--reports", type=int, default=200, help="reports in the corpus runs (default 200)")
     parser.add_argument("--skip-corpus", action="store_true", help="the one-report runs only")
+    parser.add_argument("--skip-one-report", action="store_true", help="the corpus runs only")
+    parser.add_argument("--corpus-repeat", type=int, default=1, help="rounds of the corpus runs (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the runs' folders")
+    parser.add_argument("--baseline", type=Path, help="another version's source tree, run alternately ('before')")
     args = parser.parse_args(argv)
+    trees = [("this tree", PROJECT_ROOT)]
+    if args.baseline:
+        trees = [("before", args.baseline.resolve()), ("after", PROJECT_ROOT)]
     load = os.getloadavg()
     say(f"fixed cost of `xxgk run`; code {code_fingerprint()}, {os.cpu_count()} cores, load average "
         f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r} "
         f"(bytecode caches {'not written' if sys.dont_write_bytecode else 'written'})")
     t0 = time.perf_counter()
-    one_report(args.repeat, args.keep)
+    if not args.skip_one_report:
+        one_report(args.repeat, args.keep, trees)
     if not args.skip_corpus:
-        corpus_runs(args.reports, args.keep)
+        corpus_runs(args.reports, args.keep, trees, args.corpus_repeat)
     say(f"\n({time.perf_counter() - t0:.0f} s in all; load average now {os.getloadavg()[0]:.1f})")
     return 0
 

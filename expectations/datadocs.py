@@ -74,6 +74,13 @@ def write_data_docs(context, suite, results: list, gate, out_dir: Path, keep_run
 # --- GX's own pages -------------------------------------------------------------------------------
 
 
+def warm() -> None:
+    """Import what rendering imports on first use (GX's site builder and renderers, lxml)."""
+    from great_expectations.core.run_identifier import RunIdentifier  # noqa: F401
+    from great_expectations.render.renderer.site_builder import SiteBuilder  # noqa: F401
+    from lxml import html as lxml_html  # noqa: F401
+
+
 def _gx_site(context, suite, result, run_time: dt.datetime, out_dir: Path) -> list[Path]:
     """Build GX's pages for this one result; return [validation page, suite page]."""
     from great_expectations.core.run_identifier import RunIdentifier

@@ -34,6 +34,7 @@ from expectations.identities import (
     carry_instances,
     report_instances,
 )
+from xxgk.parallel import call, helping, later
 
 SUITES = {"report_identities": REPORT_IDENTITIES, "year_carry": CARRY_IDENTITIES}
 FINDING_COLUMNS = ["document_id", "agency", "year", "identity", "scope", "expected", "printed", "cells"]
@@ -83,15 +84,19 @@ def validate_report_batches(batches, data_docs_dir: Path | None = None, keep_run
     """validate_reports over frames of whole documents, one GX validation each, so memory holds
     one batch of identity instances at a time; the findings of all batches, together.
 
-    The combined result keeps no instances (they are what would not fit in memory).
+    The combined result keeps no instances (they are what would not fit in memory). GX runs in
+    the helper process when there is one (xxgk.parallel.start_helper: imported there while the
+    run started), and the Data Docs are written there after, not waited for; their index is
+    where it will be.
     """
     gates, results = [], []
     for cells in batches:
-        gate, result = _validate("report_identities", report_instances(cells, describe=False))
-        gates.append(_described(replace(gate, instances=gate.instances.clear()), cells))
+        gate, result = call(_validate_kept, "report_identities", report_instances(cells, describe=False),
+                            data_docs_dir is not None)
+        gates.append(_described(gate, cells))
         results.append(result)
     if not gates:
-        gate, result = _validate("report_identities", report_instances(pl.DataFrame()))
+        gate, result = call(_validate_kept, "report_identities", report_instances(pl.DataFrame()), data_docs_dir is not None)
         gates, results = [gate], [result]
     gate = GateResult(
         suite="report_identities",
@@ -103,7 +108,43 @@ def validate_report_batches(batches, data_docs_dir: Path | None = None, keep_run
         per_document=pl.concat([g.per_document for g in gates]),
         instances=gates[0].instances.clear(),
     )
-    return _with_data_docs(gate, results, data_docs_dir, keep_runs)
+    if data_docs_dir is None:
+        return gate
+    if helping():
+        later(f"data docs {data_docs_dir}", _write_kept_docs, gate, results, Path(data_docs_dir), keep_runs)
+        return replace(gate, data_docs_index=Path(data_docs_dir).resolve() / "index.html")
+    return _with_data_docs(gate, [_KEPT.pop(r) for r in results], data_docs_dir, keep_runs)
+
+
+# GX's validation results kept for the Data Docs, in the process that validated (the helper's, or
+# this one), by a number: they are GX objects, which do not travel between processes.
+_KEPT: dict[int, object] = {}
+_NEXT = iter(range(1, 1 << 62))
+
+
+def _validate_kept(suite_name: str, instances: pl.DataFrame, keep: bool) -> tuple[GateResult, int | None]:
+    gate, result = _validate(suite_name, instances)
+    number = None
+    if keep:
+        number = next(_NEXT)
+        _KEPT[number] = result
+    return replace(gate, instances=gate.instances.clear()), number
+
+
+def _write_kept_docs(gate: GateResult, kept: list[int], data_docs_dir: Path, keep_runs: int) -> Path:
+    if any(number not in _KEPT for number in kept):
+        raise RuntimeError("GX's results went with the helper process that held them: Data Docs not written")
+    return _with_data_docs(gate, [_KEPT.pop(number) for number in kept], data_docs_dir, keep_runs).data_docs_index
+
+
+def warm() -> None:
+    """Import GX and build the context and the suites (the helper's first work)."""
+    with _LOCK:
+        for suite in SUITES:
+            _suite_and_batch(suite)
+    from expectations.datadocs import warm as warm_docs
+
+    warm_docs()
 
 
 def _described(gate: GateResult, cells: pl.DataFrame) -> GateResult:
@@ -122,8 +163,9 @@ def _described(gate: GateResult, cells: pl.DataFrame) -> GateResult:
 
 
 def validate_year_carry(cells: pl.DataFrame, data_docs_dir: Path | None = None) -> GateResult:
-    """Check XY_CARRY (suite year_carry) between reports of one agency in consecutive years."""
-    return _gate("year_carry", carry_instances(cells), data_docs_dir)
+    """Check XY_CARRY (suite year_carry) between reports of one agency in consecutive years
+    (in the helper process when there is one)."""
+    return call(_gate, "year_carry", carry_instances(cells), data_docs_dir)
 
 
 # --- GX, once per process ---------------------------------------------------------------------

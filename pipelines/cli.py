@@ -64,8 +64,14 @@ def run(args: argparse.Namespace) -> int:
         return _nothing_changed(same, places, started)
     from assets.deployment import DeploymentError
     from assets.resources import resources_config
+    from xxgk.parallel import start_fork_server, start_helper
     from xxgk.staging import store_lock
     from xxgk.waiting import say_on_stderr
+
+    # work to do: the readers' fork server, and a helper process importing Great Expectations and the
+    # overview's charts (then writing Data Docs and overview pages), start beside this one's imports
+    start_fork_server()
+    start_helper(("expectations.gates:warm", "warehouse.overview", "matplotlib.figure"))
 
     try:
         deployment = ui.deployment_of(args.warehouse)  # one warehouse per folder, one per Dagster home
@@ -108,6 +114,7 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     from pipelines.definitions import build_definitions
     from pipelines.execution import load_year, read_inbox
     from pipelines.process import relax_sqlite_syncs
+    from xxgk.parallel import finish_helper
 
     places, record, listed = kept
     relax_sqlite_syncs()  # the run history's commits do not wait for the disk (pipelines/process.py says why)
@@ -154,6 +161,9 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
             failed.append(year)
         if places is not None:
             loaded_now[year] = incremental.loaded(places, batch, year) if loaded else None
+    unwritten = finish_helper()  # the Data Docs and overview pages the helper was still writing
+    for line in unwritten:
+        _warn(f"not written: {line}")
     if places is not None:
         incremental.write_record(places, incremental.after_run(places, record, listed, batch, loaded_now, failed))
     from warehouse.loader import connect, ensure_schema
@@ -179,6 +189,8 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
             _say(f"data docs {year}: {index}")
     if failed:
         _warn(f"years that failed: {', '.join(map(str, failed))}; see the runs in the Dagster UI (make ui)")
+        return 1
+    if unwritten:
         return 1
     if not batch.years:
         _warn(f"no reports found among the {batch.files_seen} files of {inbox} (each is listed above with the reason)")
@@ -244,7 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        return guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
+        from xxgk.parallel import stop_helper
+
+        try:
+            return guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
+        finally:
+            stop_helper()
     if args.command in ("ui", "home"):
         return ui.main(args)
     if args.command == "export":

@@ -34,7 +34,7 @@ def bi_warehouse(tmp_path_factory) -> dict[str, str]:
 # start worker pools, OCR, generate PDFs, validate with Great Expectations, kill processes or
 # build virtualenvs) are marked `slow`; `make test` runs everything.
 SLOW_FOLDERS = ("pipelines", "browser")
-SLOW_MODULES = {"test_ocr.py", "test_extract_synthetic.py", "test_parallel.py", "test_crash_safety.py",
+SLOW_MODULES = {"test_ocr.py", "test_extract_synthetic.py", "test_parallel.py", "test_helper.py", "test_crash_safety.py",
                 "test_bi_clients.py", "test_bi_views.py", "test_data_docs.py", "test_synthetic.py",
                 "test_gates.py", "test_year_carry.py", "test_dictionary.py", "test_summary.py", "test_versions.py",
                 "test_web_reports.py", "test_loader.py", "test_damage_properties.py", "test_pdf_grid.py",

@@ -8,9 +8,6 @@ from __future__ import annotations
 import io
 from contextlib import contextmanager
 
-from matplotlib import rc_context
-from matplotlib.figure import Figure
-
 # the results of table 三 in the template's order, with one colour each
 RESULT_COLOURS = {"予以公开": "#2e7d32", "部分公开": "#9ccc65", "不予公开": "#c62828", "无法提供": "#ef6c00",
                   "不予处理": "#8e24aa", "其他处理": "#78909c"}
@@ -28,12 +25,16 @@ _STYLE = {
 
 @contextmanager
 def _figure(rows: int, width: float = 8.0):
+    # matplotlib (~1 s) where a chart is drawn, not with the module: the overview's asset imports it
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
     with rc_context(_STYLE):
         fig = Figure(figsize=(width, max(1.6, 0.55 + 0.32 * rows)), layout="constrained")
         yield fig
 
 
-def _svg(fig: Figure) -> str:
+def _svg(fig) -> str:
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None})
     text = out.getvalue()

@@ -228,6 +228,17 @@ def write(con: duckdb.DuckDBPyConnection, folder: Path, year: int) -> Path:
     return page
 
 
+def write_from(database: str, folder: str, year: int) -> Path:
+    """write() from the warehouse file `database`, opened read-only here (the helper process
+    writes the pages after the load: xxgk.parallel.later)."""
+    con = duckdb.connect(database, read_only=True)
+    try:
+        con.execute("SET enable_progress_bar = false")
+        return write(con, Path(folder), year)
+    finally:
+        con.close()
+
+
 def _replace(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")

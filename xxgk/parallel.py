@@ -19,10 +19,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 
@@ -135,6 +135,16 @@ def _context():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     return context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now, without waiting for it: its imports (the readers, Polars) run
+    on another core while this process goes on; the first workers find it ready."""
+    from multiprocessing import forkserver
+
+    _context()
+    with _main_hidden():
+        forkserver.ensure_running()
 
 
 # Below this many documents a stage runs in the calling process: starting workers costs more.
@@ -455,3 +465,108 @@ def _deliver(handler, signum: int, frame) -> None:
         handler(signum, frame)
     elif handler == signal.SIG_DFL:
         os.kill(os.getpid(), signum)  # what SIGINT does without a handler
+
+
+# --- a helper process: slow imports, and work that need not hold up the run ------------------
+#
+# `xxgk run` starts one when it has work to do (start_helper): a spawned process (nothing of
+# this process's threads or state) that imports what it is given at once, on the other core,
+# while this process imports Dagster and reads the inbox. Great Expectations costs ~3 s to
+# import, the overview's charts ~1 s: done there, neither is on the run's path. Work sent with
+# `call` is waited for; work sent with `later` (Data Docs, overview pages) is not, and
+# `finish_helper` waits for it at the end. Without a helper (runs the UI or a daemon launches,
+# tests that call the functions) both run here, as before. A helper that died is not used again:
+# its work is done here.
+
+_HELPER: ProcessPoolExecutor | None = None
+_LATER: list[tuple[str, object]] = []
+
+
+def start_helper(preload: tuple[str, ...]) -> None:
+    """Start the helper, importing the modules of `preload` ("module" or "module:function", the
+    function called once imported, to warm what the module builds on first use)."""
+    global _HELPER
+    if _HELPER is not None:
+        return
+    _HELPER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_start_helper, initargs=(os.getpid(), preload))
+    with _main_hidden():
+        _HELPER.submit(int)  # the process starts now; its initializer imports while this one goes on
+
+
+def _start_helper(caller_pid: int, preload: tuple[str, ...]) -> None:
+    import importlib
+
+    die_with(caller_pid)
+    for entry in preload:
+        module, _, function = entry.partition(":")
+        try:
+            loaded = importlib.import_module(module)
+            if function:
+                getattr(loaded, function)()
+        except Exception:  # noqa: BLE001 (the work that needs it will meet the error, and say it)
+            pass
+
+
+def helping() -> bool:
+    return _HELPER is not None
+
+
+def call(fn: Callable, *args):
+    """fn(*args) in the helper, waited for; here without one (or when it died). Exceptions as raised."""
+    if _HELPER is not None:
+        try:
+            with _main_hidden():
+                future = _HELPER.submit(fn, *args)
+            return future.result()
+        except BrokenProcessPool:
+            stop_helper()
+    return fn(*args)
+
+
+def later(what: str, fn: Callable, *args) -> bool:
+    """fn(*args) in the helper, not waited for (finish_helper waits); without a helper, here and now.
+    Whether it was left to the helper."""
+    if _HELPER is not None:
+        try:
+            with _main_hidden():
+                _LATER.append((what, _HELPER.submit(fn, *args)))
+            return True
+        except BrokenProcessPool:
+            stop_helper()
+            done: Future = Future()  # the helper died: done here, and a failure said at the end
+            try:
+                done.set_result(fn(*args))
+            except Exception as error:  # noqa: BLE001
+                done.set_exception(error)
+            _LATER.append((what, done))
+            return False
+    fn(*args)
+    return False
+
+
+def finish_helper() -> list[str]:
+    """Wait for the work sent `later`, stop the helper; one line for each piece that failed."""
+    failed = []
+    for what, future in _LATER:
+        try:
+            future.result()
+        except BaseException as error:  # noqa: BLE001 (said, not raised: the warehouse is loaded)
+            failed.append(f"{what}: {type(error).__name__}: {str(error)[:200]}")
+    _LATER.clear()
+    stop_helper()
+    return failed
+
+
+def stop_helper() -> None:
+    """Stop the helper. When its work is done (everything it wrote, written whole) it ends with
+    os._exit rather than unloading Great Expectations: ~1 s less at the end of every run."""
+    global _HELPER
+    helper, _HELPER = _HELPER, None
+    if helper is None:
+        return
+    idle = all(future.done() for _, future in _LATER)
+    if idle:
+        with suppress(Exception):
+            helper.submit(os._exit, 0)
+    helper.shutdown(wait=True, cancel_futures=not idle)

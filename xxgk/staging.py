@@ -147,21 +147,38 @@ class Intact:
         return self._seen[url]
 
 
-def remove_unreferenced(folder: str | Path, keep: set[str], prefix: str) -> int:
-    """Remove the part files named `prefix`… under `folder` (any depth) that no manifest
-    references any more (`keep`: the parts, their grids files counted with them); how many.
-    What a store of an earlier run referenced and this one does not."""
+# A part file no store references, and no earlier record did, is left this long (a run of the same
+# inbox in another process may be writing it) before it is taken for the remains of a run that died.
+ORPHAN_SECONDS = 24 * 3600
+
+
+def remove_unreferenced(folder: str | Path, keep: set[str], prefix: str, earlier: set[str] = frozenset(),
+                        orphan_seconds: float = ORPHAN_SECONDS) -> int:
+    """Remove the part files named `prefix`… under `folder` (any depth) that the new store does
+    not reference (`keep`; grids files go with their part) and that the earlier store did
+    (`earlier`), or that nothing has referenced for `orphan_seconds`; how many. A part another
+    process is writing for its own store of the same inbox is neither, and stays."""
+    import time
+
     fs, root = _fs(str(folder))
     if not fs.exists(root):
         return 0
     kept = {_fs(str(k))[1] for k in keep}
     kept |= {grids_path(k) for k in kept}
+    known = {_fs(str(k))[1] for k in earlier}
+    known |= {grids_path(k) for k in known}
     removed = 0
     for path in fs.find(root):
         name = path.rsplit("/", 1)[-1]
-        if name.startswith(prefix) and name.endswith(".parquet") and path not in kept:
+        if not (name.startswith(prefix) and name.endswith(".parquet")) or path in kept:
+            continue
+        try:
+            if path not in known and time.time() - fs.modified(path).timestamp() < orphan_seconds:
+                continue
             fs.rm(path)
             removed += 1
+        except (FileNotFoundError, OSError):  # gone already (another run's clean-up): nothing to do
+            continue
     return removed
 
 
