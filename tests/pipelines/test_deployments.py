@@ -307,3 +307,20 @@ def test_export_and_retract_take_a_warehouse_by_its_folder(warehouses, tmp_path)
         assert main(["export", "--to", "csv", "--warehouse", str(a["folder"]), "--out", str(tmp_path / "csv")]) == 0
     assert f"exporting {a['warehouse']} as csv" in out.getvalue()
     assert (tmp_path / "csv" / "v_disclosure_facts.csv").is_file()
+
+
+def test_a_warehouse_moved_to_another_folder_keeps_its_inbox_and_takes_its_home(warehouses, tmp_path):
+    """A warehouse's folder copied elsewhere: its settings read the same inbox, and its own home
+    (dagster_home/ in it) serves it there, its history with it."""
+    a = warehouses["a"]
+    moved = tmp_path / "moved"
+    shutil.copytree(a["folder"], moved)
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, redirect_stdout(out):
+        for name in [k for k in os.environ if k == "DAGSTER_HOME" or k.startswith("XXGK_")]:
+            mp.delenv(name)
+        assert main(["home", "--warehouse", str(moved)]) == 0
+    assert out.getvalue().strip() == str(moved / HOME_FOLDER)
+    assert (moved / HOME_FOLDER / HOME_POINTER).read_text().strip() == str(moved / "xxgk.duckdb")
+    assert read_settings(moved)["inbox"] == read_settings(a["folder"])["inbox"]
+    assert [job for job, _, _ in _runs(moved / HOME_FOLDER)] == [job for job, _, _ in _runs(a["home"])]
