@@ -123,8 +123,8 @@ def test_the_files_read_at_run_time_are_in_the_wheel(installed, tmp_path):
 
 
 def test_the_installed_xxgk_run_loads_a_bundled_sample(installed, tmp_path):
-    """Run from another folder, with no DAGSTER_HOME: the instance goes into that folder, with the
-    project's dagster.yaml."""
+    """Run from another folder, with no DAGSTER_HOME: the warehouse's folder holds its instance,
+    with the project's dagster.yaml, and its settings; nothing goes into the folder it ran in."""
     sample = Path(_ask(installed, f"from xxgk import SAMPLES_DIR; print(SAMPLES_DIR / {SAMPLE!r})", tmp_path))
     assert sample.is_file() and "site-packages" in str(sample)
     work = tmp_path / "elsewhere"
@@ -138,5 +138,6 @@ def test_the_installed_xxgk_run_loads_a_bundled_sample(installed, tmp_path):
     with duckdb.connect(str(warehouse.with_name("w.published.duckdb")), read_only=True) as con:
         cells = con.execute("SELECT count(*) FROM document_cell").fetchone()[0]
     assert cells > 150, cells
-    assert (work / "dagster.yaml").read_bytes() == (PROJECT_ROOT / "dagster.yaml").read_bytes()
+    assert (warehouse.parent / "dagster_home" / "dagster.yaml").read_bytes() == (PROJECT_ROOT / "dagster.yaml").read_bytes()
+    assert (warehouse.parent / "xxgk.yaml").is_file() and list(work.iterdir()) == []
     assert "usage statistics" not in done.stdout + done.stderr  # Dagster's telemetry notice: off in dagster.yaml
