@@ -209,7 +209,8 @@ class Deployment:
     def check_home(self) -> None:
         """One Dagster instance serves one warehouse: a home bound to another one is refused."""
         serves = home_warehouse(self.home)
-        if serves is not None and serves != self.database:
+        # its own home (dagster_home/ in its folder) is its, whatever it names: the folder was moved
+        if serves is not None and serves != self.database and self.home != self.own_home:
             raise DeploymentError(
                 f"the Dagster home {self.home} is the instance of the warehouse {serves}, not of {self.database}: "
                 f"each warehouse keeps its own (runs, partitions and checks of two would mix in one UI); "

@@ -4,7 +4,7 @@ A report that breaks an identity is still loaded (its printed numbers are facts
 about the report); the violations travel with it into the warehouse. Only a
 structural fault of our own extraction blocks the load of the year.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -18,13 +18,14 @@ from dagster import (
     asset,
     asset_check,
 )
+from dagster_duckdb import DuckDBResource
 
 from assets.extraction import report_tables
 from assets.identity_checks import REPORT_IDENTITIES, table_md  # noqa: F401 (REPORT_IDENTITIES: the suite's identities)
 from assets.partitions import year_partitions
 from assets.resources import DataDocsResource
 from xxgk.code_version import code_version
-from xxgk.extract.year import YearTables
+from xxgk.extract.year import CELLS_SCHEMA, YearTables
 from xxgk.vocabulary import APPLICANT_COLUMNS, categories
 
 CELL_STATUSES = ("read", "converted", "implausible", "null_mark", "blank", "not_placed", "not_read", "inferred", "derived", "segmented")
@@ -83,24 +84,63 @@ def cells_well_formed(context: AssetCheckExecutionContext, report_tables: YearTa
     )
 
 
+def earlier_documents(database: str, year: int, known: pl.Series) -> list[pl.DataFrame]:
+    """The cells (CELLS_SCHEMA) of every document of `year` the warehouse holds (not retracted) that
+    is not among `known`, in batches of whole documents: what earlier loads (other inboxes) brought.
+    Read from the readers' published copy, which a load never holds; none when there is none."""
+    from contextlib import closing
+
+    from warehouse.loader import connect
+    from warehouse.writer import readable_path
+
+    published = readable_path(database)
+    if not Path(published).is_file():
+        return []
+    with closing(connect(published, read_only=True)) as con:
+        con.register("known_documents", pl.DataFrame({"document_id": known}, schema={"document_id": pl.String}).to_arrow())
+        cells = con.execute(
+            """SELECT c.*, coalesce(d.agency_name, d.agency_id) AS agency, d.year, d.format_version
+               FROM document_cell c JOIN dim_document d USING (document_id)
+               WHERE d.year = ? AND d.status <> 'retracted'
+                 AND d.document_id NOT IN (SELECT document_id FROM known_documents)""", [year]).pl()
+    if cells.is_empty():
+        return []
+    cells = cells.select([pl.col(name).cast(dtype) for name, dtype in CELLS_SCHEMA.items()])
+    ids = cells["document_id"].unique(maintain_order=True)
+    return [cells.filter(pl.col("document_id").is_in(ids[i: i + GATE_BATCH_DOCUMENTS].implode()))
+            for i in range(0, len(ids), GATE_BATCH_DOCUMENTS)]
+
+
 @asset(
     group_name="quality",
     kinds={"great_expectations", "polars"},
     code_version=code_version("expectations", "assets", "xxgk"),
     partitions_def=year_partitions,
     description="The chosen report of each agency-year, with every identity checked by Great Expectations "
-                "(the checks themselves are shown on warehouse_facts, over every year loaded).",
+                "(the checks themselves are shown on warehouse_facts, over every year loaded). The year's Data Docs "
+                "describe every document of the year: this run's and those earlier loads brought.",
 )
-def checked_facts(context: AssetExecutionContext, report_tables: YearTables, data_docs: DataDocsResource):
+def checked_facts(context: AssetExecutionContext, report_tables: YearTables, data_docs: DataDocsResource,
+                  duckdb: DuckDBResource):
     from expectations.gates import (
         validate_report_batches,  # GX costs ~3 s to import: only where it runs
     )
 
     # no Data Docs folder for a year without documents to check
     docs_dir = Path(data_docs.path) / context.partition_key if data_docs.enabled and report_tables.documents.height else None
+    # the Data Docs describe the whole year in the warehouse: the documents earlier loads (other
+    # inboxes) brought are validated beside this run's, and left out of what this run decides
+    run_ids = report_tables.documents["document_id"]
+    earlier = earlier_documents(duckdb.database, int(context.partition_key), run_ids) if docs_dir is not None else []
     # every version is checked: a version that adds up is preferred to one that does not
-    result = validate_report_batches(report_tables.cell_batches(GATE_BATCH_DOCUMENTS), data_docs_dir=docs_dir,
+    result = validate_report_batches([*report_tables.cell_batches(GATE_BATCH_DOCUMENTS), *earlier], data_docs_dir=docs_dir,
                                      keep_runs=data_docs.keep_validations)
+    if earlier:
+        ours = pl.col("document_id").is_in(run_ids.implode())
+        context.log.info(f"data docs of {context.partition_key}: {sum(b['document_id'].n_unique() for b in earlier)} "
+                         f"document(s) of earlier loads validated beside this run's")
+        result = replace(result, violations=result.violations.filter(ours), incomplete=result.incomplete.filter(ours),
+                         per_document=result.per_document.filter(ours))
     tables = report_tables.rechoose(result.per_document)
     chosen = tables.chosen().select("document_id")
     checked = CheckedFacts(

@@ -23,14 +23,15 @@ from pipelines.recovery import guarded, recover_dead_runs
 from pipelines.run_options import choose_years, inbox_problem, output_problem, parse_years
 
 
-def _settings(run_config: dict):
-    """The resources as a run will see them: XXGK_* variables, defaults, then --inbox/--warehouse."""
+def _settings(run_config: dict, deployment=None):
+    """The resources as a run will see them: the warehouse's settings (XXGK_* variables, its
+    xxgk.yaml, defaults), then --inbox/--warehouse."""
     from dagster import build_resources
 
     from assets.resources import default_resources
 
     # built outside a run, the staging resource takes no lock (StagingResource.yield_for_execution)
-    return build_resources(default_resources(), resource_config=run_config.get("resources", {}))
+    return build_resources(default_resources(deployment), resource_config=run_config.get("resources", {}))
 
 
 def _say(text: str = "") -> None:
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     values = deployment.values(inbox=args.inbox, follow_outside_links=True if args.follow_outside_links else None)
     config = resources_config(deployment, values)
-    with _settings(config) as settings:
+    with _settings(config, deployment) as settings:
         inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
         stores = settings.staging.root
         outputs = {"the staging folder (XXGK_STAGING)": settings.staging.url,

@@ -1,12 +1,12 @@
-"""`xxgk export --to xlsx|csv|parquet [--years …] [--out DIR] [--warehouse FILE] [--excel]`: the BI views
+"""`xxgk export --to xlsx|csv|parquet [--years …] [--out DIR] [--warehouse DIR|FILE] [--excel]`: the BI views
 written out (warehouse/export.py says how), read from the warehouse opened read-only."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from assets.deployment import locate
 from pipelines.run_options import parse_years
 
 
@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
     p.add_argument("--to", required=True, choices=("xlsx", "csv", "parquet"), help="output format")
     p.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
     p.add_argument("--out", help="folder to write into (default: export/ beside the warehouse)")
-    p.add_argument("--warehouse", help="DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+    p.add_argument("--warehouse", help="the warehouse: its folder or its DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/)")
     p.add_argument("--excel", action="store_true",
                    help="with --to csv: start each file with a UTF-8 byte order mark, so that Excel reads it as UTF-8")
 
@@ -29,9 +29,7 @@ def export(args: argparse.Namespace) -> int:
     if args.excel and args.to != "csv":
         print("xxgk export: --excel is for --to csv (an xlsx workbook is Excel's own)", file=sys.stderr)
         return 2
-    from assets.resources import DEFAULT_WAREHOUSE
-
-    warehouse = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
+    warehouse = locate(args.warehouse).database  # a warehouse's folder or its DuckDB file; else $XXGK_WAREHOUSE, the default
     if not warehouse.is_file():
         print(f"xxgk: warehouse not found: {warehouse} (load reports first with `xxgk run`, or give --warehouse)", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""`xxgk retract <document id | file> --reason WHY [--by WHO] [--undo] [--warehouse FILE]`: remove one
+"""`xxgk retract <document id | file> --reason WHY [--by WHO] [--undo] [--warehouse DIR|FILE]`: remove one
 loaded document from the warehouse, recorded in the table retraction (who, when, why); its
 agency-year is chosen again among the documents left (warehouse/loader.py retract). With
 --undo, take a retraction back, recorded the same way: the next `xxgk run` that meets the file
@@ -10,9 +10,10 @@ the change at once."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
+
+from assets.deployment import locate
 
 
 def add_parser(sub) -> None:
@@ -22,7 +23,7 @@ def add_parser(sub) -> None:
     p.add_argument("--by", help="who (default: the user running the command)")
     p.add_argument("--undo", action="store_true",
                    help="take the document's retraction back (recorded: who, when, why); the next `xxgk run` that meets its file loads it again")
-    p.add_argument("--warehouse", help="DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+    p.add_argument("--warehouse", help="the warehouse: its folder or its DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/)")
 
 
 def _say(text: str) -> None:
@@ -36,11 +37,10 @@ def _warn(text: str) -> None:
 def retract(args: argparse.Namespace) -> int:
     """Remove one loaded document from the warehouse, recorded (who, when, why); its agency-year
     is chosen again among the documents left. With --undo, take a retraction back."""
-    from assets.resources import DEFAULT_WAREHOUSE
     from warehouse.writer import WarehouseWriteError, open_writer
     from xxgk.documents import document_id
 
-    path = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
+    path = locate(args.warehouse).database  # a warehouse's folder or its DuckDB file; else $XXGK_WAREHOUSE, the default
     if not path.is_file():
         _warn(f"warehouse not found: {path} (load reports first with `xxgk run`, or give --warehouse)")
         return 2

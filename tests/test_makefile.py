@@ -116,3 +116,29 @@ def test_the_readme_install_line_names_every_debian_package_ci_installs():
                     (PROJECT_ROOT / ".ci" / "run").read_text())
     ci_packages = {p for group in ci for p in group.split()}
     assert ci_packages and ci_packages <= set(line), ci_packages - set(line)
+
+
+def _planned_installs(project: Path, target: str) -> list[str]:
+    """The install commands `make TARGET` would run in a fresh checkout (make -n: nothing runs)."""
+    dry = _make("-n", target, f"PYTHON={sys.executable}", cwd=project).stdout
+    return [line for line in dry.splitlines() if "pip install" in line]
+
+
+def test_make_run_installs_what_running_needs_and_make_test_adds_the_test_extras(tmp_path):
+    """Finding 5: `make run` installed `.[dev]` (moto, cfn-lint, pytest, …). It installs xxgk
+    alone; `make test` (and test-fast, lint-imports) add the `test` extra."""
+    import tomllib
+
+    project = _project_copy(tmp_path)
+    (project / "pipelines").mkdir()
+    shutil.copy(PROJECT_ROOT / "pipelines" / "activate.sh", project / "pipelines")
+    run = _planned_installs(project, "run")
+    assert any(line.endswith(" -e .") for line in run), run
+    assert not any("[" in line for line in run), run
+    for target in ("test", "test-fast", "lint-imports"):
+        assert any(line.endswith("-e '.[test]'") for line in _planned_installs(project, target)), target
+    extras = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    running = " ".join(extras["dependencies"])
+    for package in ("moto", "pytest", "hypothesis", "import-linter", "reportlab", "cfn-lint"):
+        assert package not in running, package
+    assert any(p.startswith("moto") for p in extras["optional-dependencies"]["test"])

@@ -46,10 +46,12 @@ def summarise(con: duckdb.DuckDBPyConnection, years: list[int] | None = None, ru
         # the agency-years its documents belong to: the report chosen for each, whichever run brought it
         reports = ("AND (agency_id, year) IN (SELECT agency_id, year FROM dim_document "
                    "WHERE document_id IN (SELECT document_id FROM run_documents))")
-        # rejected while reading; or, of its documents, while extracting one of `years`
-        extracted = f"year IN ({','.join(str(int(y)) for y in years) or 'NULL'})" if years is not None else "TRUE"
+        # rejected while reading; or, of its documents, while loading one of `years` (extracting,
+        # or met again after `xxgk retract`)
+        loaded = f"(year IS NULL OR year IN ({','.join(str(int(y)) for y in years) or 'NULL'}))" if years is not None else "TRUE"
         rejected_scope = ("WHERE (document_id, source_file) IN (SELECT document_id, source_file FROM run_rejected) "
-                          f"OR (stage = 'extraction' AND document_id IN (SELECT document_id FROM run_documents) AND {extracted})")
+                          "OR (stage NOT IN ('ingestion', 'normalisation') "
+                          f"AND document_id IN (SELECT document_id FROM run_documents) AND {loaded})")
     and_where = where.replace("WHERE", "AND")
     chosen = f"SELECT document_id FROM fact_report WHERE TRUE {and_where} {reports}"
     one = lambda q: con.execute(q).fetchone()[0]  # noqa: E731

@@ -278,3 +278,49 @@ def test_a_new_inbox_for_a_warehouse_is_recorded_and_said(warehouses, tmp_path):
     shutil.rmtree(later)
     rc, out, err = _xxgk_run("--inbox", str(a["inbox"]), "--warehouse", str(a["folder"]))  # as it was, for the others
     assert rc == 0, err
+
+
+def test_the_ui_serves_the_warehouses_settings_not_the_shells(warehouses, tmp_path):
+    """`xxgk ui --warehouse A` from a shell whose XXGK_INBOX names another folder: the UI, its
+    daemon and code server get A's home and DuckDB file, and not that variable (the code
+    location reads A's inbox from its settings); `xxgk home` prints A's home."""
+    from pipelines.ui import _for_the_ui, deployment_of, ui_environment
+
+    a = warehouses["a"]
+    shell = _clean_env(XXGK_INBOX=str(tmp_path / "elsewhere"), XXGK_WORKERS="2")
+    deployment, ignored = _for_the_ui(deployment_of(str(a["folder"]), shell))
+    assert ignored == [f"XXGK_INBOX={tmp_path / 'elsewhere'} ignored: the warehouse {a['folder']} has inbox "
+                       f"{read_settings(a['folder'])['inbox']} (xxgk.yaml)"]
+    env = ui_environment(deployment)
+    assert env["DAGSTER_HOME"] == str(a["home"]) and env["XXGK_WAREHOUSE"] == str(a["warehouse"])
+    assert "XXGK_INBOX" not in env and env["XXGK_WORKERS"] == "2"
+    assert deployment.values()["inbox"] == read_settings(a["folder"])["inbox"]
+    done = subprocess.run([str(BIN / "xxgk"), "home", "--warehouse", str(a["folder"])], env=shell, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == str(a["home"]), done.stderr
+
+
+def test_export_and_retract_take_a_warehouse_by_its_folder(warehouses, tmp_path):
+    a = warehouses["a"]
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["export", "--to", "csv", "--warehouse", str(a["folder"]), "--out", str(tmp_path / "csv")]) == 0
+    assert f"exporting {a['warehouse']} as csv" in out.getvalue()
+    assert (tmp_path / "csv" / "v_disclosure_facts.csv").is_file()
+
+
+def test_a_warehouse_moved_to_another_folder_keeps_its_inbox_and_takes_its_home(warehouses, tmp_path):
+    """A warehouse's folder copied elsewhere: its settings read the same inbox, and its own home
+    (dagster_home/ in it) serves it there, its history with it."""
+    a = warehouses["a"]
+    moved = tmp_path / "moved"
+    shutil.copytree(a["folder"], moved)
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, redirect_stdout(out):
+        for name in [k for k in os.environ if k == "DAGSTER_HOME" or k.startswith("XXGK_")]:
+            mp.delenv(name)
+        assert main(["home", "--warehouse", str(moved)]) == 0
+    assert out.getvalue().strip() == str(moved / HOME_FOLDER)
+    assert (moved / HOME_FOLDER / HOME_POINTER).read_text().strip() == str(moved / "xxgk.duckdb")
+    assert read_settings(moved)["inbox"] == read_settings(a["folder"])["inbox"]
+    assert [job for job, _, _ in _runs(moved / HOME_FOLDER)] == [job for job, _, _ in _runs(a["home"])]

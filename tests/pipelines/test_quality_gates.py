@@ -275,3 +275,27 @@ def test_a_year_with_nothing_loaded_is_not_materialized(broken_run):
         assert con.execute("SELECT stage, year FROM rejected_document WHERE source_file LIKE '%no-tables-2021.txt'").fetchall() \
             == [("extraction", 2021)]
         assert con.execute("SELECT count(*) FROM fact_report WHERE year = 2021").fetchone() == (0,)
+
+
+def test_the_data_docs_describe_the_whole_year_in_the_warehouse(tmp_path, monkeypatch):
+    """Finding 3: a year loaded from two inboxes (qidong's report with a wrong total, then
+    dongning's): the year's Data Docs, written by the second run, describe both documents and
+    the first one's violations, not only the last run's report; the second run's own choice and
+    findings are its documents' alone."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    text = QIDONG.read_text(encoding="utf-8")
+    (first / "qidong-wrong-total.txt").write_text(text.replace("(七)總計(jì)\n\n162\n", "(七)總計(jì)\n\n163\n"), encoding="utf-8")
+    shutil.copy(next(p for p in SAMPLE_FILES if "dongning" in p.name), second)
+    for name in [k for k in __import__("os").environ if k.startswith("XXGK_") or k == "DAGSTER_HOME"]:
+        monkeypatch.delenv(name)
+    warehouse = tmp_path / "w"
+    for inbox in (first, second):
+        assert main(["run", "--inbox", str(inbox), "--warehouse", str(warehouse)]) == 0
+    page = (warehouse / "data_docs" / "2023" / "report_identities.html").read_text(encoding="utf-8")
+    assert "<b>2</b>documents" in page and "<b>3</b>violations" in page, page[:3000]
+    assert "启东市人民政府办公室" in page
+    with connect(warehouse / "xxgk.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM fact_report WHERE year = 2023").fetchone() == (2,)
+        assert con.execute("SELECT count(DISTINCT document_id) FROM fact_identity_violation").fetchone() == (1,)

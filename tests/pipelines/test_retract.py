@@ -71,8 +71,9 @@ def test_retract_reaches_the_readers_and_undo_loads_the_file_again(tmp_path):
     assert published(warehouse, "SELECT count(*) FROM document_cell WHERE document_id = ?", [doc]) == [(0,)]
     after = exported(env, tmp_path / "after")
     assert after and doc not in after
-    # met again, a retracted file is not loaded
-    assert cli(env, "run")[0] == 0
+    # met again, a retracted file is not loaded, and this run's summary says so
+    code, out, _ = cli(env, "run")
+    assert code == 0 and "files not loaded:  1 (1 retracted earlier)" in out, out
     assert (doc,) not in published(warehouse, reports)
     assert published(warehouse, "SELECT stage FROM rejected_document WHERE document_id = ?", [doc]) == [("retracted",)]
 
