@@ -54,4 +54,6 @@ def test_the_generated_layouts_through_pdftotext_give_no_wrong_value(mode):
         right = sum(1 for k, v in want.items() if k in got and got[k] == v)
         assert right >= SYNTHETIC_AT_LEAST[mode], (case_id, right)
         totals.append(right)
-    assert sum(totals) >= {"layout": 2172, "raw": 2118, "plain": 1635}[mode]
+    # plain: a row of six values for seven columns may have lost its seventh elsewhere (a blank is
+    # not assumed), so 2019-split's carried_forward 其他 and 总计 stay null
+    assert sum(totals) >= {"layout": 2172, "raw": 2118, "plain": 1633}[mode]

@@ -12,7 +12,7 @@ import pytest
 from tests.fixtures import web_reports
 from tests.fixtures.web_reports import want
 from xxgk.documents import read_document
-from xxgk.extract.segment import choose, group_sums, row_sum
+from xxgk.extract.segment import choose, group_sums, place_row, row_sum
 from xxgk.extract.tables import extract_report
 from xxgk.extract.tokens import Kind, Token, classify
 from xxgk.normalise import normalise_document
@@ -95,6 +95,32 @@ def test_six_values_for_seven_columns_without_spaces_to_show_the_gap_stay_unplac
     placement = choose(run, 7, row_sum)
     assert placement.cells[6].printed == "5"  # every reading that adds up ends with the total 5
     assert placement.cells[:6] == [None] * 6
+
+
+def _number(printed: str, line: int) -> Token:
+    kind, value, unit = classify(printed)
+    return Token(kind, printed, printed, line, f"line {line}", value, unit)
+
+
+def test_a_value_printed_elsewhere_leaves_its_cell_unplaced_where_the_identity_says_which():
+    # plain pdftotext (tests/fixtures/zoo/a/pdftotext.txt): table 四's last 总计 printed after
+    # sections 五 and 六, so 14 values stand for 15 columns
+    run = [_number(v, i) for i, v in enumerate("0 0 2 2 4 2 0 3 0 5 2 0 1 2".split())]
+    placement = place_row(run, 15, group_sums)
+    assert [t.printed if t else None for t in placement.cells] == [*"0 0 2 2 4 2 0 3 0 5 2 0 1 2".split(), None]
+    assert all(t.segmented for t in placement.cells[:14])  # placed by the identities: they confirm nothing
+    assert "one blank or printed elsewhere" in placement.problem
+    # 部分公开 with its total 19 on another line: only the total can be the lost cell (17+0+2 > 0)
+    placement = place_row([_number(v, i) for i, v in enumerate("17 0 2 0 0 0".split())], 7, row_sum)
+    assert [t.printed if t else None for t in placement.cells] == ["17", "0", "2", "0", "0", "0", None]
+
+
+def test_a_lost_value_the_identity_cannot_place_places_nothing():
+    # 17 0 2 0 0 19: a blank among the six makes 19 the total; a total printed elsewhere makes it
+    # 其他's. Neither is chosen
+    placement = place_row([_number(v, i) for i, v in enumerate("17 0 2 0 0 19".split())], 7, row_sum)
+    assert placement.cells == [None] * 7
+    assert "13 reading(s)" in placement.problem  # 7 places of a lost cell, 6 of a blank
 
 
 # --- whole documents -----------------------------------------------------------------------

@@ -246,12 +246,65 @@ def place_row(run: list[Token], expected: int, check: Check, label_row: int | No
     if not spaced and all(p is not None for p in placed):
         return Placement(placed, problem)
     chosen = choose(run, expected, check)
+    if not spaced:  # a cell missing from separate values may be a blank, or printed elsewhere
+        chosen = _one_lost(run, expected, check, chosen)
     if chosen is None:
         if spaced:
             problem = f"values run together ({' '.join(t.printed for t in run)}): no reading satisfies the identity"
         return Placement(placed, problem)
     chosen.cells = [p if p is not None else c for p, c in zip(placed, chosen.cells)]
     return chosen
+
+
+def _sums(check: Check, n: int) -> list[tuple[range, int]] | None:
+    """The identity `check` stands for, as (the items, the total) of each of its sums."""
+    if check is row_sum:
+        return [(range(6), 6)] if n == 7 else None
+    if check is group_sums:
+        return [(range(g, g + 4), g + 4) for g in range(0, n, 5)] if n % 5 == 0 else None
+    return None
+
+
+def _one_lost(run: list[Token], expected: int, check: Check, blank: Placement | None) -> Placement | None:
+    """One value fewer than the columns: the missing cell may be a blank (`blank`: the readings
+    that add up with it) or a cell the extractor printed elsewhere (a wrapped row's total on
+    another line, a last value after the next section). The readings of the second kind are the
+    places of the lost cell (its value unknown, never 0) where the identity can still hold: a sum
+    it is not in holds as printed, and one it is in leaves it a value of 0 or more. Cells are
+    placed where the readings of both kinds agree; the lost cell stays not placed."""
+    filled = [t for t in run if t.kind is not Kind.EMPTY]
+    sums = _sums(check, expected)
+    if len(filled) != expected - 1 or sums is None or any(t.kind is not Kind.NUMBER for t in filled):
+        return blank
+    pool: list[list[Token | None]] = []
+    for lost in range(expected):
+        cells: list[Token | None] = [*filled[:lost], None, *filled[lost:]]
+        if all(_can_hold([t.value if t is not None else None for t in cells], items, total) for items, total in sums):
+            pool.append(cells)
+    readings = len(pool) + (len(blank.readings or []) if blank else 0)
+    if blank:
+        pool += blank.readings or [blank.cells]
+    if not pool:
+        return None
+    first = pool[0]
+    placed = [replace(first[c], segmented=True)
+              if all(r[c] is not None and (r[c].kind, r[c].value, r[c].printed) == (first[c].kind, first[c].value, first[c].printed)
+                     for r in pool) else None
+              for c in range(expected)]
+    shown = " | ".join(" ".join(t.printed or "∅" if t is not None else "?" for t in r) for r in pool[:3])
+    more = f" (+{len(pool) - 3} more)" if len(pool) > 3 else ""
+    done = sum(p is not None for p in placed)
+    return Placement(placed, f"{len(filled)} values printed for {expected} columns, one blank or printed elsewhere (?): "
+                             f"{readings} reading(s) satisfy the identity: {shown}{more}; {done} of {expected} cells placed "
+                             "where they agree")
+
+
+def _can_hold(values: list[float | None], items: range, total: int) -> bool:
+    if values[total] is None:
+        return True
+    known = [values[i] for i in items if values[i] is not None]
+    rest = values[total] - sum(known)
+    return abs(rest) < 1e-9 if len(known) == len(items) else rest > -1e-9
 
 
 def _mixed_lines(run: list[Token], label_row: int | None) -> bool:
