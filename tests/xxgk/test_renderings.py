@@ -195,3 +195,16 @@ def test_the_same_bytes_under_a_name_not_read_are_listed_as_a_duplicate(tmp_path
     assert [d.source_file for d in ingested.documents] == [str(paths[0])]
     assert ingested.duplicate_files == {ingested.documents[0].document_id: [str(paths[1]), str(paths[2])]}
     assert ingested.rejected == []
+
+
+def test_rows_printed_together_after_one_label_go_to_the_rows_around_it_whose_values_are_missing(tmp_path):
+    # plain pdftotext of the zoo's fill a: 重复申请's label, then its values and the next two rows'
+    # (their labels come later, without values)
+    zoo = Path(__file__).parents[1] / "fixtures" / "zoo" / "a" / "pdftotext.txt"
+    doc = normalise_document(read_document(zoo))
+    cells = {(c["category_code"], c["applicant_type"]): c for c in extract_report(doc).cells}
+    assert [cells[("result.not_processed.publication", a)]["value"] for a in ("natural_person", "other_org", "total")] == [0, 1, 3]
+    assert cells[("result.not_processed.excessive", "total")]["value"] == 10
+    assert cells[("result.not_processed.excessive", "total")]["cell_status"] == "segmented"
+    # （七）总计 and 四、结转下年度继续办理 printed one under the other, then both rows' values
+    assert cells[("result.total", "total")]["value"] == 156 and cells[("application.carried_forward", "total")]["value"] == 3

@@ -8,6 +8,7 @@ and damage recorded: xxgk.extract.cells.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from xxgk.extract.cells import CELL_SCHEMA, WARNING_SCHEMA, Extraction, emit, place
 from xxgk.extract.inferred import derive_other, emit_applicant_row
@@ -240,6 +241,7 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
         label_rows[code] = label_tokens[-1].row if label_tokens else None
         rows[code] = (place_row(run, len(APPLICANT_COLUMNS), row_sum, label_rows[code]), run)
         last = code
+    _rows_run_together(rows, doc.format_version)
     identities = t3_column_identities(doc.format_version)
     resolve_columns({code: placement for code, (placement, _) in rows.items()}, identities, len(APPLICANT_COLUMNS))
     if unlabelled_first and not _columns_add_up(rows, identities):
@@ -339,6 +341,45 @@ def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list
         return []
     labeller.row_codes(t.text for t in label_tokens)  # the labeller follows the rows read
     return list(zip(codes, lines.values()))
+
+
+def _t3_rows(format_version: str) -> list[str]:
+    """The rows of table 三 that hold values, in the template's order."""
+    cats = categories()
+    label = (lambda c: c.label_2019) if format_version == FORMAT_2019 else (lambda c: c.label_2021)
+    rows = [code for code, c in cats.items() if c.table == "applications" and label(c)]
+    headings = {cats[code].parent_code for code in rows} - {"result.total"}  # a group's heading holds no values
+    return [code for code in rows if code not in headings]
+
+
+def _unread(rows: dict[str, tuple[Placement, list[Token]]], code: str) -> bool:
+    return code not in rows or all(p is None for p in rows[code][0].cells)
+
+
+def _rows_run_together(rows: dict[str, tuple[Placement, list[Token]]], format_version: str) -> None:
+    """A row's run of k whole rows' values (plain pdftotext prints the values of 重复申请 and of
+    the next two rows together, their labels later; or two labels, then both rows' values):
+    each seven that add up is a row, given to the k rows of the template's order around it whose
+    own values were not read, where only one such window of rows exists."""
+    width = len(APPLICANT_COLUMNS)
+    order = _t3_rows(format_version)
+    for code, (_, run) in list(rows.items()):
+        filled = [t for t in run if t.kind is not Kind.EMPTY]
+        k, rest = divmod(len(filled), width)
+        if k < 2 or rest or code not in order or not _unread(rows, code) or any(t.kind is not Kind.NUMBER for t in filled):
+            continue
+        chunks = [filled[j * width:(j + 1) * width] for j in range(k)]
+        if not all(row_sum([t.value for t in chunk]) for chunk in chunks):
+            continue
+        at = order.index(code)
+        windows = [order[start:start + k] for start in range(max(0, at - k + 1), at + 1)
+                   if start + k <= len(order) and all(_unread(rows, c) for c in order[start:start + k] if c != code)]
+        if len(windows) != 1:
+            continue
+        for row, chunk in zip(windows[0], chunks):
+            rows[row] = (Placement([replace(t, segmented=True) for t in chunk],
+                                   f"{k} rows' values printed together after one label ({' '.join(windows[0])}): "
+                                   "each seven add up, placed in the template's order"), chunk)
 
 
 def t3_column_identities(format_version: str) -> list[tuple[list[str], list[str]]]:
