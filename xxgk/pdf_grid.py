@@ -151,6 +151,7 @@ def ruled_tables(edges: list[dict], chars: list[dict], page_size: tuple[float, f
     out = []
     middles, keys = _by_middle(chars)
     for table in found:
+        table = mend_cells(table, chars, (middles, keys))
         rows = outside_cells(table, _extract(table, chars, middles, keys), chars, (middles, keys))
         if max((len(r) for r in rows), default=0) < 2:
             continue
@@ -339,6 +340,69 @@ def outside_cells(table: Table, rows: list[list[str | None]], chars: list[dict],
         if mine:
             out[r][0] = cell_text(sorted(mine, key=lambda c: (round(c["top"]), c["x0"])))
     return out
+
+
+_NUMBER_RUN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def mend_cells(table: Table, chars: list[dict], by_middle: tuple[list[tuple[float, int]], list[float]] | None = None) -> Table:
+    """The table, with the cells a row lost to missing rulings: Chromium, printing a table cut
+    by a page break, may draw no borders between a row's value cells, so pdfplumber finds no
+    cell there (the values fall in none) or one cell across two columns ('0 5'). A number in no
+    cell, within one column's span of the row, gets a cell of that column; a cell across columns
+    holding one number inside each is cut into them. A number across a column's edge (centred
+    in a merged cell), words (left to :func:`outside_cells`) and text cells are never cut."""
+    middles, keys = by_middle or _by_middle(chars)
+    edges = sorted({c[0] for c in table.cells} | {c[2] for c in table.cells})
+    columns = list(zip(edges, edges[1:]))
+    cells = list(table.cells)
+    changed = False
+    for group in table.rows:
+        present = [c for c in group.cells if c is not None]
+        if not present:
+            continue
+        top, bottom = present[0][1], min(c[3] for c in present)
+        near = [c for c in table.cells if c[1] < bottom - 1 and c[3] > top + 1]
+        band = [chars[i] for _, i in middles[bisect_left(keys, top) : bisect_left(keys, bottom)] if chars[i].get("upright", True)]
+        loose = [run for run in _runs([c for c in band if not _in_a_cell(c, near)]) if _is_number(run)]
+        for a, b in columns:
+            inside = [run for run in loose if a <= run[0]["x0"] and run[-1]["x1"] <= b]
+            if len(inside) == 1 and not any(c[0] <= a + 1 and c[2] >= b - 1 for c in near):
+                cells.append((a, top, b, bottom))
+                changed = True
+        for cell in present:
+            inner = [(a, b) for a, b in columns if cell[0] - 1 <= a and b <= cell[2] + 1]
+            runs = _runs([c for c in band if _in_a_cell(c, [cell])])
+            if len(inner) < 2 or len(runs) != len(inner) or not all(map(_is_number, runs)):
+                continue
+            if all(a <= run[0]["x0"] and run[-1]["x1"] <= b for run, (a, b) in zip(runs, inner)):
+                cells.remove(cell)
+                cells += [(a, cell[1], b, cell[3]) for a, b in inner]
+                changed = True
+    return Table(table.page, cells) if changed else table
+
+
+def _runs(chars: list[dict]) -> list[list[dict]]:
+    """Characters as the runs of a line they make: a gap wider than a character's width ends
+    one, and so does a digit after a word's character or the reverse (a label printed up to its
+    row's first value)."""
+    out: list[list[dict]] = []
+    for c in sorted(chars, key=lambda c: (round(c["top"] / 4), c["x0"])):
+        last = out[-1][-1] if out else None
+        if (last is not None and abs(c["top"] - last["top"]) <= 3 and c["x0"] - last["x1"] <= (last["x1"] - last["x0"])
+                and _numeric(c) == _numeric(last)):
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return out
+
+
+def _numeric(c: dict) -> bool:
+    return c["text"].isdigit() or c["text"] == "."
+
+
+def _is_number(run: list[dict]) -> bool:
+    return bool(_NUMBER_RUN.fullmatch("".join(c["text"] for c in run)))
 
 
 def _by_middle(chars: list[dict]) -> tuple[list[tuple[float, int]], list[float]]:

@@ -14,7 +14,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
 from xxgk.grid import Grid
 from xxgk.model import DocumentRejected, Row
-from xxgk.pdf_grid import outside_cells, table_grid
+from xxgk.pdf_grid import mend_cells, outside_cells, table_grid
 from xxgk.pdf_layout import outside, page_rows
 
 
@@ -64,6 +64,7 @@ def text_rows(text: str, index: int) -> list[Row]:
 def _page(page, where: str) -> tuple[list[Row], list[tuple[int, Grid]]]:
     tables = []
     for table in page.find_tables():
+        table = mend_cells(table, page.chars)
         cells = outside_cells(table, table.extract(), page.chars)
         # WPS draws a ruled frame around body text: a one-column "table" is text, not a table.
         if max((len(r) for r in cells), default=0) < 2:

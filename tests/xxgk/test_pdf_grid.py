@@ -180,3 +180,21 @@ def test_a_character_drawn_twice_in_place_is_one_character_as_pdfplumber_dedupes
     got = [(ch["text"], round(ch["x0"])) for ch in chars if not ch["text"].isspace()]
     assert len(got) == 2 * len("Total1234items")
     assert sorted(t for t, _ in got) == sorted(t for t, _ in want if not t.isspace())
+
+
+def _char(text: str, x0: float, top: float = 5.0) -> dict:
+    return {"text": text, "x0": x0, "x1": x0 + 5, "top": top, "bottom": top + 9, "upright": True}
+
+
+def test_a_rows_lost_rulings_are_mended_only_where_each_number_stands_inside_one_column():
+    from pdfplumber.table import Table
+
+    from xxgk.pdf_grid import mend_cells
+
+    below = [(0, 20, 50, 40), (50, 20, 100, 40), (100, 20, 150, 40)]  # a row ruled in full: the columns
+    # Chromium's row after a page break: '0 5' in one cell across two columns, '7' in no cell
+    table = mend_cells(Table(None, [(0, 0, 100, 20), *below]), [_char("0", 10), _char("5", 70), _char("7", 120)])
+    assert sorted(c for c in table.cells if c[1] == 0) == [(0, 0, 50, 20), (50, 0, 100, 20), (100, 0, 150, 20)]
+    # a number centred in a merged cell stands across a column's edge: never cut; a word in no cell: left alone
+    table = mend_cells(Table(None, [(0, 0, 100, 20), *below]), [_char("3", 45), _char("6", 50), _char("件", 120)])
+    assert sorted(c for c in table.cells if c[1] == 0) == [(0, 0, 100, 20)]

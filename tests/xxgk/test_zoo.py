@@ -21,8 +21,8 @@ import pytest
 
 from tests.fixtures.zoo import FILLS, LOST, RENDERINGS, ZOO, expected, lost, printed, rows, score
 
-# OCR of three pages, or a PDF whose last page is OCR'd (a few seconds to half a minute each)
-SLOW = {"scan.pdf", "chromium.pdf"}
+# OCR of three pages (half a minute)
+SLOW = {"scan.pdf"}
 
 # What fails today, per file (both fills), with its cause; the other renderings read whole.
 INCOMPLETE_TODAY: dict[str, str] = {
@@ -33,16 +33,13 @@ INCOMPLETE_TODAY: dict[str, str] = {
                     "so values follow the wrong labels; 16/200",
     "markitdown-pdf.md": "markitdown's PDF text (pdfminer) puts two rows' numbers in one pipe cell and labels apart "
                          "from their rows (8 null)",
-    "chromium.pdf": "165/200: （六）'s three item labels and its group label wrap into one another in one cell "
-                    "('（六）其 2.申请人…缴纳 / 他处理 费用、…'), so they cannot be told apart; the row of （五） item 5 is cut "
-                    "by the page break; 四、结转下年度继续办理's first line stands outside the table",
     "scan.pdf": "172/200: table 二's values are left-aligned under centred headers, so OCR makes a column per "
                 "header and per value (an unread cell after every value: '规章 0 � 0 � 36 �'), and table 二's rows are lost",
 }
 WRONG_TODAY: dict[tuple[str, str], str] = {}
 # how many of the 200 cells the incomplete renderings read right today (fills a, b): a floor
 READ_TODAY = {"pdftotext.txt": (185, 177), "pdfminer.txt": (16, 16), "markitdown-pdf.md": (190, 190),
-              "chromium.pdf": (165, 165), "scan.pdf": (172, 172)}
+              "scan.pdf": (172, 172)}
 
 
 @cache
@@ -164,7 +161,9 @@ def test_the_fills_keep_every_identity():
 def test_a_browser_printed_report_reads_its_table_labels_outside_the_ruled_cells(fill):
     """Chromium prints the item labels of a group without borders: pdfplumber finds them in the
     table's box but in no cell and drops them, and the title's year stands on a baseline of its
-    own. Both mended, 165 of 200 cells read (it was rejected: 'statistics year not found')."""
+    own. On the page after the break it draws no borders between one row's values (in no cell,
+    or '0 5' in one), and （六）'s three labels and its group's share one cell. All mended: every
+    cell read (it was rejected: 'statistics year not found')."""
     s = scored(fill, "chromium.pdf")
     assert s.rejected is None and s.wrong == 0
-    assert s.right >= 165
+    assert s.right == 200

@@ -105,7 +105,7 @@ class Table3Labeller:
             return self._top("application.new_received")
         if "上年结转" in text:
             return self._top("application.carried_over")
-        if "结转下年" in text:
+        if "结转下年" in text or "下年度继续办理" in text:  # its first characters may be cut off by a line of their own
             return self._top("application.carried_forward")
         if "部分公开" in text:
             return self._top("result.partially_granted")

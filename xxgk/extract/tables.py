@@ -326,20 +326,26 @@ def _whole_lines(run: list[Token]) -> tuple[list[Token], list[Token]]:
     return run, []
 
 
+_ITEM = re.compile(r"(?<![\d.])(?=[1-9]\.)")
+
+
 def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list[Token]) -> list[tuple[str, list[Token]]]:
     """Labels of several rows printed one under another in one cell (a browser's print of a
     table whose item cells have no borders), beside as many lines of values: each label to its
     line, in order. Empty when the labels name one row, or the lines do not match them."""
-    if len(label_tokens) < 2 or len({t.row for t in run if t.kind is not Kind.EMPTY}) < 2:
+    # a cell may hold several rows' labels, run together (and a group's label inside them): cut
+    # at its lines and before each item number
+    texts = [p for t in label_tokens for line in t.text.split("\n") for p in _ITEM.split(line) if p]
+    if len(texts) < 2 or len({t.row for t in run if t.kind is not Kind.EMPTY}) < 2:
         return []
     lines: dict[int, list[Token]] = {}
     for t in run:
         lines.setdefault(t.row, []).append(t)
     lines = {r: line for r, line in lines.items() if any(t.kind is not Kind.EMPTY for t in line)}
-    codes = _probe(labeller).row_codes(t.text for t in label_tokens)
+    codes = _probe(labeller).row_codes(texts)
     if len(codes) < 2 or len(codes) != len(lines):
         return []
-    labeller.row_codes(t.text for t in label_tokens)  # the labeller follows the rows read
+    labeller.row_codes(texts)  # the labeller follows the rows read
     return list(zip(codes, lines.values()))
 
 
