@@ -106,6 +106,9 @@ def place(run: list[Token], expected: int) -> tuple[list[Token | None], str | No
     if n == expected:
         return filled, None
     if n > expected:
+        if expected == 1 and len({(t.kind, t.value, t.printed) for t in filled}) == 1:
+            # a merged cell a converter repeated in each column it spans (pymupdf4llm, docling)
+            return filled[:1], None
         k = n - expected
         if k > 1:  # more than one stray value: the run has run into another row's values
             return [None] * expected, f"{n} values printed for {expected} columns; none placed"
