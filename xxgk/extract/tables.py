@@ -216,7 +216,8 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
             continue
         if surplus:  # a whole line of values printed above its own (wrapped) label
             ahead = _probe(labeller).row_codes(t.text for t in label_tokens)
-            if len(ahead) >= 2 and ahead[0] not in rows:
+            # several labels below (one cell's), or the template's next row whose values add up
+            if ahead and ahead[0] not in rows and (len(ahead) >= 2 or _next_adds_up(last, ahead[0], surplus, doc.format_version)):
                 rows[ahead[0]] = (place_row(surplus, len(APPLICANT_COLUMNS), row_sum), surplus)
             surplus = []
         stacked = _stacked_rows(labeller, label_tokens, run)
@@ -356,6 +357,16 @@ def _t3_rows(format_version: str) -> list[str]:
     rows = [code for code, c in cats.items() if c.table == "applications" and label(c)]
     headings = {cats[code].parent_code for code in rows} - {"result.total"}  # a group's heading holds no values
     return [code for code in rows if code not in headings]
+
+
+def _next_adds_up(last: str | None, code: str, line: list[Token], format_version: str) -> bool:
+    """`line` may be `code`'s values printed above its label: `code` is the row after `last` in
+    the template, and the line's seven values add up."""
+    order = _t3_rows(format_version)
+    filled = [t for t in line if t.kind is not Kind.EMPTY]
+    return (last in order and order.index(last) + 1 < len(order) and order[order.index(last) + 1] == code
+            and len(filled) == len(APPLICANT_COLUMNS) and all(t.kind is Kind.NUMBER for t in filled)
+            and row_sum([t.value for t in filled]))
 
 
 def _unread(rows: dict[str, tuple[Placement, list[Token]]], code: str) -> bool:
