@@ -161,8 +161,21 @@ def detect_year(lines: list[str]) -> int | None:
     # a title split over lines: "2023 年政府信息公开工作年度报告" on its own line is caught
     # above; a year alone on one line and the words on the next are caught here
     head = fold("".join(lines[:40]))
-    m = _TITLE.search(head) or _PERIOD.search(fold("".join(lines)))
+    m = _TITLE.search(head) or _rotated_title(lines[:8]) or _PERIOD.search(fold("".join(lines)))
     return int(m.group(1)) if m else None
+
+
+def _rotated_title(lines: list[str]) -> re.Match | None:
+    """A title a text extractor laid out around its wrapped tail: ``报告  2022 年政府信息公开工作年度``
+    (the tail's words first, the line's start after them) reads as a title from its year on,
+    then its start."""
+    for line in map(fold, lines):
+        at = re.search(r"20\d\d年", line)
+        if at and at.start() > 0:
+            m = _TITLE.match(line[at.start():] + line[: at.start()])
+            if m:
+                return m
+    return None
 
 
 _INSTITUTION = re.compile(r"(人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|管理局|监督局|局|委|厅|办|院|中心|街道办事处|政府)$")

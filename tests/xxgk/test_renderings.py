@@ -208,3 +208,31 @@ def test_rows_printed_together_after_one_label_go_to_the_rows_around_it_whose_va
     assert cells[("result.not_processed.excessive", "total")]["cell_status"] == "segmented"
     # （七）总计 and 四、结转下年度继续办理 printed one under the other, then both rows' values
     assert cells[("result.total", "total")]["value"] == 156 and cells[("application.carried_forward", "total")]["value"] == 3
+
+
+def test_a_title_an_extractor_laid_out_around_its_wrapped_tail_gives_the_year():
+    from xxgk.normalise import detect_year
+
+    # pdftotext -layout of Chromium's print (tests/fixtures/zoo/b/chromium-pdftotext-layout.txt)
+    assert detect_year(["浙江省湖州市德清县人民政府", "报告            2022 年政府信息公开工作年度", "一、总体情况"]) == 2022
+    assert detect_year(["一、总体情况", "2023年，本机关深入贯彻落实条例"]) is None
+
+
+def test_a_page_on_one_line_is_a_line_per_section_and_a_label_before_its_values_is_a_cell():
+    # BeautifulSoup's get_text(" ", strip=True) of a report page
+    line = ("2023 年政府信息公开工作年度报告 一、总体情况 " + "本机关深入贯彻落实条例。" * 40
+            + " 二、主动公开政府信息情况 第二十条第（一）项 信息内容 本年 制发件数 本年废止件数 现行有效件 数 规章 0 0 36 "
+            "行政规范性文件 7 9 116 三、收到和处理政府信息公开申请情况 申请人情况")
+    rows = [r.cells for r in text_rows(line)]
+    assert ["二、主动公开政府信息情况"] in rows and ["三、收到和处理政府信息公开申请情况"] in rows
+    assert ["第二十条第（一）项 信息内容 本年 制发件数 本年废止件数 现行有效件 数", "规章", "0", "0", "36",
+            "行政规范性文件", "7", "9", "116"] in rows
+
+
+def test_a_wrapped_labels_last_line_with_the_rows_first_value_glued_on_is_cut():
+    from xxgk.extract.tokens import recut
+
+    # PyMuPDF's text of Chromium's print: the value 1 glued to 其他处理 item 1's second line
+    assert recut("政机关不再处理其政府信息公开申请1", "政机关不再处理其政府信息公开申请1") == [
+        ("政机关不再处理其政府信息公开申请", "政机关不再处理其政府信息公开申请"), ("1", "1")]
+    assert recut("本年共受理申请1", "本年共受理申请1") == [("本年共受理申请1", "本年共受理申请1")]  # not a label's words

@@ -107,7 +107,7 @@ def recut(text: str, printed: str) -> list[tuple[str, str]]:
         return [(text, printed)]
     spans = [m.span() for m in _template_words().finditer(text)]
     if not spans:
-        return [(text, printed)]
+        return _label_then_value(text, printed) or [(text, printed)]
     # the next section's heading ends the last row's values (…总计002242030520125五、存在的主要问题…)
     spans += [(m.start(1), m.start(1)) for m in _NEXT_SECTION.finditer(text)]
     cuts = sorted({0, len(text), *(p for span in spans for p in span)})
@@ -120,7 +120,7 @@ def recut(text: str, printed: str) -> list[tuple[str, str]]:
         rows = _row_labels()
         if sum(text[a:b] in rows for a, b in spans) >= 2 and all(p in labels for p in pieces):
             return [(text[a:b], text[a:b]) for a, b in pieces]  # several rows' labels in one cell, one per line
-        return [(text, printed)]
+        return _label_then_value(text, printed) or [(text, printed)]
     where = _printed_positions(printed, len(text))
     rows = _row_labels()
     out: list[tuple[str, str]] = []
@@ -136,6 +136,21 @@ def recut(text: str, printed: str) -> list[tuple[str, str]]:
             if gap.strip() == "" and gap:  # 1.属于国家秘密       2.其他…: seven blank cells
                 out.append(("", _spaces(gap)))
     return out
+
+
+def _label_then_value(text: str, printed: str) -> list[tuple[str, str]] | None:
+    """A wrapped label's later line with its row's first value glued on (PyMuPDF, plain
+    pdftotext: ``政机关不再处理其政府信息公开申请1``): the words, part of a row's label, and the
+    value. None for any other cell."""
+    m = _TAIL_VALUE.fullmatch(text)
+    where = _printed_positions(printed, len(text)) if m else None
+    if m is None or where is None or len(m.group(1)) < 4 or not any(m.group(1) in label for label in _row_labels()):
+        return None
+    cut = where[m.start(2)]
+    return [(m.group(1), printed[:cut].rstrip()), (m.group(2), printed[cut:].strip())]
+
+
+_TAIL_VALUE = re.compile(r"(.*[\u3400-\u9fff)）])(\d+(?:\.\d+)?)")
 
 
 def _spaces(printed: str) -> str:

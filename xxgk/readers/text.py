@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import cache
 
 from xxgk.marks import NULL_MARKS, NUMBER
 from xxgk.model import DocumentRejected, Row
@@ -115,14 +116,53 @@ def line_cells(line: str) -> list[str] | None:
     cells: list[str] = []
     for part in parts:
         cells.extend(split_values(_clean(part)) if part.strip() else [""])
-    return cells if any(cells) else None
+    return _label_apart(cells) if any(cells) else None
+
+
+def _label_apart(cells: list[str]) -> list[str]:
+    """A row's label at the end of the words before its values (a page's text on one line:
+    ``… 现行有效件 数 规章 0 0 36``) is a cell of its own."""
+    out: list[str] = []
+    for cell, after in zip(cells, [*cells[1:], None]):
+        head, _, tail = cell.rpartition(" ")
+        if head.strip() and after is not None and NUMBER.fullmatch(after.strip()) and tail in _row_labels():
+            out += [head.rstrip(), tail]
+        else:
+            out.append(cell)
+    return out
+
+
+@cache
+def _row_labels() -> frozenset[str]:
+    from xxgk.vocabulary import row_label_words
+
+    return frozenset(row_label_words())
 
 
 def text_rows(text: str) -> list[Row]:
-    """One row per line (see the module's docstring for where a line is cut into cells)."""
+    """One row per line (see the module's docstring for where a line is cut into cells); a
+    page's text on one line (BeautifulSoup's ``get_text(" ")``) is a line per section."""
     rows = []
     for n, line in enumerate(text.split("\n"), start=1):
-        cells = line_cells(line)
-        if cells is not None:
-            rows.append(Row(cells, f"line {n}"))
+        for part in _sections(line) if len(line) > _LONG_LINE else [line]:
+            cells = line_cells(part)
+            if cells is not None:
+                rows.append(Row(cells, f"line {n}"))
     return rows
+
+
+_LONG_LINE = 500  # longer than any line of a report's prose or tables
+
+
+def _sections(line: str) -> list[str]:
+    """The line cut before and after each heading of the report's sections."""
+    at = sorted({0, len(line), *(p for m in _section_headings().finditer(line) for p in m.span())})
+    return [line[a:b] for a, b in zip(at, at[1:])]
+
+
+@cache
+def _section_headings() -> re.Pattern:
+    from xxgk.vocabulary import words_of
+
+    tables = [w for w, _ in words_of("heading") if re.fullmatch(r"[二三四]、.*情况", w)]
+    return re.compile("|".join(map(re.escape, tables)) + r"|[五六七八]、\S+?情况")
