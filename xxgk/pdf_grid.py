@@ -363,17 +363,23 @@ def mend_cells(table: Table, chars: list[dict], by_middle: tuple[list[tuple[floa
             continue
         top, bottom = present[0][1], min(c[3] for c in present)
         near = [c for c in table.cells if c[1] < bottom - 1 and c[3] > top + 1]
+        open_columns = [(a, b) for a, b in columns if not any(c[0] <= a + 1 and c[2] >= b - 1 for c in near)]
+        wide = [cell for cell in present if sum(cell[0] - 1 <= a and b <= cell[2] + 1 for a, b in columns) > 1]
+        if not open_columns and not wide:  # a row ruled in full: most rows
+            continue
         band = [chars[i] for _, i in middles[bisect_left(keys, top) : bisect_left(keys, bottom)] if chars[i].get("upright", True)]
-        loose = [run for run in _runs([c for c in band if not _in_a_cell(c, near)]) if _is_number(run)]
-        for a, b in columns:
-            inside = [run for run in loose if a <= run[0]["x0"] and run[-1]["x1"] <= b]
-            if len(inside) == 1 and not any(c[0] <= a + 1 and c[2] >= b - 1 for c in near):
+        loose = [run for run in _runs([c for c in band if not _in_a_cell(c, near)]) if _is_number(run)] if open_columns else []
+        for a, b in open_columns:
+            if len([run for run in loose if a <= run[0]["x0"] and run[-1]["x1"] <= b]) == 1:
                 cells.append((a, top, b, bottom))
                 changed = True
-        for cell in present:
+        for cell in wide:
+            inside = [c for c in band if _in_a_cell(c, [cell])]
+            if not inside or not all(_numeric(c) or c["text"].isspace() for c in inside):
+                continue  # a label, a header: text is never cut
             inner = [(a, b) for a, b in columns if cell[0] - 1 <= a and b <= cell[2] + 1]
-            runs = _runs([c for c in band if _in_a_cell(c, [cell])])
-            if len(inner) < 2 or len(runs) != len(inner) or not all(map(_is_number, runs)):
+            runs = _runs(inside)
+            if len(runs) != len(inner) or not all(map(_is_number, runs)):
                 continue
             if all(a <= run[0]["x0"] and run[-1]["x1"] <= b for run, (a, b) in zip(runs, inner)):
                 cells.remove(cell)
