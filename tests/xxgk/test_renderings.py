@@ -53,6 +53,14 @@ def test_values_separated_by_spaces_are_cells_and_a_value_in_a_sentence_is_not()
     assert line_cells("行政事业性收费 1.25 / —") == ["行政事业性收费", "1.25", "/", "—"]
 
 
+def test_a_page_number_is_no_row_of_values_but_a_null_mark_beside_a_value_is():
+    assert line_cells("- 3 -") is None and line_cells("— 12 —") is None and line_cells("第 3 页 共 5 页") is None
+    # PyMuPDF's sorted text of hongze-2024.pdf: the page's number first on a line of table 三
+    assert line_cells(" " * 40 + "- 3 -       2.没有现成信息需要另行制作    1   0   0   0   0   0   1") == [
+        "2.没有现成信息需要另行制作", "1", "0", "0", "0", "0", "0", "1"]
+    assert line_cells("行政许可 - 3 -") == ["行政许可", "-", "3", "-"]  # blank, 3, blank
+
+
 def test_markdown_pipe_rows_emphasis_and_rules():
     assert line_cells("| 规章 | 0 |  | 3 |") == ["规章", "0", "", "3"]
     assert line_cells("|---|:---:|---|") is None

@@ -207,6 +207,7 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     last: str | None = None
     label_rows: dict[str, int | None] = {}  # the source row of each row's last label
     surplus: list[Token] = []
+    orphan: str | None = None  # what stood before `surplus` when no row had it: "-" (no label) or a group heading
     unlabelled_first = False  # a row's worth of values before any row label
     for label_tokens, run in _runs(tokens, blank_row=len(APPLICANT_COLUMNS)):
         if last and run and _continues(label_tokens, rows[last][1], run):
@@ -216,10 +217,16 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
             continue
         if surplus:  # a whole line of values printed above its own (wrapped) label
             ahead = _probe(labeller).row_codes(t.text for t in label_tokens)
-            # several labels below (one cell's), or the template's next row whose values add up
-            if ahead and ahead[0] not in rows and (len(ahead) >= 2 or _next_adds_up(last, ahead[0], surplus, doc.format_version)):
+            # several labels below (one cell's), or the template's next row, without values of
+            # its own, whose values add up
+            if ahead and ahead[0] not in rows and (
+                    len(ahead) >= 2 or (not run and _next_adds_up(last, ahead[0], surplus, doc.format_version))):
                 rows[ahead[0]] = (place_row(surplus, len(APPLICANT_COLUMNS), row_sum), surplus)
-            surplus = []
+                last = ahead[0] if len(ahead) == 1 else last
+            elif orphan:
+                out.warn("applications", orphan, "unlabelled_values", "values with no row label in table 三"
+                         if orphan == "-" else f"values printed on the group heading {orphan}", surplus)
+            surplus, orphan = [], None
         stacked = _stacked_rows(labeller, label_tokens, run)
         if stacked:
             for code, line in stacked:
@@ -229,11 +236,17 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
         if not run:
             continue
         run, surplus = _whole_lines(run)
+        heading = code in ("result.denied", "result.unavailable", "result.not_processed")
+        if (code is None or heading) and last and not surplus and _next_adds_up(last, _after(last, doc.format_version), run,
+                                                                                 doc.format_version):
+            # a row's values a line above its label (pdfplumber's text of a wrapped label): the next label decides
+            surplus, orphan = run, code or "-"
+            continue
         if code is None:
             out.warn("applications", None, "unlabelled_values", "values with no row label in table 三", run)
             unlabelled_first = unlabelled_first or not rows
             continue
-        if code in ("result.denied", "result.unavailable", "result.not_processed"):
+        if heading:
             out.warn("applications", code, "unlabelled_values", f"values printed on the group heading {code}", run)
             continue
         if code in rows:
@@ -242,6 +255,8 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
         label_rows[code] = label_tokens[-1].row if label_tokens else None
         rows[code] = (place_row(run, len(APPLICANT_COLUMNS), row_sum, label_rows[code]), run)
         last = code
+    if surplus and orphan:
+        out.warn("applications", None if orphan == "-" else orphan, "unlabelled_values", "values with no row label in table 三", surplus)
     _rows_run_together(rows, doc.format_version)
     identities = t3_column_identities(doc.format_version)
     resolve_columns({code: placement for code, (placement, _) in rows.items()}, identities, len(APPLICANT_COLUMNS))
@@ -359,7 +374,12 @@ def _t3_rows(format_version: str) -> list[str]:
     return [code for code in rows if code not in headings]
 
 
-def _next_adds_up(last: str | None, code: str, line: list[Token], format_version: str) -> bool:
+def _after(code: str, format_version: str) -> str | None:
+    order = _t3_rows(format_version)
+    return order[order.index(code) + 1] if code in order and order.index(code) + 1 < len(order) else None
+
+
+def _next_adds_up(last: str | None, code: str | None, line: list[Token], format_version: str) -> bool:
     """`line` may be `code`'s values printed above its label: `code` is the row after `last` in
     the template, and the line's seven values add up."""
     order = _t3_rows(format_version)

@@ -45,6 +45,10 @@ _RULE_LINE = re.compile(r"^\s*[|+]?\s*:?[-=+]{3,}[-=+:| ]*$")  # |---|:---:|, +=
 _MD_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|</?(?:b|strong|em|i|u|span|font|sup|sub)\b[^>]*>", re.I)
 _MD_BREAK = re.compile(r"<br\s*/?>", re.I)
 _BARE_PIPES = re.compile(r"\S\s+\|\s+\S")  # html2text's tables: 规章 |  2 |  0 |  13
+# a page's number on a line of its own (- 3 -, — 3 —, 第3页 共5页), which would read as values
+_PAGE_NUMBER = re.compile(r"\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)\s*")
+# the same number first on a line of a page laid out in columns, before words (- 3 -   2.没有现成信息…)
+_PAGE_NUMBER_FIRST = re.compile(r"^\s*[-—–]\s*\d{1,3}\s*[-—–]\s{2,}(?=[^\d\s.+-]|\d{1,2}[.、][^\d\s])")
 _MD_LINE_START = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)+")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
 
@@ -102,8 +106,9 @@ def split_values(cell: str) -> list[str]:
 def line_cells(line: str) -> list[str] | None:
     """The cells of one line, or None for a line that holds none (blank, a table's rule line)."""
     line = _MD_LINE_START.sub("", line.rstrip("\r"))
-    if not line.strip() or _RULE_LINE.match(line):
+    if not line.strip() or _RULE_LINE.match(line) or _PAGE_NUMBER.fullmatch(line):
         return None
+    line = _PAGE_NUMBER_FIRST.sub("", line)
     stripped = line.strip()
     if (stripped.startswith("|") and stripped.count("|") >= 2) or _BARE_PIPES.search(stripped):
         parts = re.split(r"(?<!\\)\|", stripped)
