@@ -21,7 +21,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.extraction import report_tables
-from assets.identity_checks import REPORT_IDENTITIES, table_md  # noqa: F401 (REPORT_IDENTITIES: the suite's identities)
+from assets.identity_checks import table_md
 from assets.partitions import year_partitions
 from assets.resources import DataDocsResource
 from xxgk.code_version import code_version

@@ -22,7 +22,7 @@ from warehouse.dimensions import label_frames
 from warehouse.statements import ddl_files, registered, run, transaction
 from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.year import CELLS_SCHEMA, DIFFERENCE_SCHEMA, choose_documents, version_differences
-from xxgk.vocabulary import applicant_types, categories
+from xxgk.vocabulary import applicant_types, categories, table_of
 
 # What the warehouse keeps of each document: the ranking inputs of the choice with it, so that
 # a later load can choose among all versions without their cells.
@@ -71,7 +71,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             {
                 "category_code": c.code,
                 "section": c.section,
-                "table_name": {2: "art20", 3: "applications", 4: "review_litigation"}[c.section],
+                "table_name": table_of(c.code),
                 "parent_code": c.parent_code,
                 "label_2021": c.label_2021,
                 "label_2019": c.label_2019,
