@@ -20,8 +20,9 @@ import polars as pl
 from warehouse.agency import migrate_agency_keys, register_agencies
 from warehouse.dimensions import label_frames
 from warehouse.statements import ddl_files, registered, run, transaction
+from xxgk.choice import DIFFERENCE_SCHEMA, choose_documents, version_differences
 from xxgk.extract.cells import STATEMENT_SCHEMA
-from xxgk.extract.year import CELLS_SCHEMA, DIFFERENCE_SCHEMA, choose_documents, version_differences
+from xxgk.extract.year import CELLS_SCHEMA
 from xxgk.vocabulary import applicant_types, categories, table_of
 
 # What the warehouse keeps of each document: the ranking inputs of the choice with it, so that
