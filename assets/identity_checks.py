@@ -14,32 +14,15 @@ import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 
 from warehouse.statements import run
+from xxgk.vocabulary import CARRY_IDENTITIES, REPORT_IDENTITIES, identities
 
-REPORT_IDENTITIES = ("T3_BALANCE", "T3_RESULTS_SUM", "T3_OTHER_SUM", "T3_APPLICANT_SUM", "T4_GROUP_SUM", "NON_NEGATIVE")
-CHECKS = (*REPORT_IDENTITIES, "XY_CARRY", "extraction_complete")
-
-# The equation in words, then in the report's own labels (国办公开办函〔2021〕30号 tables 三 and 四).
-DESCRIPTIONS = {
-    "T3_BALANCE": "Table 三, each applicant column: new applications + carried over from last year = results total "
-                  "+ carried forward. 一、本年新收 + 二、上年结转 = 三（七）总计 + 四、结转下年度继续办理 "
-                  "(the table's header: 第一项加第二项之和，等于第三项加第四项之和).",
-    "T3_RESULTS_SUM": "Table 三, each applicant column: the results total is the sum of its items. "
-                      "（七）总计 = （一）予以公开 + （二）部分公开 + （三）不予公开 1–8 + （四）无法提供 1–3 "
-                      "+ （五）不予处理 1–5 + （六）其他处理.",
-    "T3_OTHER_SUM": "Table 三, each applicant column, when the three items are printed: other handling is their sum. "
-                    "（六）其他处理 = 1.逾期不补正 + 2.逾期未缴费 + 3.其他.",
-    "T3_APPLICANT_SUM": "Table 三, each row: the total column is the sum of the applicant columns. "
-                        "总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他.",
-    "T4_GROUP_SUM": "Table 四, each group (review, litigation without review, litigation after review): total = "
-                    "upheld + corrected + other + pending. 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结 "
-                    "(行政复议；行政诉讼 未经复议直接起诉、复议后起诉).",
-    "NON_NEGATIVE": "Every count is 0 or more (table 二's 2019-format change column may be negative). 各项数量不为负数.",
-    "XY_CARRY": "One agency, consecutive years, each applicant column: carried over this year = carried forward "
-                "last year. 本年 二、上年结转 = 上年 四、结转下年度继续办理.",
-    "extraction_complete": "Every cell an identity needs was extracted: a report listed here has a needed cell we "
-                           "could not place or a row we did not find (look at our parser first, or at a row the "
-                           "report left out). 提取完整.",
-}
+CHECKS = (*REPORT_IDENTITIES, *CARRY_IDENTITIES, "extraction_complete")
+# The equation in words, then in the report's own labels (spec/identities.csv); and what the check
+# that is no identity looks for.
+DESCRIPTIONS = {**{name: i.description for name, i in identities().items()},
+                "extraction_complete": "Every cell an identity needs was extracted: a report listed here has a needed cell "
+                                       "we could not place or a row we did not find (look at our parser first, or at a row "
+                                       "the report left out). 提取完整."}
 
 
 def check_specs(asset: str) -> list[AssetCheckSpec]:

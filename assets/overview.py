@@ -10,6 +10,7 @@ from assets.partitions import year_partitions
 from assets.resources import OverviewResource
 from assets.warehouse import WRITER_POOL
 from warehouse.loader import connect
+from warehouse.statements import run
 from warehouse.writer import readable_path
 from xxgk.code_version import code_version
 from xxgk.parallel import later
@@ -39,8 +40,7 @@ def annual_overview(context: AssetExecutionContext, duckdb: DuckDBResource, over
     later(f"annual overview of {year}", write_from, database, str(overview.folder), year)
     page = overview.folder / f"{year}.html"
     with closing(connect(database, read_only=True)) as con:
-        reports, findings = con.execute(
-            "SELECT count(*), sum(identity_violations) FROM v_report_overview WHERE year = ?", [year]).fetchone()
+        reports, findings = run(con, "overview/totals", [year]).fetchone()
     context.log.info(f"annual overview of {year}: {page}")
     return MaterializeResult(metadata={"page": MetadataValue.path(str(page)), "reports": reports or 0,
                                        "identity violations": int(findings or 0),

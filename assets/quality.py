@@ -21,7 +21,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.extraction import report_tables
-from assets.identity_checks import REPORT_IDENTITIES, table_md  # noqa: F401 (REPORT_IDENTITIES: the suite's identities)
+from assets.identity_checks import table_md
 from assets.partitions import year_partitions
 from assets.resources import DataDocsResource
 from xxgk.code_version import code_version
@@ -91,6 +91,7 @@ def earlier_documents(database: str, year: int, known: pl.Series) -> list[pl.Dat
     from contextlib import closing
 
     from warehouse.loader import connect
+    from warehouse.statements import run
     from warehouse.writer import readable_path
 
     published = readable_path(database)
@@ -98,11 +99,7 @@ def earlier_documents(database: str, year: int, known: pl.Series) -> list[pl.Dat
         return []
     with closing(connect(published, read_only=True)) as con:
         con.register("known_documents", pl.DataFrame({"document_id": known}, schema={"document_id": pl.String}).to_arrow())
-        cells = con.execute(
-            """SELECT c.*, coalesce(d.agency_name, d.agency_id) AS agency, d.year, d.format_version
-               FROM document_cell c JOIN dim_document d USING (document_id)
-               WHERE d.year = ? AND d.status <> 'retracted'
-                 AND d.document_id NOT IN (SELECT document_id FROM known_documents)""", [year]).pl()
+        cells = run(con, "report/earlier_cells", [year]).pl()
     if cells.is_empty():
         return []
     cells = cells.select([pl.col(name).cast(dtype) for name, dtype in CELLS_SCHEMA.items()])

@@ -23,6 +23,7 @@ from warehouse.loader import (
     load_rejections,
     load_years,
 )
+from warehouse.statements import run
 from warehouse.writer import open_writer
 from xxgk.code_version import code_version
 from xxgk.extract.year import REJECTED_SCHEMA
@@ -113,7 +114,7 @@ def warehouse_facts(context: AssetExecutionContext, checked_facts: CheckedFacts,
         _ensure_schema(con, duckdb.database)
         counts = load_years(con, batch, check_carry=check_carry)
         checks = check_results(con, skipped)
-        reports = con.execute("SELECT count(*) FROM fact_report WHERE year = ?", [year]).fetchone()[0]
+        reports = run(con, "report/count", [year]).fetchone()[0]
     if not reports:
         context.log.warning(f"the warehouse holds no report of {year} ({tables.rejected.height} rejected in this run): "
                             f"{year} is not materialized and its checks are skipped")

@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlparse
 
 import polars as pl
 
-from expectations.identities import IDENTITY_TEXT
+from xxgk.vocabulary import identities
 
 
 def write_data_docs(context, suite, results: list, gate, out_dir: Path, keep_runs: int = 5) -> Path:
@@ -323,7 +323,7 @@ def _summary_page(gate, results: list, run_time: dt.datetime, gx_links: list[str
         [
             {
                 "identity": r.expectation_config.meta["identity"],
-                "what it says": IDENTITY_TEXT[r.expectation_config.meta["identity"]],
+                "what it says": identities()[r.expectation_config.meta["identity"]].text,
                 "GX expectation": r.expectation_config.type,
                 "evaluated": r.result.get("element_count", 0),
                 "unexpected": r.result.get("unexpected_count", 0),

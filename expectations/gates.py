@@ -27,14 +27,9 @@ from pathlib import Path
 
 import polars as pl
 
-from expectations.identities import (
-    CARRY_IDENTITIES,
-    IDENTITY_TEXT,
-    REPORT_IDENTITIES,
-    carry_instances,
-    report_instances,
-)
+from expectations.identities import carry_instances, report_instances
 from xxgk.parallel import call, helping, later
+from xxgk.vocabulary import CARRY_IDENTITIES, REPORT_IDENTITIES, identities
 
 SUITES = {"report_identities": REPORT_IDENTITIES, "year_carry": CARRY_IDENTITIES}
 FINDING_COLUMNS = ["document_id", "agency", "year", "identity", "scope", "expected", "printed", "cells"]
@@ -203,16 +198,15 @@ def _suite_and_batch(suite_name: str):
     for identity in SUITES[suite_name]:
         # Only complete instances are checked; the condition keeps the others out of GX's counts.
         where = (Column("identity") == identity) & (Column("complete") == True)  # noqa: E712 (GX condition, not a test)
-        meta = {"identity": identity, "identity_text": IDENTITY_TEXT[identity]}
+        text = identities()[identity].text
+        meta = {"identity": identity, "identity_text": text}
         if identity == "NON_NEGATIVE":
             expectation = gx.expectations.ExpectColumnValuesToBeBetween(
-                column="printed", min_value=0, row_condition=where, meta=meta,
-                description=f"{identity}: {IDENTITY_TEXT[identity]}",
+                column="printed", min_value=0, row_condition=where, meta=meta, description=f"{identity}: {text}",
             )
         else:
             expectation = gx.expectations.ExpectColumnPairValuesToBeEqual(
-                column_A="expected", column_B="printed", row_condition=where, meta=meta,
-                description=f"{identity}: {IDENTITY_TEXT[identity]}",
+                column_A="expected", column_B="printed", row_condition=where, meta=meta, description=f"{identity}: {text}",
             )
         suite.add_expectation(expectation)
     asset = context.data_sources.get("identity_instances").add_dataframe_asset(suite_name)

@@ -48,24 +48,12 @@ import polars as pl
 
 from xxgk.vocabulary import (
     APPLICANT_COLUMNS,
+    CARRY_IDENTITIES,
+    REPORT_IDENTITIES,
     REVIEW_GROUPS,
     SIGNED_MEASURES,
     categories,
 )
-
-REPORT_IDENTITIES = ("T3_BALANCE", "T3_RESULTS_SUM", "T3_OTHER_SUM", "T3_APPLICANT_SUM", "T4_GROUP_SUM", "NON_NEGATIVE")
-CARRY_IDENTITIES = ("XY_CARRY",)
-
-# What each identity says, for people reading results and Data Docs.
-IDENTITY_TEXT = {
-    "T3_BALANCE": "table 3, each column: new_received + carried_over = result.total + carried_forward",
-    "T3_RESULTS_SUM": "table 3, each column: result.total = granted + partially_granted + Σ denied + Σ unavailable + Σ not_processed + other",
-    "T3_OTHER_SUM": "table 3, each column (when both are printed): result.other = no_correction + no_fee + other",
-    "T3_APPLICANT_SUM": "table 3, each row: total = natural_person + commercial + research + social_welfare + legal_service + other_org",
-    "T4_GROUP_SUM": "table 4, each group: total = upheld + corrected + other + pending",
-    "NON_NEGATIVE": "every cell (2019 'change' exempt): value >= 0",
-    "XY_CARRY": "same agency, consecutive years, each column: carried_over[y] = carried_forward[y-1]",
-}
 
 INSTANCE_SCHEMA = {
     "document_id": pl.String,

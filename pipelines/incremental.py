@@ -183,23 +183,23 @@ def year_key(places: Places, store, year: int) -> str:
 _ID = re.compile(r"[0-9a-f]{16}")
 
 
-def _ids(documents: list[str]) -> str:
-    """A SQL list of document ids (16 hex digits each: nothing else is let through). Not a bound
-    parameter: DuckDB imports pandas (0.6 s) to look at a Python list."""
-    return "[" + ",".join(f"'{d}'" for d in documents if _ID.fullmatch(d)) + "]"
+def _documents(con, documents: list[str]) -> None:
+    """The ids (16 hex digits each: nothing else is let through) as variable `documents` of the SQL.
+    Set in the text, not bound: DuckDB imports pandas (0.6 s) to look at a Python list."""
+    con.execute("SET VARIABLE documents = [" + ",".join(f"'{d}'" for d in documents if _ID.fullmatch(d)) + "]::VARCHAR[]")
 
 
 def warehouse_state(con, documents: list[str]) -> str | None:
     """What the warehouse says of these documents: None unless it holds every one of them
     (loaded, superseded, or retracted), else a hash of their retractions (each retraction, and
     its undoing, changes it: a year is loaded again after either)."""
+    from warehouse.statements import rows
+
     if any(not _ID.fullmatch(d) for d in documents):
         return None
-    ids = _ids(documents)
     try:
-        (present,) = con.execute(f"SELECT count(*) FROM dim_document WHERE list_contains({ids}, document_id)").fetchone()
-        retractions = con.execute(f"SELECT document_id, CAST(retracted_at AS VARCHAR), CAST(undone_at AS VARCHAR) "
-                                  f"FROM retraction WHERE list_contains({ids}, document_id) ORDER BY ALL").fetchall()
+        _documents(con, documents)
+        ((present,),), retractions = rows(con, "incremental/state")
     except Exception:  # noqa: BLE001 (no warehouse, another schema: load)
         return None
     if present != len(set(documents)):
@@ -277,14 +277,16 @@ def loaded(places: Places, store, year: int) -> dict | None:
     warehouse cannot be read."""
     import polars as pl
 
+    from warehouse.statements import run
+
     ids = store.documents.filter(pl.col("year") == year)["document_id"].to_list()
     con = connect(places)
     if con is None:
         return None
     with con:
         try:
-            held = [d for (d,) in con.execute(f"SELECT document_id FROM dim_document WHERE list_contains({_ids(ids)}, "
-                                              "document_id) ORDER BY 1").fetchall()]
+            _documents(con, ids)
+            held = [d for (d,) in run(con, "incremental/held").fetchall()]
         except Exception:  # noqa: BLE001
             return None
         state = warehouse_state(con, held)

@@ -20,7 +20,6 @@ from assets.resources import DEFAULT_WAREHOUSE
 
 STATUSES = ("open", "confirmed", "dismissed")
 KINDS = ("identity", "narrative", "warning")
-_HAS_FINDINGS = "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND view_name = 'v_findings'"
 
 
 def add_parser(sub) -> None:
@@ -51,7 +50,7 @@ def review(args: argparse.Namespace) -> int:
         return 2
     if args.finding is None:
         with connect(readable_path(path), read_only=True) as con:
-            if not con.execute(_HAS_FINDINGS).fetchone()[0]:
+            if not run_sql(con, "review/has_findings").fetchone()[0]:
                 _warn(f"{path} has no findings view yet: load it once with this version (`xxgk run`)")
                 return 2
             rows = run_sql(con, "review/list", [args.status, args.kind, args.year]).fetchall()

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import duckdb
 import polars as pl
 
+from warehouse.statements import registered, run
 from xxgk.agency import Agency, resolve_agency
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def register_agencies(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> l
 
     Returns the resolutions of the new names; those that could not be resolved are logged.
     """
-    known = {r[0] for r in con.execute("SELECT alias_name FROM dim_agency_alias").fetchall()}
+    known = {r[0] for r in run(con, "agency/aliases").fetchall()}
     new = sorted({n for n in names if n} - known)
     if not new:
         return []
@@ -52,17 +53,9 @@ def register_agencies(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> l
         aliases.setdefault(a.name, (a.agency_id, None))
     alias_rows = [{"alias_name": n, "agency_id": i, "renamed_from": r} for n, (i, r) in aliases.items() if n not in known]
     agency_rows = list({a.agency_id: _agency_row(a) for a in resolved}.values())
-    con.register("new_aliases", pl.DataFrame(alias_rows, schema=ALIAS_COLUMNS))
-    con.register("new_agencies", pl.DataFrame(agency_rows, schema=AGENCY_COLUMNS))
-    try:
-        con.execute("INSERT INTO dim_agency_alias BY NAME SELECT * FROM new_aliases ON CONFLICT DO NOTHING")
-        columns = ", ".join(AGENCY_COLUMNS)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in AGENCY_COLUMNS if c != "agency_id")
-        con.execute(f"INSERT INTO dim_agency ({columns}) SELECT {columns} FROM new_agencies "
-                    f"ON CONFLICT (agency_id) DO UPDATE SET {updates}")
-    finally:
-        con.unregister("new_aliases")
-        con.unregister("new_agencies")
+    with registered(con, new_aliases=pl.DataFrame(alias_rows, schema=ALIAS_COLUMNS),
+                    new_agencies=pl.DataFrame(agency_rows, schema=AGENCY_COLUMNS)):
+        run(con, "agency/add")
     for a in resolved:
         if a.problem:
             log.warning("agency %s: region not resolved (%s); its region columns stay empty", a.printed, a.problem)
@@ -74,18 +67,12 @@ def migrate_agency_keys(con: duckdb.DuckDBPyConnection) -> int:
 
     Runs inside the caller's transaction; returns how many agencies were re-keyed.
     """
-    old = con.execute("SELECT agency_id, agency_name FROM dim_agency WHERE canonical_key IS NULL").fetchall()
+    old = run(con, "agency/unkeyed").fetchall()
     if not old:
         return 0
     register_agencies(con, [name for _, name in old])
     moved = pl.DataFrame([{"old_id": o, "new_id": resolve_agency(name).agency_id} for o, name in old],
                          schema={"old_id": pl.String, "new_id": pl.String}).filter(pl.col("old_id") != pl.col("new_id"))
-    con.register("moved_agencies", moved)
-    try:
-        for table in ("dim_document", "fact_report", "fact_active_disclosure", "fact_application", "fact_review_litigation",
-                      "fact_extraction_warning", "fact_identity_violation", "fact_version_difference", "retraction"):
-            con.execute(f"""UPDATE {table} t SET agency_id = m.new_id FROM moved_agencies m WHERE t.agency_id = m.old_id""")
-        con.execute("DELETE FROM dim_agency WHERE canonical_key IS NULL")
-    finally:
-        con.unregister("moved_agencies")
+    with registered(con, moved_agencies=moved):
+        run(con, "agency/rekey")
     return moved.height

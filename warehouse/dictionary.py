@@ -13,22 +13,12 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.statements import rows, run
+
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"
 
-_OBJECTS = """
-SELECT table_name, 'table' AS kind, comment FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary
-UNION ALL
-SELECT view_name, 'view', comment FROM duckdb_views() WHERE database_name = current_database() AND NOT internal AND NOT temporary
-ORDER BY kind DESC, 1
-"""
-_COLUMNS = """
-SELECT column_name, data_type, comment FROM duckdb_columns()
-WHERE database_name = current_database() AND table_name = ? ORDER BY column_index
-"""
-
-
 def render(con: duckdb.DuckDBPyConnection) -> str:
-    objects = con.execute(_OBJECTS).fetchall()
+    objects = run(con, "dictionary/objects").fetchall()
     lines = [
         "# xxgk data dictionary",
         "",
@@ -44,7 +34,7 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
     ]
     for name, kind, comment in objects:
         lines += ["", f"## {name}", "", f"*{kind}* — {comment or ''}", "", "| column | type | meaning |", "|---|---|---|"]
-        lines += [f"| `{c}` | {t} | {_cell(m)} |" for c, t, m in con.execute(_COLUMNS, [name]).fetchall()]
+        lines += [f"| `{c}` | {t} | {_cell(m)} |" for c, t, m in run(con, "dictionary/columns", [name]).fetchall()]
     lines += _vocabulary(con)
     return "\n".join(lines) + "\n"
 
@@ -72,21 +62,8 @@ _START_HERE = [
     "`quantity` before adding anything up in it, or add up in the views above.",
 ]
 
+# the sections of sql/dictionary/vocabulary.sql, in its order, and their columns' headers
 _VOCABULARY = {
-    "Categories (dim_category, in report order; group rows in bold)": """
-        SELECT CASE WHEN is_group THEN '**' || category_code || '**' ELSE category_code END, coalesce(parent_code, ''),
-               label_short, label_en, coalesce(label_2021, label_2019)
-        FROM dim_category ORDER BY sort_order""",
-    "Measures (dim_measure)": "SELECT measure, label, label_short, label_en, unit FROM dim_measure ORDER BY measure",
-    "Identities (dim_identity)": "SELECT identity, label, label_en, rule, '' FROM dim_identity ORDER BY identity",
-    "Metrics (dim_metric)": """
-        SELECT metric, label || ' / ' || label_en, unit, formula || ' `' || formula_sql || '`', does_not_mean || ' ' || does_not_mean_en
-        FROM dim_metric ORDER BY sort_order""",
-    "Labels of coded columns (dim_code_label)": """
-        SELECT code_set, code, label, label_en, '' FROM dim_code_label WHERE code_set <> 'column'
-        ORDER BY code_set, sort_order""",
-}
-_HEADERS = {
     "Categories (dim_category, in report order; group rows in bold)": ("code", "parent", "short label", "English", "as printed"),
     "Measures (dim_measure)": ("measure", "label", "short label", "English", "unit"),
     "Identities (dim_identity)": ("identity", "label", "English", "rule", ""),
@@ -97,10 +74,10 @@ _HEADERS = {
 
 def _vocabulary(con: duckdb.DuckDBPyConnection) -> list[str]:
     lines = []
-    for title, sql in _VOCABULARY.items():
-        head = [h for h in _HEADERS[title] if h]
+    for (title, headers), found in zip(_VOCABULARY.items(), rows(con, "dictionary/vocabulary"), strict=True):
+        head = [h for h in headers if h]
         lines += ["", f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(_cell(str(v)) for v in row[: len(head)]) + " |" for row in con.execute(sql).fetchall()]
+        lines += ["| " + " | ".join(_cell(str(v)) for v in row[: len(head)]) + " |" for row in found]
     return lines
 
 

@@ -18,7 +18,7 @@ def label_frames() -> dict[str, pl.DataFrame]:
     categories = _csv("category_labels.csv").with_columns(
         pl.col("sort_order").cast(pl.Int32), pl.col("is_group") == "true", pl.col("parent_code").replace("", None))
     return {"category_labels": categories, "measure_labels": _csv("measures.csv"),
-            "identity_labels": _csv("identity_labels.csv"), "applicant_labels": _csv("applicant_labels.csv"),
+            "identity_labels": _csv("identities.csv"), "applicant_labels": _csv("applicant_labels.csv"),
             "code_labels": _csv("code_labels.csv").with_columns(pl.col("sort_order").cast(pl.Int32)),
             "column_labels": _csv("column_labels.csv"),
             "metric_specs": _csv("metrics.csv").with_columns(pl.col("sort_order").cast(pl.Int32),

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.statements import run, statements
 from warehouse.writer import os_reason
 
 # The safe views first (docs/data-dictionary.md: Start here); v_disclosure_facts, every cell, last
@@ -54,15 +55,6 @@ FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
                 "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN", "DATE", "TIME", "TIMESTAMP", "INTERVAL"}
 
-_COLUMNS_SQL = """
-SELECT c.table_name AS view, c.column_name AS "column", c.data_type AS type, c.comment AS meaning, {label} AS label
-FROM duckdb_columns() c
-WHERE c.database_name = current_database() AND c.table_name IN ({names})
-ORDER BY list_position([{names}], c.table_name), c.column_index
-"""
-# the Chinese header of a column (dim_code_label, set column), where the warehouse has them
-_LABEL = "(SELECT l.label FROM dim_code_label l WHERE l.code_set = 'column' AND l.code = c.column_name)"
-_HAS_LABELS = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'dim_code_label'"
 # Excel number formats: counts with thousands separated; these integers plain (2,024 is no year)
 _PLAIN_INTEGERS = {"year", "previous_year", "statement_no", "sort_order", "rank_in_province", "ranked_in_province",
                    "rank_in_level", "ranked_in_level"}
@@ -74,23 +66,10 @@ class ExportError(Exception):
     """Something the user can fix (too many rows for Excel, an unwritable folder, a full disk)."""
 
 
-def _where(years: list[int] | None) -> str:
-    return "" if not years else f" WHERE year IN ({', '.join(str(int(y)) for y in years)})"
-
-
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def columns_sql(views=VIEWS, labels: bool = True) -> str:
-    return _COLUMNS_SQL.format(names=", ".join(f"'{v}'" for v in views), label=_LABEL if labels else "CAST(NULL AS VARCHAR)")
-
-
 def _column_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """{column: Chinese header}; none where the warehouse has no dim_code_label."""
-    if not con.execute(_HAS_LABELS).fetchone()[0]:
-        return {}
-    return dict(con.execute("SELECT code, label FROM dim_code_label WHERE code_set = 'column'").fetchall())
+    return dict(run(con, "export/labels").fetchall()) if run(con, "export/has_labels").fetchone()[0] else {}
+
 
 
 def export(con: duckdb.DuckDBPyConnection, to: str, out: Path, years: list[int] | None = None,
@@ -99,7 +78,8 @@ def export(con: duckdb.DuckDBPyConnection, to: str, out: Path, years: list[int] 
     `excel`, CSV files start with a UTF-8 byte order mark (Excel then reads them as UTF-8)."""
     if to not in FORMATS:
         raise ExportError(f"unknown format {to!r}: choose one of {', '.join(FORMATS)}")
-    counts = {v: con.execute(f"SELECT count(*) FROM {v}{_where(years)}").fetchone()[0] for v in VIEWS}
+    years = years or None  # none given: every year
+    counts = {v: run(con, "export/count", {"view": v, "years": years}).fetchone()[0] for v in VIEWS}
     if to == "xlsx":
         _check_excel_rows(counts)
     try:
@@ -111,22 +91,23 @@ def export(con: duckdb.DuckDBPyConnection, to: str, out: Path, years: list[int] 
             _xlsx(con, stage.add(WORKBOOK), years, counts, say)
         else:
             for view in VIEWS:
-                query = f"SELECT * FROM {view}{_where(years)} ORDER BY ALL"
                 if to == "csv":
-                    path = stage.add(f"{view}.csv")
-                    con.execute(f"COPY ({_text_safe(con, query)}) TO {_quoted(path)} (FORMAT csv, HEADER)")
-                    if excel:
-                        _byte_order_mark(path)
+                    _csv(con, "export/rows", {"view": view, "years": years}, stage.add(f"{view}.csv"), excel)
                 else:
-                    _parquet(con, stage, view, query, years, counts[view])
+                    _parquet(con, stage, view, years, counts[view])
                 say(f"  {view}: {counts[view]:,} rows -> {out / (f'{view}.csv' if to == 'csv' else view)}")
             if to == "csv":
-                path = stage.add("columns.csv")
-                labelled = con.execute(_HAS_LABELS).fetchone()[0] > 0
-                con.execute(f"COPY ({_text_safe(con, columns_sql(labels=labelled))}) TO {_quoted(path)} (FORMAT csv, HEADER)")
-                if excel:
-                    _byte_order_mark(path)
+                columns = "export/columns" if _column_labels(con) else "export/columns_unlabelled"
+                _csv(con, columns, {"views": list(VIEWS)}, stage.add("columns.csv"), excel)
         return stage.commit()
+
+
+def _csv(con: duckdb.DuckDBPyConnection, name: str, params: dict, path: Path, excel: bool) -> None:
+    """The rows of sql/<name>.sql, text-safe, as a CSV file (behind a byte order mark with `excel`)."""
+    ((query, _),) = statements(name)
+    con.execute(f"COPY ({_text_safe(con, query, params)}) TO $path (FORMAT csv, HEADER)", {**params, "path": str(path)})
+    if excel:
+        _byte_order_mark(path)
 
 
 def _byte_order_mark(path: Path) -> None:
@@ -146,23 +127,24 @@ def _check_excel_rows(counts: dict[str, int]) -> None:
                           + "; choose fewer --years, or --to parquet")
 
 
-def _text_safe(con: duckdb.DuckDBPyConnection, query: str) -> str:
+def _text_safe(con: duckdb.DuckDBPyConnection, query: str, params: dict) -> str:
     """`query` with a leading ' on every text value that a spreadsheet would take for a
     formula (one starting with = + - @, a tab or a carriage return); columns of numbers,
-    times and truth values as they are (a negative number is not text)."""
+    times and truth values as they are (a negative number is not text). Built here: which
+    columns are text only DESCRIBE says, and SQL cannot choose its columns by their type."""
     leads = ", ".join(f"chr({ord(c)})" for c in FORMULA_LEADS)
     columns = []
-    for name, kind, *_ in con.execute(f"DESCRIBE {query}").fetchall():
+    for name, kind, *_ in con.execute(f"DESCRIBE {query}", params).fetchall():
         column = '"' + name.replace('"', '""') + '"'
         if kind.split("(")[0].split(" ")[0] in _PLAIN_TYPES:
             columns.append(column)
         else:
             text = f"CAST({column} AS VARCHAR)"
             columns.append(f"CASE WHEN left({text}, 1) IN ({leads}) THEN chr(39) || {text} ELSE {text} END AS {column}")
-    return f"SELECT {', '.join(columns)} FROM ({query})"
+    return f"SELECT {', '.join(columns)} FROM (\n{query}\n)"
 
 
-def _parquet(con, stage: _Staging, view: str, query: str, years: list[int] | None, count: int) -> None:
+def _parquet(con, stage: _Staging, view: str, years: list[int] | None, count: int) -> None:
     """The view's rows, a folder per year, into the staging folder. The years exported replace
     their folders and the others stay, in a folder of ours; anything else at the view's name
     (a symbolic link) is replaced whole, not followed."""
@@ -170,12 +152,11 @@ def _parquet(con, stage: _Staging, view: str, query: str, years: list[int] | Non
     whole = final.is_symlink() or not final.is_dir()
     staged = stage.add(view) if whole else stage.folder / view
     if count:
-        con.execute(f"COPY ({query}) TO {_quoted(staged)} "
-                    "(FORMAT parquet, PARTITION_BY (year), FILENAME_PATTERN 'part_{i}')")
+        run(con, "export/parquet", {"view": view, "years": years, "path": str(staged)})
     else:
         staged.mkdir()
     if not whole:
-        for year in years or [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {view}").fetchall()]:
+        for year in years or [r[0] for r in run(con, "export/years", {"view": view}).fetchall()]:
             stage.add(f"{view}/year={year}")  # this year's rows are replaced (none: its folder goes), others kept
         stage.written.append(final)
 
@@ -188,21 +169,21 @@ def _xlsx(con, path: Path, years, counts: dict[str, int], say) -> None:
     try:
         for view in VIEWS:
             sheet = book.create_sheet(view)
-            columns = con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()
+            columns = run(con, "export/describe", {"view": view}).fetchall()
             names = [c[0] for c in columns]
             headers = [labels.get(name) or name for name in names]
             _lay_out(sheet, names, headers, counts[view])
             rows = _TextCells(sheet, [_number_format(name, kind) for name, kind, *_ in columns])
             rows.append(names, header=True)
             rows.append(headers, header=True)
-            cursor = con.execute(f"SELECT * FROM {view}{_where(years)} ORDER BY ALL")
+            cursor = run(con, "export/rows", {"view": view, "years": years})
             while batch := cursor.fetchmany(10_000):
                 for row in batch:
                     rows.append(row)
             sheet.close()  # its rows wait in a file of their own: one sheet's stream open at a time
             say(f"  {view}: {counts[view]:,} rows -> sheet {view}")
         sheet = book.create_sheet("columns")
-        cursor = con.execute(columns_sql(labels=bool(labels)))
+        cursor = run(con, "export/columns" if labels else "export/columns_unlabelled", {"views": list(VIEWS)})
         names = [d[0] for d in cursor.description]
         found = cursor.fetchall()
         _lay_out(sheet, names, ["视图", "列", "类型", "含义", "中文列名"], len(found), widths=[22, 30, 14, 90, 24])

@@ -20,9 +20,10 @@ import polars as pl
 from warehouse.agency import migrate_agency_keys, register_agencies
 from warehouse.dimensions import label_frames
 from warehouse.statements import ddl_files, registered, run, transaction
+from xxgk.choice import DIFFERENCE_SCHEMA, choose_documents, version_differences
 from xxgk.extract.cells import STATEMENT_SCHEMA
-from xxgk.extract.year import CELLS_SCHEMA, DIFFERENCE_SCHEMA, choose_documents, version_differences
-from xxgk.vocabulary import applicant_types, categories
+from xxgk.extract.year import CELLS_SCHEMA
+from xxgk.vocabulary import applicant_types, categories, table_of
 
 # What the warehouse keeps of each document: the ranking inputs of the choice with it, so that
 # a later load can choose among all versions without their cells.
@@ -59,16 +60,8 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return quiet(duckdb.connect(str(path), read_only=read_only))
 
 
-# DuckDB keeps what it reads cached up to its memory limit, 80% of the machine by default: a
-# load shares the machine with the workers, so it spills to disk beyond this instead.
-MEMORY_LIMIT = "512MB"
-
-
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """No progress bar (DuckDB draws one on stdout for queries over 2 s, whatever stdout is),
-    and a bounded memory."""
-    con.execute("SET enable_progress_bar = false")
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    run(con, "session")
     return con
 
 
@@ -79,7 +72,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             {
                 "category_code": c.code,
                 "section": c.section,
-                "table_name": {2: "art20", 3: "applications", 4: "review_litigation"}[c.section],
+                "table_name": table_of(c.code),
                 "parent_code": c.parent_code,
                 "label_2021": c.label_2021,
                 "label_2019": c.label_2019,
@@ -108,22 +101,17 @@ def load_years(con: duckdb.DuckDBPyConnection, batch: YearBatch, check_carry: Ca
     """
     documents = _document_frame(batch.documents)
     statements = batch.statements if batch.statements is not None else pl.DataFrame(schema=STATEMENT_SCHEMA)
-    frames = {"documents": documents, "warnings": batch.warnings, "violations": batch.violations,
-              "rejected": batch.rejected, "statements": statements}
-    if isinstance(batch.cells, pl.DataFrame):
-        frames["cells"] = batch.cells
-    with transaction(con), registered(con, **frames):
-        if not isinstance(batch.cells, pl.DataFrame):
-            # DuckDB's own Parquet reader, streaming: the year's cells are never all in memory
-            con.execute(f"CREATE OR REPLACE TEMP VIEW cells AS SELECT * FROM {_parquet_source(batch.cells)}")
+    # a year's Parquet parts are read by DuckDB itself, streaming: its cells are never all in memory
+    cells = batch.cells if isinstance(batch.cells, pl.DataFrame) else (
+        con.read_parquet(batch.cells) if batch.cells else pl.DataFrame(schema=CELLS_SCHEMA))
+    with transaction(con), registered(con, documents=documents, cells=cells, warnings=batch.warnings,
+                                      violations=batch.violations, rejected=batch.rejected, statements=statements):
         # every name a report used becomes an alias of one canonical agency, before any row needs its key
         register_agencies(con, {n for f in (documents, batch.warnings, batch.violations) for n in f["agency"]})
         run(con, "load/stage")
         run(con, "agency/unresolved_warnings")
         run(con, "load/rejections")
         counts = {"documents": documents.height, **_choose_again(con, batch.years, check_carry)}
-        if not isinstance(batch.cells, pl.DataFrame):
-            con.execute("DROP VIEW cells")
     return counts
 
 
@@ -142,8 +130,7 @@ def undo_retraction(con: duckdb.DuckDBPyConnection, document_id: str, by: str, r
     the next load that meets its file loads it again. Returns the retractions taken back (0 or 1)."""
     target = pl.DataFrame({"document_id": [document_id], "undone_by": [by], "reason": [reason]})
     with transaction(con), registered(con, target=target):
-        before = con.execute("SELECT count(*) FROM retraction WHERE document_id = ? AND undone_at IS NULL",
-                             [document_id]).fetchone()[0]
+        before = run(con, "retract/in_force", [document_id]).fetchone()[0]
         run(con, "retract/undo")
     return before
 
@@ -164,7 +151,7 @@ def _choose_again(con: duckdb.DuckDBPyConnection, years: list[int], check_carry:
     with registered(con, choice=choice.select("document_id", "status"), differences=differences):
         run(con, "load/choice")
     counts = run(con, "load/counts").pl().row(0, named=True)
-    touched = [y for (y,) in con.execute("SELECT DISTINCT year FROM touched").fetchall()]
+    touched = [y for (y,) in run(con, "load/touched_years").fetchall()]
     if check_carry is not None and (touched or years):
         carry_years = sorted({*touched, *years} | {y + 1 for y in {*touched, *years}})
         carry = check_carry(run(con, "carry/cells", [carry_years[0] - 1, carry_years[-1]]).pl())
@@ -177,16 +164,6 @@ def _document_frame(documents: pl.DataFrame) -> pl.DataFrame:
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in DOCUMENT_COLUMNS.items() if c not in documents.columns]
     return documents.with_columns(missing).select(list(DOCUMENT_COLUMNS)).cast(DOCUMENT_COLUMNS).with_columns(
         pl.col("violations").fill_null(0))
-
-
-def _parquet_source(paths: list[str]) -> str:
-    if not paths:
-        columns = ", ".join(f"CAST(NULL AS {_DUCKDB_TYPES[t]}) AS {c}" for c, t in CELLS_SCHEMA.items())
-        return f"(SELECT {columns} WHERE false)"
-    return "read_parquet([" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "])"
-
-
-_DUCKDB_TYPES = {pl.String: "VARCHAR", pl.Float64: "DOUBLE", pl.Int32: "INTEGER"}
 
 
 def load_rejections(con: duckdb.DuckDBPyConnection, rejected: pl.DataFrame) -> int:

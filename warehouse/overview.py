@@ -219,7 +219,7 @@ def _problems(reports: list[dict], findings: list[dict]) -> str:
 def write(con: duckdb.DuckDBPyConnection, folder: Path, year: int) -> Path:
     """Write `<year>.html` and refresh `index.html` (a link to every year the warehouse holds)."""
     folder.mkdir(parents=True, exist_ok=True)
-    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM fact_report ORDER BY year").fetchall()]
+    years = [r[0] for r in run(con, "overview/years").fetchall()]
     page = folder / f"{year}.html"
     _replace(page, render(con, year, years))
     links = "".join(f'<li><a href="{y}.html">{y} 年度概览</a></li>' for y in years)

@@ -10,33 +10,48 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
+
+if TYPE_CHECKING:  # only DuckDB is imported: the summary of an unchanged inbox uses this module
+    import polars as pl
 
 SQL_DIR = Path(__file__).with_name("sql")
 
 
 @cache
-def statements(name: str) -> tuple[str, ...]:
-    """The statements of `sql/<name>.sql`, split by DuckDB's own parser (a ';' inside a string
-    or comment is not a split); cached: the files do not change while a process runs."""
+def statements(name: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The statements of `sql/<name>.sql`, each with the names of its parameters, split by DuckDB's
+    own parser (a ';' inside a string or comment is not a split); cached: the files do not change
+    while a process runs."""
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
     with duckdb.connect() as parser:
-        return tuple(s.query.strip() for s in parser.extract_statements(text))
+        return tuple((s.query.strip().rstrip(";"), frozenset(s.named_parameters)) for s in parser.extract_statements(text))
 
 
 def ddl_files() -> list[str]:
     return [f"ddl/{p.stem}" for p in sorted((SQL_DIR / "ddl").glob("*.sql"))]
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, params: list | None = None) -> duckdb.DuckDBPyConnection:
-    """Run every statement of `sql/<name>.sql`, one at a time; returns the last one's result
-    (parameters, if any, go to every statement)."""
+def _execute(con: duckdb.DuckDBPyConnection, statement: str, names: frozenset[str], params: list | dict | None):
+    # each statement is given the parameters it names: `$name`s may differ from one statement to the next
+    if params is None or not names:
+        return con.execute(statement)
+    return con.execute(statement, {k: params[k] for k in names} if isinstance(params, dict) else params)
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, params: list | dict | None = None) -> duckdb.DuckDBPyConnection:
+    """Run every statement of `sql/<name>.sql`, one at a time; returns the last one's result."""
     result = con
-    for statement in statements(name):
-        result = con.execute(statement, params) if params is not None else con.execute(statement)
+    for statement, names in statements(name):
+        result = _execute(con, statement, names, params)
     return result
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, params: list | dict | None = None) -> list[list[tuple]]:
+    """The rows of each statement of `sql/<name>.sql`, in the file's order."""
+    return [_execute(con, statement, names, params).fetchall() for statement, names in statements(name)]
 
 
 @contextmanager

@@ -11,20 +11,12 @@ from pathlib import Path
 
 import polars as pl
 
+from xxgk.choice import choose_documents
 from xxgk.extract.cells import STATEMENT_SCHEMA
-from xxgk.extract.year import (
-    CELLS_SCHEMA,
-    DOCUMENT_SCHEMA,
-    REJECTED_SCHEMA,
-    WARNINGS_SCHEMA,
-    YearTables,
-    choose_documents,
-    version_differences,
-)
+from xxgk.extract.year import DOCUMENT_SCHEMA, REJECTED_SCHEMA, WARNINGS_SCHEMA, YearTables
 from xxgk.inbox import MANIFEST, RawStore, same_bytes_as_read
 from xxgk.normalise import NormalisedStore
 from xxgk.parallel import group_parts
-from xxgk.staging import scan_frames
 
 
 def file_shards(paths: list[Path], size: int) -> list[list[str]]:
@@ -97,7 +89,8 @@ def year_shards(store: NormalisedStore, year: int, size: int) -> list[Normalised
 
 
 def merge_tables(year: int, shards: list[YearTables]) -> YearTables:
-    """The shards' tables as one year: one document chosen per agency-year among all shards."""
+    """The shards' tables as one year, with the provisional choice of a document per agency-year
+    among all shards (xxgk.choice)."""
     schema = {**DOCUMENT_SCHEMA, "part": pl.String}
     documents = pl.concat([s.documents.select(schema.keys()).cast(schema) for s in shards]) if shards else pl.DataFrame(schema=schema)
     documents = choose_documents(documents)
@@ -107,6 +100,6 @@ def merge_tables(year: int, shards: list[YearTables]) -> YearTables:
     statements = pl.concat([s.statements for s in shards]) if shards else pl.DataFrame(schema=STATEMENT_SCHEMA)
     keys = {s.cache_key for s in shards}
     return YearTables(year, documents, parts, warnings.sort("document_id", "location", maintain_order=True),
-                      rejected.sort("source_file"), version_differences(documents, scan_frames(parts, CELLS_SCHEMA)),
-                      statements.sort("document_id", "statement_no"), keys.pop() if len(keys) == 1 else "",
-                      {k: v for s in shards for k, v in s.checksums.items()}, sum(s.extracted for s in shards))
+                      rejected.sort("source_file"), statements=statements.sort("document_id", "statement_no"),
+                      cache_key=keys.pop() if len(keys) == 1 else "",
+                      checksums={k: v for s in shards for k, v in s.checksums.items()}, extracted=sum(s.extracted for s in shards))

@@ -1,4 +1,4 @@
-"""The shared vocabulary of ``spec/categories.csv`` and ``spec/applicant_types.csv``."""
+"""The shared vocabulary of ``spec/categories.csv``, ``spec/applicant_types.csv`` and ``spec/identities.csv``."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +10,9 @@ from xxgk import SPEC_DIR
 
 FORMAT_2021 = "2021"
 FORMAT_2019 = "2019"
+
+# The report's three tables (sections 二, 三, 四), as the warehouse names them (table_name)
+TABLES = ("art20", "applications", "review_litigation")
 
 # Template column order of table 三, fixed by the State Council format.
 APPLICANT_COLUMNS = (
@@ -104,8 +107,30 @@ def applicant_types() -> list[dict[str, str]]:
 
 def table_of(category_code: str) -> str:
     """'art20' for section 二, 'applications' for 三, 'review_litigation' for 四."""
-    section = categories()[category_code].section
-    return {2: "art20", 3: "applications", 4: "review_litigation"}[section]
+    return TABLES[categories()[category_code].section - 2]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An accounting identity (spec/identities.csv; spec/identities.md says how each is built)."""
+
+    name: str
+    suite: str  # report: within one report's tables; carry: across an agency's consecutive years
+    label: str
+    label_en: str
+    rule: str  # in Chinese, for the warehouse (dim_identity)
+    text: str  # the equation in the codes' terms (Data Docs)
+    description: str  # the equation in words and in the report's own labels (the Dagster checks)
+
+
+@cache
+def identities() -> dict[str, Identity]:
+    with open(SPEC_DIR / "identities.csv", encoding="utf-8") as fh:
+        return {row["identity"]: Identity(name=row.pop("identity"), **row) for row in csv.DictReader(fh)}
+
+
+REPORT_IDENTITIES = tuple(name for name, i in identities().items() if i.suite == "report")
+CARRY_IDENTITIES = tuple(name for name, i in identities().items() if i.suite == "carry")
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def test_shards_give_the_stores_of_one_run(tmp_path):
     assert norm.documents.drop("part").equals(norm_whole.documents.drop("part"))
     assert norm.rejected == norm_whole.rejected
 
-    tables_whole = extract_store(norm_whole, 2023, tmp_path / "whole" / "tables")
+    tables_whole = merge_tables(2023, [extract_store(norm_whole, 2023, tmp_path / "whole" / "tables")])
     tables = merge_tables(2023, [extract_store(s, 2023, tmp_path / "sharded" / "tables") for s in year_shards(norm, 2023, 2)])
     assert len(year_shards(norm, 2023, 2)) > 1
     key = ["document_id", "category_code", "applicant_type", "measure"]

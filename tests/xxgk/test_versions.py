@@ -42,7 +42,7 @@ def _versions(rows: list[tuple]) -> pl.DataFrame:
 
 
 def test_each_tier_of_the_rule_and_never_the_order_of_the_files():
-    from xxgk.extract.year import choose_documents
+    from xxgk.choice import choose_documents
 
     tiers = [
         # most cells read first: an incomplete copy loses even with fewer violations

@@ -17,9 +17,8 @@ from xxgk.extract.inferred import emit_applicant_row
 from xxgk.extract.labels import T3_REQUIRED, Table3Labeller, art20_labels, match_art20
 from xxgk.extract.tokens import Kind, Token, classify
 from xxgk.grid import Grid, GridCell
-from xxgk.vocabulary import APPLICANT_COLUMNS, FORMAT_2019, REVIEW_CODES, TEN_THOUSAND_YUAN_MEASURES, categories, words_of
+from xxgk.vocabulary import APPLICANT_COLUMNS, FORMAT_2019, REVIEW_CODES, TABLES, TEN_THOUSAND_YUAN_MEASURES, categories, words_of
 
-TABLES = ("art20", "applications", "review_litigation")
 _TITLES = {"art20": "二", "applications": "三", "review_litigation": "四"}
 # 其他 and 总计 are words of more than one header: told apart by their place (below)
 _APPLICANT_WORDS = [(w, a) for w, a in words_of("applicant") if a not in ("other_org", "total")]

@@ -21,13 +21,13 @@ from xxgk.vocabulary import (
     APPLICANT_COLUMNS,
     FORMAT_2019,
     REVIEW_CODES,
+    TABLES,
     TEN_THOUSAND_YUAN_MEASURES,
     categories,
     words_of,
 )
 
 __all__ = ["CELL_SCHEMA", "WARNING_SCHEMA", "Extraction", "extract_report", "place"]
-TABLES = ("art20", "applications", "review_litigation")
 
 _TABLE_TITLES = {"art20": "二 (第二十条)", "applications": "三 (applications)", "review_litigation": "四 (review and litigation)"}
 

@@ -1,4 +1,4 @@
-"""Extraction of a whole statistics year, and the choice of one document per agency-year."""
+"""Extraction of a whole statistics year."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from xxgk.choice import DIFFERENCE_SCHEMA, choose_documents, version_differences
 from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
 from xxgk.model import transient
@@ -29,11 +30,6 @@ DOCUMENT_SCHEMA = {
     "warnings": pl.Int32,
     "status": pl.String,
 }
-DIFFERENCE_SCHEMA = {
-    "agency": pl.String, "year": pl.Int32, "document_id": pl.String, "loaded_document_id": pl.String,
-    "category_code": pl.String, "applicant_type": pl.String, "measure": pl.String,
-    "value": pl.Float64, "printed": pl.String, "loaded_value": pl.Float64, "loaded_printed": pl.String,
-}
 CELLS_SCHEMA = {**CELL_SCHEMA, **REPORT_COLUMNS}
 WARNINGS_SCHEMA = {**WARNING_SCHEMA, "agency": pl.String, "year": pl.Int32}
 REJECTED_SCHEMA = {"document_id": pl.String, "source_file": pl.String, "stage": pl.String, "year": pl.Int32, "reason": pl.String}
@@ -48,11 +44,13 @@ class YearTables:
     """
 
     year: int
-    documents: pl.DataFrame  # every usable document of the year, chosen or superseded (DOCUMENT_SCHEMA)
+    # every usable document of the year (DOCUMENT_SCHEMA), its status the provisional choice (xxgk.choice)
+    documents: pl.DataFrame
     cells_source: pl.DataFrame | list[str]  # one row per cell, of every document (CELL_SCHEMA + REPORT_COLUMNS)
     warnings: pl.DataFrame  # WARNING_SCHEMA + agency, year
     rejected: pl.DataFrame  # documents with none of the three tables (REJECTED_SCHEMA)
-    differences: pl.DataFrame  # cells where a superseded version disagrees with the loaded one (DIFFERENCE_SCHEMA)
+    # cells where a superseded version disagrees with the chosen one (DIFFERENCE_SCHEMA): once rechosen
+    differences: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DIFFERENCE_SCHEMA))
     # what every document states in prose, against its tables (STATEMENT_SCHEMA); empty in stores written before
     statements: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STATEMENT_SCHEMA))
     # for a later run (extract_store's `previous`): the code that made it, the sha256 of its cells
@@ -87,7 +85,8 @@ class YearTables:
             yield read_frames(group, CELLS_SCHEMA)
 
     def rechoose(self, violations_per_document: pl.DataFrame) -> YearTables:
-        """Choose again, now that the identity gates know which versions add up."""
+        """The provisional choice again, now that the identity gates know which versions add up
+        (their violations go to the warehouse, which chooses among every version it knows)."""
         ranked = self.documents.drop("violations", strict=False).join(
             violations_per_document.select("document_id", pl.col("violations").cast(pl.Int32)), on="document_id", how="left"
         )
@@ -154,11 +153,10 @@ def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str,
 
 
 def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files: dict[str, list[str]] | None = None, progress=None) -> YearTables:
-    """The tables of the documents of `year`, in memory."""
+    """The tables of the documents of `year`, in memory, with the provisional choice (xxgk.choice)."""
     cells, warnings, rows, rejected, statements = extract_documents([d for d in documents if d.year == year], duplicate_files, progress)
     documents = choose_documents(pl.DataFrame(rows, schema=DOCUMENT_SCHEMA))
-    return YearTables(year, documents, cells, warnings, pl.DataFrame(rejected, schema=REJECTED_SCHEMA),
-                      version_differences(documents, cells.lazy()), statements)
+    return YearTables(year, documents, cells, warnings, pl.DataFrame(rejected, schema=REJECTED_SCHEMA), statements=statements)
 
 
 def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicate_files: dict[str, list[str]]):
@@ -219,15 +217,15 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
         done += len(task[1])
         if progress:
             progress(done, mine.height, task[1][-1]["source_file"])
-    documents = choose_documents(pl.DataFrame(rows, schema={**DOCUMENT_SCHEMA, "part": pl.String}))
+    # not chosen among: a shard holds only some of the year's versions (xxgk.shards.merge_tables chooses)
+    documents = pl.DataFrame(rows, schema={**DOCUMENT_SCHEMA, "part": pl.String})
     warnings = pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=WARNINGS_SCHEMA)
     parts.sort()
-    cells = scan_frames(parts, CELLS_SCHEMA)
     statements = pl.concat(statement_frames) if statement_frames else pl.DataFrame(schema=STATEMENT_SCHEMA)
     return YearTables(year, documents, parts, warnings.sort("document_id", "location", maintain_order=True),
                       pl.DataFrame(rejected, schema=REJECTED_SCHEMA).sort("source_file"),
-                      version_differences(documents, cells), statements.sort("document_id", "statement_no"), cache_key,
-                      {p: checksums[p] for p in parts if p in checksums}, mine.height)
+                      statements=statements.sort("document_id", "statement_no"), cache_key=cache_key,
+                      checksums={p: checksums[p] for p in parts if p in checksums}, extracted=mine.height)
 
 
 def _earlier(mine: pl.DataFrame, duplicate_files: dict[str, list[str]], previous: YearTables):
@@ -252,47 +250,3 @@ def _earlier(mine: pl.DataFrame, duplicate_files: dict[str, list[str]], previous
     parts = sorted({r["part"] for r in keep})
     statements = previous.statements.filter(pl.col("document_id").is_in(ids))
     return parts, warnings, rows, rejected, {p: previous.checksums[p] for p in parts}, statements
-
-
-def choose_documents(documents: pl.DataFrame) -> pl.DataFrame:
-    """One document per agency-year: most cells read, then fewest identity violations (when
-    known), then fewest warnings, then the largest file, then the document id (so the choice
-    never depends on the order files were read).
-
-    The others stay as 'superseded' versions of the same report.
-    """
-    if "violations" not in documents.columns:
-        documents = documents.with_columns(pl.lit(0, dtype=pl.Int32).alias("violations"))
-    ranked = documents.sort(
-        ["agency", "year", "cells_read", "violations", "warnings", "size_bytes", "document_id"],
-        descending=[False, False, True, False, False, True, False],
-    )
-    first = pl.col("document_id").first().over(["agency", "year"]) == pl.col("document_id")
-    return ranked.with_columns(pl.when(first).then(pl.lit("loaded")).otherwise(pl.lit("superseded")).alias("status"))
-
-
-def version_differences(documents: pl.DataFrame, cells: pl.LazyFrame) -> pl.DataFrame:
-    """Every cell where a superseded version of a report disagrees with the loaded version.
-
-    A cell printed in one version and absent from the other counts as a difference too.
-    Only the cells of reports that arrived as several documents are read.
-    """
-    key = ["category_code", "applicant_type", "measure"]
-    loaded = documents.filter(pl.col("status") == "loaded").select("agency", "year", pl.col("document_id").alias("loaded_document_id"))
-    others = documents.filter(pl.col("status") == "superseded").select("agency", "year", "document_id")
-    if others.is_empty():
-        return pl.DataFrame(schema=DIFFERENCE_SCHEMA)
-    pairs = others.join(loaded, on=["agency", "year"])
-    involved = pl.concat([pairs["document_id"], pairs["loaded_document_id"]]).unique().to_list()
-    cells = cells.filter(pl.col("document_id").is_in(involved)).select("document_id", *key, "value", "printed").collect()
-    mine = pairs.join(cells, on="document_id").with_columns(in_mine=pl.lit(True))
-    theirs = cells.select(pl.col("document_id").alias("loaded_document_id"), *key,
-                          pl.col("value").alias("loaded_value"), pl.col("printed").alias("loaded_printed"),
-                          in_theirs=pl.lit(True))
-    both = mine.join(theirs, on=["loaded_document_id", *key], how="full", nulls_equal=True, coalesce=True)
-    # cells only in the loaded version: give them the pair they belong to
-    both = both.drop("document_id", "agency", "year").join(pairs, on="loaded_document_id")
-    # two blanks agree; a cell present in one version only does not
-    differ = pl.col("value").ne_missing(pl.col("loaded_value")) | pl.col("in_mine").is_null() | pl.col("in_theirs").is_null()
-    return both.filter(differ).select(DIFFERENCE_SCHEMA.keys()).cast(DIFFERENCE_SCHEMA).sort(
-        "agency", "year", "document_id", *key, nulls_last=True)

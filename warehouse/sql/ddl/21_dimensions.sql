@@ -1,5 +1,5 @@
 -- Labels for what the facts measure and for the identities they are checked against; filled
--- from xxgk/spec/measures.csv and identity_labels.csv by warehouse/dimensions.py.
+-- from xxgk/spec/measures.csv and identities.csv by warehouse/dimensions.py.
 CREATE TABLE IF NOT EXISTS dim_measure (
     measure      VARCHAR PRIMARY KEY,
     label        VARCHAR NOT NULL,

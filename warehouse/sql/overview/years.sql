@@ -1,0 +1,2 @@
+-- Every year the warehouse holds reports of, for the index page.
+SELECT DISTINCT year FROM fact_report ORDER BY year;
