@@ -343,6 +343,7 @@ def outside_cells(table: Table, rows: list[list[str | None]], chars: list[dict],
 
 
 _NUMBER_RUN = re.compile(r"\d+(?:\.\d+)?")
+_MEND_AT_MOST = 2000  # cells: the template's tables have ~250; a larger table is not the template's (and costs rows x cells)
 
 
 def mend_cells(table: Table, chars: list[dict], by_middle: tuple[list[tuple[float, int]], list[float]] | None = None) -> Table:
@@ -352,6 +353,8 @@ def mend_cells(table: Table, chars: list[dict], by_middle: tuple[list[tuple[floa
     cell, within one column's span of the row, gets a cell of that column; a cell across columns
     holding one number inside each is cut into them. A number across a column's edge (centred
     in a merged cell), words (left to :func:`outside_cells`) and text cells are never cut."""
+    if len(table.cells) > _MEND_AT_MOST:
+        return table
     middles, keys = by_middle or _by_middle(chars)
     edges = sorted({c[0] for c in table.cells} | {c[2] for c in table.cells})
     columns = list(zip(edges, edges[1:]))
