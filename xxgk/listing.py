@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FOLLOW_OUTSIDE_HINT = "XXGK_FOLLOW_OUTSIDE_LINKS=1 or --follow-outside-links"
+from xxgk.settings import variable_of
 
 
 @dataclass
@@ -86,7 +86,8 @@ def scan_inbox(inbox: Path, *, follow_outside_links: bool = False) -> Listing:
                     skip(path, f"broken link: {what}")
                     continue
                 if not _within(target, root) and not follow_outside_links:
-                    skip(path, f"link to {display_name(target)}, outside the inbox: not followed ({FOLLOW_OUTSIDE_HINT} follows it)")
+                    skip(path, f"link to {display_name(target)}, outside the inbox: not followed "
+                              f"({variable_of('follow_outside_links')}=1 or --follow-outside-links follows it)")
                     continue
             else:
                 try:
