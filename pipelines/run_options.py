@@ -46,7 +46,9 @@ def choose_years(found: list[int], wanted: list[int] | None, reports_by_year: Co
 def inbox_problem(inbox: Path) -> str | None:
     """Why this inbox cannot be read, or None."""
     if not inbox.exists():
-        return f"inbox not found: {inbox} (give a folder of reports, or one report file, with --inbox or XXGK_INBOX)"
+        from xxgk.settings import variable_of
+
+        return f"inbox not found: {inbox} (give a folder of reports, or one report file, with --inbox or {variable_of('inbox')})"
     if not (inbox.is_dir() or inbox.is_file()):
         return f"inbox is neither a folder nor a file: {inbox}"
     return None

@@ -20,7 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from assets.deployment import PROJECT_ROOT, VARIABLES, Deployment, DeploymentError, locate, write_settings
+from assets.deployment import PROJECT_ROOT, Deployment, DeploymentError, locate, write_settings
+from xxgk.settings import Settings, variable_of
 
 PID_FILE = ".dagster-ui.pid"
 
@@ -53,13 +54,18 @@ def _for_the_ui(deployment: Deployment) -> tuple[Deployment, list[str]]:
     """The warehouse as its UI serves it: the recorded settings over the shell's variables (a
     shell's XXGK_INBOX does not redirect a warehouse's sensor); the lines that say what was ignored."""
     environ, ignored = dict(deployment.environ), []
-    for name, variable in VARIABLES.items():
-        if name in deployment.settings and variable in environ:
+    for name, variable in _recorded(deployment):
+        if variable in environ:
             value = environ.pop(variable)
             if str(value) != str(deployment.settings[name]):
                 ignored.append(f"{variable}={value} ignored: the warehouse {deployment.folder} has {name} "
                                f"{deployment.settings[name]} ({deployment.settings_file.name})")
     return Deployment(deployment.database, deployment.settings, environ), ignored
+
+
+def _recorded(deployment: Deployment) -> list[tuple[str, str]]:
+    """The settings the warehouse records, with their variables."""
+    return [(name, variable_of(name)) for name in Settings.model_fields if name in deployment.settings]
 
 
 def _say_err(line: str) -> None:
@@ -84,9 +90,8 @@ def ui_environment(deployment: Deployment) -> dict[str, str]:
     """The environment of `dg dev` and all it starts: the warehouse's home and DuckDB file; the
     variables its settings record left out (the code location reads them from xxgk.yaml)."""
     env = {k: v for k, v in deployment.environ.items()}
-    for name, variable in VARIABLES.items():
-        if name in deployment.settings:
-            env.pop(variable, None)
+    for _, variable in _recorded(deployment):
+        env.pop(variable, None)
     env["DAGSTER_HOME"] = str(deployment.home)
     env["XXGK_WAREHOUSE"] = str(deployment.database)
     env["VIRTUAL_ENV"] = str(Path(sys.executable).parent.parent)  # dg warns when the active venv is not the project's

@@ -30,6 +30,13 @@ def inbox_key(inbox: str | Path) -> str:
     return "inbox-" + hashlib.sha256(str(Path(inbox).expanduser().resolve()).encode()).hexdigest()[:12]
 
 
+def stores_root(staging: str, inbox: str | Path) -> str:
+    """The folder of an inbox's stores under the staging location (a local folder, taken as an
+    absolute path, or an fsspec URL)."""
+    staging = staging if "://" in staging else str(Path(staging).expanduser().resolve())
+    return "/".join([staging.rstrip("/"), inbox_key(inbox)])
+
+
 def display_name(path: Path | str) -> str:
     """The path as text that any store can hold. A name that is not UTF-8 (a GBK name from a
     Windows zip, kept by Python as lone surrogates) shows each of its non-ASCII bytes as
