@@ -13,8 +13,7 @@ same file.
                                names the DuckDB file it serves
 
 A warehouse is named by its folder, or by its DuckDB file (whose folder is the deployment's).
-Its settings are xxgk/settings.py's, by that module's one rule, its xxgk.yaml being the
-recorded ones. Nothing here imports Dagster.
+Its settings: xxgk/settings.py's rule, xxgk.yaml the recorded ones. Nothing here imports Dagster.
 """
 from __future__ import annotations
 
@@ -36,10 +35,10 @@ SETTINGS_FILE = "xxgk.yaml"
 HOME_FOLDER = "dagster_home"
 HOME_POINTER = "xxgk-warehouse"  # in a Dagster home: the DuckDB file of the warehouse it serves
 DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
+WAREHOUSE_HELP = f"the warehouse: its folder or its DuckDB file (default: ${variable_of('warehouse')}, else warehouse/)"
 
-# What `xxgk run` records in xxgk.yaml: where the warehouse's runs read and write. Any setting
-# written there by hand is read too; the limits are left to each process's variables.
-RECORDED = ("inbox", "follow_outside_links", "staging", "archive", "data_docs", "data_docs_enabled", "overview")
+# What `xxgk run` records in xxgk.yaml besides the inbox (where its runs read and write; any setting there is read)
+RECORDED = ("follow_outside_links", "staging", "archive", "data_docs", "data_docs_enabled", "overview")
 
 
 class DeploymentError(Exception):
@@ -157,9 +156,7 @@ class Deployment:
         settings where they differ from the defaults; the Dagster home where it is not its own."""
         record = {"inbox": values["inbox"], "database": self.database.name}
         defaults = DEFAULTS.beside(self.database)
-        for name in RECORDED:
-            if name != "inbox" and values[name] != getattr(defaults, name):
-                record[name] = values[name]
+        record.update({name: values[name] for name in RECORDED if values[name] != getattr(defaults, name)})
         if self.home != self.own_home:
             record["dagster_home"] = str(self.home)
         return record

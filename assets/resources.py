@@ -163,6 +163,12 @@ def normalising_key(inbox: InboxResource, processing: ProcessingResource, today)
     return key("normalise", reading_key(inbox, processing), today.year)
 
 
+# What the settings give each resource of a warehouse: a field, and its setting.
+CONFIGURED = {"inbox": {"path": "inbox", "max_file_mb": "max_file_mb", "follow_outside_links": "follow_outside_links"},
+              "staging": {"url": "staging"}, "duckdb": {"archive": "archive"},
+              "data_docs": {"path": "data_docs", "enabled": "data_docs_enabled"}, "overview": {"path": "overview"}}
+
+
 def default_resources(deployment: Deployment | None = None) -> dict[str, ConfigurableResource]:
     """The code location's resources, for the warehouse it serves (assets.deployment.locate:
     XXGK_WAREHOUSE, else the warehouse whose Dagster instance DAGSTER_HOME is, else the default),
@@ -183,17 +189,17 @@ def default_resources(deployment: Deployment | None = None) -> dict[str, Configu
             return value
         return EnvVar.int(variable) if isinstance(value, int) else EnvVar(variable)
 
+    config = {resource: {field: given(name) for field, name in fields.items()} for resource, fields in CONFIGURED.items()}
     # configured at launch (with these values unless a run says otherwise), so that the staging
     # resource, and the IO manager through it, see the inbox a run is given (the CLI's --inbox)
-    inbox = InboxResource.configure_at_launch(path=given("inbox"), max_file_mb=given("max_file_mb"),
-                                              follow_outside_links=given("follow_outside_links"))
+    inbox = InboxResource.configure_at_launch(**config["inbox"])
     return {
         "inbox": inbox,
-        "staging": StagingResource.configure_at_launch(url=given("staging"), inbox=inbox),
+        "staging": StagingResource.configure_at_launch(**config["staging"], inbox=inbox),
         "processing": ProcessingResource(**{name: given(name) for name in ProcessingResource.model_fields}),
-        "duckdb": WarehouseResource(database=str(deployment.database), archive=given("archive")),
-        "data_docs": DataDocsResource(path=given("data_docs"), enabled=given("data_docs_enabled")),
-        "overview": OverviewResource(path=given("overview")),
+        "duckdb": WarehouseResource(database=str(deployment.database), **config["duckdb"]),
+        "data_docs": DataDocsResource(**config["data_docs"]),
+        "overview": OverviewResource(**config["overview"]),
     }
 
 
@@ -202,13 +208,10 @@ def resources_config(deployment: Deployment, values: dict) -> dict:
     what `xxgk run` hands its runs, so that the UI shows what each used. Run config replaces the
     whole config of a resource built with values (unlike one configured at launch, whose values
     it completes): each such resource gets all its fields."""
-    return {"resources": {
-        "inbox": {"config": {"path": values["inbox"], "follow_outside_links": values["follow_outside_links"]}},
-        "staging": {"config": {"url": values["staging"]}},
-        "duckdb": {"config": {"database": str(deployment.database), "archive": values["archive"]}},
-        "data_docs": {"config": {"path": values["data_docs"], "enabled": values["data_docs_enabled"]}},
-        "overview": {"config": {"path": values["overview"]}},
-    }}
+    resources = {name: {"config": {field: values[setting] for field, setting in fields.items()}}
+                 for name, fields in CONFIGURED.items()}
+    resources["duckdb"]["config"]["database"] = str(deployment.database)
+    return {"resources": resources}
 
 
 @definitions

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         _warn(problem)
         return 2
-    listing = scan_inbox(places.inbox, follow_outside_links=places.follow_outside_links)
+    listing = scan_inbox(places.inbox, follow_outside_links=places.effective.follow_outside_links)
     if not listing.files:
         _warn(f"no reports found: the inbox {places.inbox} holds no files (reports are .pdf, .html/.htm, .docx/.doc, .txt or .md); nothing loaded")
         return 1

@@ -45,10 +45,6 @@ def year_code() -> str:
     return code_version("xxgk", "assets", "expectations", "warehouse", "pipelines")
 
 
-def _resolved(path: str | Path) -> Path:
-    return Path(path).expanduser().resolve()
-
-
 @dataclass
 class Places:
     """Where a run reads and writes, and a key of every setting it is given."""
@@ -58,9 +54,8 @@ class Places:
     staging_root: str
     data_docs: Path
     data_docs_enabled: bool
-    follow_outside_links: bool
     settings: str  # every setting, the code, this year (a report of next year is rejected)
-    effective: Settings | None = None  # the settings in effect, as the runs get them
+    effective: Settings  # the settings in effect, as the runs get them
 
     @classmethod
     def of(cls, inbox: str | None, warehouse: str | None, follow_outside_links: bool = False) -> Places:
@@ -76,13 +71,12 @@ class Places:
             "year": dt.date.today().year,
         }).encode()).hexdigest()
         return cls(Path(given.inbox), deployment.database, stores_root(given.staging, given.inbox),
-                   Path(given.data_docs).expanduser(), given.data_docs_enabled, given.follow_outside_links, settings, given)
+                   Path(given.data_docs).expanduser(), given.data_docs_enabled, settings, given)
 
     def agrees(self, resources) -> bool:
         """Whether the run's resources (Dagster's reading of the same settings) are these places."""
-        return (_resolved(resources.inbox.folder) == _resolved(self.inbox)
-                and _resolved(resources.duckdb.database) == self.warehouse
-                and resources.staging.root == self.staging_root)
+        return ((resources.inbox.folder.resolve(), Path(resources.duckdb.database).resolve(), resources.staging.root)
+                == (self.inbox, self.warehouse, self.staging_root))
 
     @property
     def record_url(self) -> str:

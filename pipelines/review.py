@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assets.deployment import locate
+from assets.deployment import WAREHOUSE_HELP, locate
 
 STATUSES = ("open", "confirmed", "dismissed")
 KINDS = ("identity", "narrative", "warning")
@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
     p.add_argument("--by", help="who (default: the user running the command)")
     p.add_argument("--kind", choices=KINDS, help="list only findings of this kind")
     p.add_argument("--year", type=int, help="list only findings of this statistics year")
-    p.add_argument("--warehouse", help="the warehouse: its folder or its DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
 
 
 def _warn(text: str) -> None:

@@ -30,9 +30,7 @@ class OverTime(BaseException):
 
 
 @dataclass(frozen=True)
-class Budget:
-    """The limits of xxgk.settings that bound one document (a dataclass: its repr is part of the reading's cache key)."""
-
+class Budget:  # the settings' limits (a dataclass: its repr is part of the reading's cache key)
     max_pages: int = DEFAULTS.max_pages
     max_megapixels: float = DEFAULTS.max_megapixels
     max_inflated_mb: int = DEFAULTS.max_inflated_mb

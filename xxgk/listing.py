@@ -31,8 +31,7 @@ def inbox_key(inbox: str | Path) -> str:
 
 
 def stores_root(staging: str, inbox: str | Path) -> str:
-    """The folder of an inbox's stores under the staging location (a local folder, taken as an
-    absolute path, or an fsspec URL)."""
+    """The folder of an inbox's stores under the staging location (a local folder or an fsspec URL)."""
     staging = staging if "://" in staging else str(Path(staging).expanduser().resolve())
     return "/".join([staging.rstrip("/"), inbox_key(inbox)])
 

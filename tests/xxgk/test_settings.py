@@ -59,13 +59,17 @@ def test_importing_reads_nothing_and_the_budget_defaults_are_the_settings(monkey
     assert variable_of("max_pages") == "XXGK_MAX_PAGES" and variable_of("max_megapixels") == "XXGK_MAX_PIXELS"
 
 
+# the defaults the docs say otherwise than their values
+SHOWN = {"warehouse": "`warehouse/`", "inbox": "the warehouse's inbox, else `xxgk/samples/` (the six bundled reports)",
+         "max_file_mb": f"{DEFAULTS.max_file_mb} (MB: 1 MB = 1,000,000 bytes)", "workers": "one per core",
+         "max_megapixels": f"{DEFAULTS.max_megapixels:g} (million pixels)",
+         **{name: f"`{name}/` in the warehouse's folder" for name in FOLDERS}}
+
+
 def _row(name: str) -> str:
-    field = Settings.model_fields[name]
-    shown = (field.json_schema_extra or {}).get("shown")
-    if shown is None:
-        default = field.default
-        shown = (f"`{name}/` in the warehouse's folder" if name in FOLDERS else str(int(default)) if isinstance(default, bool)
-                 else f"{default:g}" if isinstance(default, float) else str(default))
+    field, default = Settings.model_fields[name], Settings.model_fields[name].default
+    shown = SHOWN.get(name) or (str(int(default)) if isinstance(default, bool) else f"{default:g}"
+                                if isinstance(default, float) else str(default))
     return f"| `{variable_of(name)}` | {shown} | {field.description} |"
 
 
