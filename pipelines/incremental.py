@@ -3,7 +3,7 @@ documents are those the warehouse already holds from it.
 
 After each run a small record (``<staging>/inbox-…/loaded/<warehouse>.json``, beside the inbox's
 stores) says, for that warehouse, what the inbox looked like (every file's size, times and inode,
-what the listing skipped, the code, every XXGK_* setting and argument: :func:`listing_key`) and,
+what the listing skipped, the code, every setting in effect: :func:`listing_key`) and,
 for each year loaded, the fingerprint of its documents (ids, files, formats, with the same code
 and settings: :func:`year_key`) and the documents the warehouse held of it after the load.
 
