@@ -146,7 +146,7 @@ class Deployment:
     def effective(self, **explicit) -> Settings:
         """The settings in effect for this warehouse (`explicit`: the command line's), its folders
         beside its DuckDB file unless set elsewhere."""
-        return Settings.resolve(self.settings, self.environ, **explicit).beside(self.database)
+        return Settings.resolve(self.settings, self.environ, warehouse=str(self.database), **explicit).beside(self.database)
 
     def values(self, **explicit) -> dict:
         return self.effective(**explicit).model_dump()
