@@ -13,8 +13,7 @@ same file.
                                names the DuckDB file it serves
 
 A warehouse is named by its folder, or by its DuckDB file (whose folder is the deployment's).
-Settings come from a variable when it is set (XXGK_INBOX, …), else from xxgk.yaml, else from
-the defaults beside the DuckDB file. Nothing here imports Dagster.
+Its settings: xxgk/settings.py's rule, xxgk.yaml the recorded ones. Nothing here imports Dagster.
 """
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xxgk import SAMPLES_DIR
+from xxgk.settings import DEFAULTS, Settings, variable_of
 
 _SOURCE_TREE = Path(__file__).resolve().parents[1]
 # The project folder: the source tree (pyproject.toml, dagster.yaml) when run from one (`make`, an
@@ -36,31 +35,14 @@ SETTINGS_FILE = "xxgk.yaml"
 HOME_FOLDER = "dagster_home"
 HOME_POINTER = "xxgk-warehouse"  # in a Dagster home: the DuckDB file of the warehouse it serves
 DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
+WAREHOUSE_HELP = f"the warehouse: its folder or its DuckDB file (default: ${variable_of('warehouse')}, else warehouse/)"
 
-# The settings a warehouse keeps (xxgk.yaml), each with its variable. The paths default to
-# folders beside the DuckDB file; the inbox to the bundled samples.
-VARIABLES = {
-    "inbox": "XXGK_INBOX",
-    "follow_outside_links": "XXGK_FOLLOW_OUTSIDE_LINKS",
-    "staging": "XXGK_STAGING",
-    "archive": "XXGK_ARCHIVE",
-    "data_docs": "XXGK_DATA_DOCS",
-    "data_docs_enabled": "XXGK_DATA_DOCS_ENABLED",
-    "overview": "XXGK_OVERVIEW",
-}
-FLAGS = ("follow_outside_links", "data_docs_enabled")
+# What `xxgk run` records in xxgk.yaml besides the inbox (where its runs read and write; any setting there is read)
+RECORDED = ("follow_outside_links", "staging", "archive", "data_docs", "data_docs_enabled", "overview")
 
 
 class DeploymentError(Exception):
     """Two warehouses would share one Dagster instance, or one folder; the message says which, in one line."""
-
-
-def flag(text: str | bool | None, default: bool) -> bool:
-    if text is None:
-        return default
-    if isinstance(text, bool):
-        return text
-    return text.strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def database_of(given: str | Path) -> Path:
@@ -161,47 +143,20 @@ class Deployment:
         recorded = self.settings.get("dagster_home")
         return Path(str(recorded)).expanduser().resolve() if recorded else self.own_home
 
-    def default(self, name: str):
-        return {
-            "inbox": str(SAMPLES_DIR),
-            "follow_outside_links": False,
-            "staging": str(self.folder / "staging"),
-            "archive": str(self.folder / "archive"),
-            "data_docs": str(self.folder / "data_docs"),
-            "data_docs_enabled": True,
-            "overview": str(self.folder / "overview"),
-        }[name]
+    def effective(self, **explicit) -> Settings:
+        """The settings in effect for this warehouse (`explicit`: the command line's), its folders
+        beside its DuckDB file unless set elsewhere."""
+        return Settings.resolve(self.settings, self.environ, warehouse=str(self.database), **explicit).beside(self.database)
 
-    def variable(self, name: str) -> str | None:
-        """The value of the setting's variable, when it is set."""
-        value = self.environ.get(VARIABLES[name])
-        if value is None or (value == "" and name not in FLAGS):
-            return None
-        return value
-
-    def value(self, name: str):
-        """The setting in effect: its variable, else the recorded value, else the default."""
-        given = self.variable(name)
-        if given is None:
-            given = self.settings.get(name)
-        if name in FLAGS:
-            return flag(given, self.default(name))
-        return str(given) if given not in (None, "") else self.default(name)
-
-    def values(self, **overrides) -> dict:
-        """Every setting in effect, with `overrides` (the command line's) over them."""
-        found = {name: self.value(name) for name in VARIABLES}
-        found.update({k: v for k, v in overrides.items() if v is not None})
-        found["inbox"] = str(Path(found["inbox"]).expanduser().resolve())
-        return found
+    def values(self, **explicit) -> dict:
+        return self.effective(**explicit).model_dump()
 
     def to_record(self, values: Mapping) -> dict:
         """What xxgk.yaml records of `values`: the inbox and the DuckDB file always; the other
         settings where they differ from the defaults; the Dagster home where it is not its own."""
         record = {"inbox": values["inbox"], "database": self.database.name}
-        for name in VARIABLES:
-            if name != "inbox" and values[name] != self.default(name):
-                record[name] = values[name]
+        defaults = DEFAULTS.beside(self.database)
+        record.update({name: values[name] for name in RECORDED if values[name] != getattr(defaults, name)})
         if self.home != self.own_home:
             record["dagster_home"] = str(self.home)
         return record
@@ -231,7 +186,7 @@ def locate(warehouse: str | Path | None = None, environ: Mapping[str, str] | Non
     """The warehouse that `warehouse` (the command line's) names, else XXGK_WAREHOUSE, else the
     one whose instance DAGSTER_HOME is, else the default (warehouse/ in the project folder)."""
     environ = os.environ if environ is None else environ
-    given = warehouse or environ.get("XXGK_WAREHOUSE")
+    given = warehouse or environ.get(variable_of("warehouse"))
     if given:
         database = database_of(given)
     else:

@@ -1,34 +1,33 @@
-"""Configuration: Dagster resources fed by XXGK_* environment variables, else by the settings of
-the warehouse they serve (assets/deployment.py: its xxgk.yaml), else by defaults that work out of
-the box, beside the assets that use them (this package is the code location's defs folder).
-Nothing here is read when the module is imported: `resources()` runs when the code location
-loads, and Dagster resolves each EnvVar when a run starts."""
+"""Configuration: Dagster resources built from the settings (xxgk/settings.py) of the warehouse
+they serve (assets/deployment.py), beside the assets that use them (this package is the code
+location's defs folder). Nothing here is read when the module is imported: `resources()` runs
+when the code location loads, and Dagster resolves each EnvVar when a run starts."""
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import fields
 from pathlib import Path
 
 from dagster import ConfigurableResource, Definitions, EnvVar, InitResourceContext, definitions
 from dagster_duckdb import DuckDBResource
 
 from assets.deployment import DATABASE, DEFAULT_FOLDER, PROJECT_ROOT, Deployment, locate
-from xxgk import SAMPLES_DIR
 from xxgk.budget import Budget
-from xxgk.listing import inbox_key  # noqa: F401 (where the stores' folder names were always asked for)
+from xxgk.listing import inbox_key, stores_root  # noqa: F401 (inbox_key: where the stores' folder names were always asked for)
+from xxgk.settings import DEFAULTS, MB, variable_of
 from xxgk.staging import join, store_lock
 
 __all__ = ["PROJECT_ROOT", "DEFAULT_WAREHOUSE"]  # (PROJECT_ROOT: the project folder, from assets.deployment)
 DEFAULT_WAREHOUSE = DEFAULT_FOLDER / DATABASE
-MB = 1_000_000  # file sizes are decimal megabytes everywhere: the limit, the rejection reason, the README
 
 
 class InboxResource(ConfigurableResource):
     """Where the reports arrive (a folder, read recursively, or one file), how big a file may be,
     and whether links that lead out of the inbox are followed."""
 
-    path: str = str(SAMPLES_DIR)
-    max_file_mb: int = 50
-    follow_outside_links: bool = False
+    path: str = DEFAULTS.inbox
+    max_file_mb: int = DEFAULTS.max_file_mb
+    follow_outside_links: bool = DEFAULTS.follow_outside_links
 
     @property
     def folder(self) -> Path:
@@ -41,25 +40,22 @@ class InboxResource(ConfigurableResource):
 
 class ProcessingResource(ConfigurableResource):
     """How documents are processed: in how many processes, in shards of how many files (or
-    documents) per Dagster step, and which share of the PDFs is read by both readers to verify
-    the fast one."""
+    documents) per Dagster step, which share of the PDFs is read by both readers to verify the
+    fast one, and what one document may cost (each field is the setting of its name: xxgk/settings.py)."""
 
-    workers: int = 0  # worker processes per step; 0 = one per core
-    shard_size: int = 1000  # files (reading) or documents (normalising, extracting) per step
-    verify_share: float = 0.02
-    # what one document may cost (xxgk.budget.Budget): over it, the document is rejected saying which limit
-    max_pages: int = 500
-    max_megapixels: float = 100.0  # of a page rendered for OCR
-    max_inflated_mb: int = 512  # decompressed streams of a PDF
-    max_html_mb: int = 8  # markup of a web page without its images, scripts and styles
-    worker_memory_mb: int = 2048  # address space of each worker process; 0: no limit
-    document_seconds: float = 300.0  # wall time of a document in a stage; 0: no limit
+    workers: int = DEFAULTS.workers
+    shard_size: int = DEFAULTS.shard_size
+    verify_share: float = DEFAULTS.verify_share
+    max_pages: int = DEFAULTS.max_pages
+    max_megapixels: float = DEFAULTS.max_megapixels
+    max_inflated_mb: int = DEFAULTS.max_inflated_mb
+    max_html_mb: int = DEFAULTS.max_html_mb
+    worker_memory_mb: int = DEFAULTS.worker_memory_mb
+    document_seconds: float = DEFAULTS.document_seconds
 
     @property
     def budget(self) -> Budget:
-        return Budget(max_pages=self.max_pages, max_megapixels=self.max_megapixels,
-                      max_inflated_mb=self.max_inflated_mb, worker_memory_mb=self.worker_memory_mb,
-                      document_seconds=self.document_seconds, max_html_mb=self.max_html_mb)
+        return Budget(**{limit.name: getattr(self, limit.name) for limit in fields(Budget)})
 
     @property
     def worker_count(self) -> int:
@@ -72,15 +68,14 @@ class StagingResource(ConfigurableResource):
     """Where the stages keep their stores (XXGK_STAGING: a folder, or an fsspec URL such as
     s3://bucket/prefix): one folder per inbox (pipelines/io_manager.py says what is in it)."""
 
-    url: str = str(DEFAULT_WAREHOUSE.parent / "staging")
+    url: str
     # (no `from __future__ import annotations` in this module: Dagster reads this annotation to
     # find the inbox resource a run configures)
     inbox: InboxResource  # the inbox these stores are of: another inbox's stores are kept apart
 
     @property
     def root(self) -> str:
-        url = self.url if "://" in self.url else str(Path(self.url).expanduser().resolve())
-        return join(url, inbox_key(self.inbox.path))
+        return stores_root(self.url, self.inbox.path)
 
     def folder(self, asset: str, partition: str | int | None = None) -> str:
         """The folder of an asset (and year): the IO manager writes its record there, and the
@@ -128,25 +123,25 @@ def store_locks(run) -> tuple[bool, str | None]:
 class WarehouseResource(DuckDBResource):
     """The DuckDB warehouse, and the archive of the loaded documents' bytes beside it."""
 
-    archive: str = ""  # default: archive/ beside the DuckDB file
+    archive: str
 
     @property
     def archive_folder(self) -> Path:
-        return Path(self.archive).expanduser() if self.archive else beside_warehouse(self.database) / "archive"
+        return Path(self.archive).expanduser()
 
 
 class DataDocsResource(ConfigurableResource):
     """Where Great Expectations writes its HTML Data Docs (one folder per year)."""
 
-    path: str = str(DEFAULT_WAREHOUSE.parent / "data_docs")
-    enabled: bool = True
+    path: str
+    enabled: bool = DEFAULTS.data_docs_enabled
     keep_validations: int = 5  # validation pages kept per year and suite (older runs' are removed)
 
 
 class OverviewResource(ConfigurableResource):
     """Where the annual overview pages go (one HTML file per year, and index.html)."""
 
-    path: str = str(DEFAULT_WAREHOUSE.parent / "overview")
+    path: str
 
     @property
     def folder(self) -> Path:
@@ -168,60 +163,43 @@ def normalising_key(inbox: InboxResource, processing: ProcessingResource, today)
     return key("normalise", reading_key(inbox, processing), today.year)
 
 
-def _env(name: str, default: str) -> str:
-    """EnvVar(name) when the variable is set (Dagster resolves it when a run starts), else the default."""
-    return EnvVar(name) if EnvVar(name).get_value() is not None else default
-
-
-def _env_int(name: str, default: int):
-    return EnvVar.int(name) if EnvVar(name).get_value() is not None else default
-
-
-def _env_float(name: str, default: float) -> float:
-    # Dagster's EnvVar has no float form: the value is taken when the location loads
-    return float(EnvVar(name).get_value(str(default)))
-
-
-def beside_warehouse(warehouse: str | Path) -> Path:
-    """Staging and Data Docs live beside the warehouse file unless configured otherwise."""
-    return Path(warehouse).expanduser().parent
+# What the settings give each resource of a warehouse: a field, and its setting.
+CONFIGURED = {"inbox": {"path": "inbox", "max_file_mb": "max_file_mb", "follow_outside_links": "follow_outside_links"},
+              "staging": {"url": "staging"}, "duckdb": {"archive": "archive"},
+              "data_docs": {"path": "data_docs", "enabled": "data_docs_enabled"}, "overview": {"path": "overview"}}
 
 
 def default_resources(deployment: Deployment | None = None) -> dict[str, ConfigurableResource]:
     """The code location's resources, for the warehouse it serves (assets.deployment.locate:
-    XXGK_WAREHOUSE, else the warehouse whose Dagster instance DAGSTER_HOME is, else the default):
-    each field from its XXGK_* variable when set, else from the warehouse's settings (xxgk.yaml),
-    else its default. So a run launched with an empty run config -- a backfill, the schedule, a
-    sensor, the UI's Materialize -- reads the inbox and writes the warehouse that `xxgk run` gave
-    that instance. Staging, the archive, Data Docs and the overview default to folders beside the
-    DuckDB file. The warehouse itself is fixed when the location loads: the instance is its.
+    XXGK_WAREHOUSE, else the warehouse whose Dagster instance DAGSTER_HOME is, else the default),
+    from its settings (xxgk/settings.py: a variable, else its xxgk.yaml, else the default). So a
+    run launched with an empty run config -- a backfill, the schedule, a sensor, the UI's
+    Materialize -- reads the inbox and writes the warehouse that `xxgk run` gave that instance.
+    The warehouse itself is fixed when the location loads: the instance is its.
     """
     deployment = deployment or locate()
     deployment.check_home()  # a Dagster home bound to another warehouse: refused, in one line
-    values = deployment.values()
+    settings = deployment.effective()  # a variable with a bad value: refused here, in one line
+
+    def given(name: str):
+        # a variable that is set stays an EnvVar, which Dagster resolves (and shows) when a run
+        # starts; it has no float or bool form: those are taken when the location loads
+        value, variable = getattr(settings, name), variable_of(name)
+        if not deployment.environ.get(variable) or isinstance(value, bool | float):
+            return value
+        return EnvVar.int(variable) if isinstance(value, int) else EnvVar(variable)
+
+    config = {resource: {field: given(name) for field, name in fields.items()} for resource, fields in CONFIGURED.items()}
     # configured at launch (with these values unless a run says otherwise), so that the staging
     # resource, and the IO manager through it, see the inbox a run is given (the CLI's --inbox)
-    inbox = InboxResource.configure_at_launch(path=_env("XXGK_INBOX", values["inbox"]),
-                                              max_file_mb=_env_int("XXGK_MAX_FILE_MB", 50),
-                                              follow_outside_links=values["follow_outside_links"])
+    inbox = InboxResource.configure_at_launch(**config["inbox"])
     return {
         "inbox": inbox,
-        "staging": StagingResource.configure_at_launch(url=_env("XXGK_STAGING", values["staging"]), inbox=inbox),
-        "processing": ProcessingResource(
-            workers=_env_int("XXGK_WORKERS", 0),
-            shard_size=_env_int("XXGK_SHARD_SIZE", 1000),
-            # a float: Dagster's EnvVar has no float form, so the value is taken when the location loads
-            verify_share=_env_float("XXGK_VERIFY_SHARE", 0.02),
-            max_pages=_env_int("XXGK_MAX_PAGES", 500),
-            max_megapixels=_env_float("XXGK_MAX_PIXELS", 100.0),
-            max_inflated_mb=_env_int("XXGK_MAX_INFLATED_MB", 512),
-            max_html_mb=_env_int("XXGK_MAX_HTML_MB", 8),
-            worker_memory_mb=_env_int("XXGK_WORKER_MEMORY_MB", 2048),
-            document_seconds=_env_float("XXGK_DOCUMENT_SECONDS", 300.0),
-        ),
-        "duckdb": WarehouseResource(database=str(deployment.database), archive=_env("XXGK_ARCHIVE", values["archive"])),
-        "data_docs": DataDocsResource(path=_env("XXGK_DATA_DOCS", values["data_docs"]), enabled=values["data_docs_enabled"]),
-        "overview": OverviewResource(path=_env("XXGK_OVERVIEW", values["overview"])),
+        "staging": StagingResource.configure_at_launch(**config["staging"], inbox=inbox),
+        "processing": ProcessingResource(**{name: given(name) for name in ProcessingResource.model_fields}),
+        "duckdb": WarehouseResource(database=str(deployment.database), **config["duckdb"]),
+        "data_docs": DataDocsResource(**config["data_docs"]),
+        "overview": OverviewResource(**config["overview"]),
     }
 
 
@@ -230,13 +208,10 @@ def resources_config(deployment: Deployment, values: dict) -> dict:
     what `xxgk run` hands its runs, so that the UI shows what each used. Run config replaces the
     whole config of a resource built with values (unlike one configured at launch, whose values
     it completes): each such resource gets all its fields."""
-    return {"resources": {
-        "inbox": {"config": {"path": values["inbox"], "follow_outside_links": values["follow_outside_links"]}},
-        "staging": {"config": {"url": values["staging"]}},
-        "duckdb": {"config": {"database": str(deployment.database), "archive": values["archive"]}},
-        "data_docs": {"config": {"path": values["data_docs"], "enabled": values["data_docs_enabled"]}},
-        "overview": {"config": {"path": values["overview"]}},
-    }}
+    resources = {name: {"config": {field: values[setting] for field, setting in fields.items()}}
+                 for name, fields in CONFIGURED.items()}
+    resources["duckdb"]["config"]["database"] = str(deployment.database)
+    return {"resources": resources}
 
 
 @definitions

@@ -23,17 +23,6 @@ from pipelines.recovery import guarded, recover_dead_runs
 from pipelines.run_options import choose_years, inbox_problem, output_problem, parse_years
 
 
-def _settings(run_config: dict, deployment=None):
-    """The resources as a run will see them: the warehouse's settings (XXGK_* variables, its
-    xxgk.yaml, defaults), then --inbox/--warehouse."""
-    from dagster import build_resources
-
-    from assets.resources import default_resources
-
-    # built outside a run, the staging resource takes no lock (StagingResource.yield_for_execution)
-    return build_resources(default_resources(deployment), resource_config=run_config.get("resources", {}))
-
-
 def _say(text: str = "") -> None:
     print(text, flush=True)
 
@@ -45,16 +34,22 @@ def _warn(text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore")  # Dagster preview/beta notices are not for the user of this command
     started = time.perf_counter()
+    from assets.deployment import DeploymentError
     from pipelines import incremental
     from xxgk.listing import scan_inbox
+    from xxgk.settings import SettingsError, variable_of
 
     # where: worked out without Dagster, so that an unchanged inbox is answered in well under a second
-    places = incremental.Places.of(args.inbox, args.warehouse, args.follow_outside_links)
+    try:
+        places = incremental.Places.of(args.inbox, args.warehouse, args.follow_outside_links)
+    except (DeploymentError, SettingsError) as error:  # its xxgk.yaml unreadable, a setting's value unusable
+        _warn(str(error))
+        return 2
     problem = inbox_problem(places.inbox)
     if problem:
         _warn(problem)
         return 2
-    listing = scan_inbox(places.inbox, follow_outside_links=places.follow_outside_links)
+    listing = scan_inbox(places.inbox, follow_outside_links=places.effective.follow_outside_links)
     if not listing.files:
         _warn(f"no reports found: the inbox {places.inbox} holds no files (reports are .pdf, .html/.htm, .docx/.doc, .txt or .md); nothing loaded")
         return 1
@@ -63,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     same = incremental.unchanged(places, record, listed, args.years)
     if same is not None:
         return _nothing_changed(same, places, started)
-    from assets.deployment import DeploymentError
     from assets.resources import resources_config
     from xxgk.parallel import start_fork_server, start_helper
     from xxgk.staging import store_lock
@@ -79,17 +73,14 @@ def run(args: argparse.Namespace) -> int:
     except DeploymentError as error:
         _warn(str(error))
         return 1
-    values = deployment.values(inbox=args.inbox, follow_outside_links=True if args.follow_outside_links else None)
+    settings = places.effective  # what the runs get, and what the record of the last run was made with
+    values = settings.model_dump()
     config = resources_config(deployment, values)
-    with _settings(config, deployment) as settings:
-        inbox, warehouse, docs = settings.inbox.folder, Path(settings.duckdb.database), settings.data_docs
-        stores = settings.staging.root
-        outputs = {"the staging folder (XXGK_STAGING)": settings.staging.url,
-                   "the archive (XXGK_ARCHIVE)": str(settings.duckdb.archive_folder),
-                   "the overview folder (XXGK_OVERVIEW)": settings.overview.path,
-                   **({"the Data Docs folder (XXGK_DATA_DOCS)": docs.path} if docs.enabled else {})}
-        if not places.agrees(settings):  # the deployment put things elsewhere: no record is trusted, nor written
-            places, record = None, incremental.Record()
+    inbox, warehouse, stores = places.inbox, places.warehouse, places.staging_root
+    outputs = {f"the staging folder ({variable_of('staging')})": settings.staging,
+               f"the archive ({variable_of('archive')})": settings.archive,
+               f"the overview folder ({variable_of('overview')})": settings.overview,
+               **({f"the Data Docs folder ({variable_of('data_docs')})": settings.data_docs} if settings.data_docs_enabled else {})}
     problem = output_problem(warehouse, outputs)  # one line naming the path and the cause, before any work
     if problem:
         _warn(problem)
@@ -104,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as error:
             _warn(f"cannot write the staging folder {stores}: {error.strerror or error}")
             return 1
-        return _load(args, config, inbox, warehouse, docs, started, deployment, values, (places, record, listed))
+        return _load(args, config, inbox, warehouse, settings, started, deployment, values, (places, record, listed))
 
 
 def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, docs, started: float,
@@ -152,7 +143,7 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     failed, loaded_now = [], {}
     for n, year in enumerate(years, start=1):
         t0 = time.perf_counter()
-        if places is not None and incremental.year_unchanged(places, record, batch, year):
+        if incremental.year_unchanged(places, record, batch, year):
             _say(f"[2/2] year {year} ({n}/{len(years)}): unchanged since its last load ({per_year[year]} reports), not loaded again")
             continue
         print(f"[2/2] year {year} ({n}/{len(years)}): extract, check, load ...", end="", flush=True)
@@ -160,13 +151,11 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
         _say(f" {'done' if loaded else 'FAILED'} in {time.perf_counter() - t0:.1f} s")
         if not loaded:
             failed.append(year)
-        if places is not None:
-            loaded_now[year] = incremental.loaded(places, batch, year) if loaded else None
+        loaded_now[year] = incremental.loaded(places, batch, year) if loaded else None
     unwritten = finish_helper()  # the Data Docs and overview pages the helper was still writing
     for line in unwritten:
         _warn(f"not written: {line}")
-    if places is not None:
-        incremental.write_record(places, incremental.after_run(places, record, listed, batch, loaded_now, failed))
+    incremental.write_record(places, incremental.after_run(places, record, listed, batch, loaded_now, failed))
     from warehouse.loader import connect, ensure_schema
     from warehouse.summary import RunScope, render, summarise
     from warehouse.writer import open_writer, readable_path
@@ -184,8 +173,8 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
                     other_years=other_years))
     _say(f"\nwarehouse: {warehouse}  ({time.perf_counter() - started:.1f} s)")
     _say(f"its Dagster UI: xxgk ui --warehouse {deployment.folder}  (runs, partitions, checks: {deployment.home})")
-    for year in years if docs.enabled else []:
-        index = Path(docs.path) / str(year) / "index.html"
+    for year in years if docs.data_docs_enabled else []:
+        index = Path(docs.data_docs).expanduser() / str(year) / "index.html"
         if index.exists():
             _say(f"data docs {year}: {index}")
     if failed:

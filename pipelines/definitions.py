@@ -24,8 +24,8 @@ from pipelines.sensors import inbox_sensor, years_after_inbox  # noqa: E402
 
 
 def build_definitions(executor: ExecutorDefinition = in_process_executor) -> Definitions:
-    """The assets, checks and resources of the defs folder (assets/; resources built from the XXGK_*
-    variables as EnvVars, else defaults, when the code location loads), with the jobs, schedule
+    """The assets, checks and resources of the defs folder (assets/; resources built from the
+    warehouse's settings, xxgk/settings.py, when the code location loads), with the jobs, schedule
     and sensors.
 
     The executor: in process, each step spreading its shard over the worker pool

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from assets.deployment import locate
+from assets.deployment import WAREHOUSE_HELP, locate
 from pipelines.run_options import parse_years
 
 
@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
     p.add_argument("--to", required=True, choices=("xlsx", "csv", "parquet"), help="output format")
     p.add_argument("--years", type=parse_years, metavar="YEARS", help="only these statistics years, e.g. 2023,2024 or 2019-2021")
     p.add_argument("--out", help="folder to write into (default: export/ beside the warehouse)")
-    p.add_argument("--warehouse", help="the warehouse: its folder or its DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.add_argument("--excel", action="store_true",
                    help="with --to csv: start each file with a UTF-8 byte order mark, so that Excel reads it as UTF-8")
 

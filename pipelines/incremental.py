@@ -3,7 +3,7 @@ documents are those the warehouse already holds from it.
 
 After each run a small record (``<staging>/inbox-…/loaded/<warehouse>.json``, beside the inbox's
 stores) says, for that warehouse, what the inbox looked like (every file's size, times and inode,
-what the listing skipped, the code, every XXGK_* setting and argument: :func:`listing_key`) and,
+what the listing skipped, the code, every setting in effect: :func:`listing_key`) and,
 for each year loaded, the fingerprint of its documents (ids, files, formats, with the same code
 and settings: :func:`year_key`) and the documents the warehouse held of it after the load.
 
@@ -20,8 +20,8 @@ load succeeded.
 
 This module must stay light: the "nothing changed" answer is only fast if it imports neither
 Dagster nor the readers. Where the inbox, warehouse and stores are is worked out here from the
-arguments and the XXGK_* variables as assets/resources.py does (tests/pipelines/test_incremental.py
-holds the two to the same answers), and the full run checks the two agree before it trusts a record.
+warehouse's settings (assets/deployment.py), which the run's resources are built from too
+(tests/pipelines/test_incremental.py holds the two to the same answers).
 """
 from __future__ import annotations
 
@@ -34,20 +34,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xxgk import SAMPLES_DIR
 from xxgk.code_version import code_version, document_code
+from xxgk.settings import Settings
 
 RECORD_VERSION = 1
-_SOURCE_TREE = Path(__file__).resolve().parents[1]
 
 
 def year_code() -> str:
     """The code of a year's job (extract, check, load, render) and of the document stages."""
     return code_version("xxgk", "assets", "expectations", "warehouse", "pipelines")
-
-
-def _resolved(path: str | Path) -> Path:
-    return Path(path).expanduser().resolve()
 
 
 @dataclass
@@ -59,38 +54,29 @@ class Places:
     staging_root: str
     data_docs: Path
     data_docs_enabled: bool
-    follow_outside_links: bool
-    settings: str  # every XXGK_* variable and argument, the code, this year (a report of next year is rejected)
+    settings: str  # every setting, the code, this year (a report of next year is rejected)
+    effective: Settings  # the settings in effect, as the runs get them
 
     @classmethod
     def of(cls, inbox: str | None, warehouse: str | None, follow_outside_links: bool = False) -> Places:
-        """As assets/resources.py's default_resources and run_options.run_config resolve them."""
-        from xxgk.listing import inbox_key
+        """Where the warehouse's settings put them, with the command line's `inbox` and `follow_outside_links`."""
+        from assets.deployment import locate
+        from xxgk.listing import stores_root
 
-        env = os.environ
-        project = _SOURCE_TREE if (_SOURCE_TREE / "pyproject.toml").is_file() else Path.cwd()
-        inbox_path = str(_resolved(inbox)) if inbox is not None else env.get("XXGK_INBOX") or str(SAMPLES_DIR)
-        base = _resolved(warehouse) if warehouse is not None else Path(env.get("XXGK_WAREHOUSE") or project / "warehouse" / "xxgk.duckdb")
-        beside = base.expanduser().parent
-        url = env.get("XXGK_STAGING") or str(beside / "staging")
-        url = url if "://" in url else str(_resolved(url))
-        docs = Path(env.get("XXGK_DATA_DOCS") or beside / "data_docs")
-        enabled = env.get("XXGK_DATA_DOCS_ENABLED", "1").lower() not in ("0", "false", "no")
-        follow = follow_outside_links or env.get("XXGK_FOLLOW_OUTSIDE_LINKS", "0").strip().lower() not in ("", "0", "false", "no")
+        deployment = locate(warehouse)
+        given = deployment.effective(inbox=inbox, follow_outside_links=follow_outside_links or None)
         settings = hashlib.sha256(json.dumps({
-            "env": sorted((k, v) for k, v in env.items() if k.startswith("XXGK_")),
-            "args": [inbox, warehouse, follow_outside_links],
+            "settings": given.model_dump(mode="json"),
             "code": [year_code(), document_code()],
             "year": dt.date.today().year,
         }).encode()).hexdigest()
-        return cls(Path(inbox_path).expanduser(), _resolved(base), "/".join([url.rstrip("/"), inbox_key(inbox_path)]),
-                   docs, enabled, follow, settings)
+        return cls(Path(given.inbox), deployment.database, stores_root(given.staging, given.inbox),
+                   Path(given.data_docs).expanduser(), given.data_docs_enabled, settings, given)
 
     def agrees(self, resources) -> bool:
         """Whether the run's resources (Dagster's reading of the same settings) are these places."""
-        return (_resolved(resources.inbox.folder) == _resolved(self.inbox)
-                and _resolved(resources.duckdb.database) == self.warehouse
-                and resources.staging.root == self.staging_root)
+        return ((resources.inbox.folder.resolve(), Path(resources.duckdb.database).resolve(), resources.staging.root)
+                == (self.inbox, self.warehouse, self.staging_root))
 
     @property
     def record_url(self) -> str:

@@ -33,12 +33,6 @@ class BrokenHome(Exception):
     """The Dagster home cannot be opened; the message says why and the command that repairs it, in one line."""
 
 
-def dagster_home(deployment: Deployment | None = None) -> Path:
-    """The Dagster home of a warehouse (by default the one the environment names: XXGK_WAREHOUSE,
-    else the default); nothing is written to os.environ."""
-    return (deployment or locate()).home
-
-
 def open_instance(deployment: Deployment | None = None, say: Callable[[str], None] | None = say_on_stderr):
     """The instance of the warehouse's home, opened (and on a fresh home, created) by one process at a
     time, and bound to that warehouse (a home serves one); a home left with two schema versions is

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from assets.deployment import locate
+from assets.deployment import WAREHOUSE_HELP, locate
 
 
 def add_parser(sub) -> None:
@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
     p.add_argument("--by", help="who (default: the user running the command)")
     p.add_argument("--undo", action="store_true",
                    help="take the document's retraction back (recorded: who, when, why); the next `xxgk run` that meets its file loads it again")
-    p.add_argument("--warehouse", help="the warehouse: its folder or its DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
 
 
 def _say(text: str) -> None:

@@ -12,11 +12,9 @@ findings of its own to review."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
-from assets.resources import DEFAULT_WAREHOUSE
+from assets.deployment import WAREHOUSE_HELP, locate
 
 STATUSES = ("open", "confirmed", "dismissed")
 KINDS = ("identity", "narrative", "warning")
@@ -30,7 +28,7 @@ def add_parser(sub) -> None:
     p.add_argument("--by", help="who (default: the user running the command)")
     p.add_argument("--kind", choices=KINDS, help="list only findings of this kind")
     p.add_argument("--year", type=int, help="list only findings of this statistics year")
-    p.add_argument("--warehouse", help="DuckDB file (default: $XXGK_WAREHOUSE, else warehouse/xxgk.duckdb)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
 
 
 def _warn(text: str) -> None:
@@ -44,7 +42,7 @@ def review(args: argparse.Namespace) -> int:
     from warehouse.statements import run as run_sql
     from warehouse.writer import open_writer, readable_path
 
-    path = Path(args.warehouse or os.environ.get("XXGK_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser()
+    path = locate(args.warehouse).database  # a warehouse's folder or its DuckDB file; else $XXGK_WAREHOUSE, the default
     if not path.is_file():
         _warn(f"warehouse not found: {path} (load reports first with `xxgk run`, or give --warehouse)")
         return 2

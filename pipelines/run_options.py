@@ -6,6 +6,8 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from xxgk.settings import variable_of
+
 
 def parse_years(text: str) -> list[int]:
     """`--years 2023,2024` (a range `2019-2021` too); a clear error for anything else."""
@@ -46,7 +48,7 @@ def choose_years(found: list[int], wanted: list[int] | None, reports_by_year: Co
 def inbox_problem(inbox: Path) -> str | None:
     """Why this inbox cannot be read, or None."""
     if not inbox.exists():
-        return f"inbox not found: {inbox} (give a folder of reports, or one report file, with --inbox or XXGK_INBOX)"
+        return f"inbox not found: {inbox} (give a folder of reports, or one report file, with --inbox or {variable_of('inbox')})"
     if not (inbox.is_dir() or inbox.is_file()):
         return f"inbox is neither a folder nor a file: {inbox}"
     return None
@@ -90,15 +92,13 @@ def _folder_unwritable(warehouse: Path) -> str | None:
     return None
 
 
-def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None, deployment=None) -> dict:
+def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None) -> dict:
     """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse),
-    with every other setting of that warehouse ({} when neither is given: the code location's
-    own). A warehouse's settings are its variables, else its xxgk.yaml, else folders beside its
-    DuckDB file (assets/deployment.py)."""
-    if inbox is None and warehouse is None and deployment is None:
+    with every other setting of that warehouse ({} when neither is given: the code location's own)."""
+    if inbox is None and warehouse is None:
         return {}
     from assets.deployment import locate
     from assets.resources import resources_config  # Dagster: only when a run is configured
 
-    deployment = deployment or locate(warehouse)
+    deployment = locate(warehouse)
     return resources_config(deployment, deployment.values(inbox=str(inbox) if inbox is not None else None))

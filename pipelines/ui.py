@@ -20,7 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from assets.deployment import PROJECT_ROOT, VARIABLES, Deployment, DeploymentError, locate, write_settings
+from assets.deployment import PROJECT_ROOT, WAREHOUSE_HELP, Deployment, DeploymentError, locate, write_settings
+from xxgk.settings import Settings, variable_of
 
 PID_FILE = ".dagster-ui.pid"
 
@@ -53,8 +54,8 @@ def _for_the_ui(deployment: Deployment) -> tuple[Deployment, list[str]]:
     """The warehouse as its UI serves it: the recorded settings over the shell's variables (a
     shell's XXGK_INBOX does not redirect a warehouse's sensor); the lines that say what was ignored."""
     environ, ignored = dict(deployment.environ), []
-    for name, variable in VARIABLES.items():
-        if name in deployment.settings and variable in environ:
+    for name, variable in ((n, variable_of(n)) for n in Settings.model_fields if n in deployment.settings):
+        if variable in environ:
             value = environ.pop(variable)
             if str(value) != str(deployment.settings[name]):
                 ignored.append(f"{variable}={value} ignored: the warehouse {deployment.folder} has {name} "
@@ -81,14 +82,11 @@ def prepare(deployment: Deployment, say=_say_err) -> Deployment:
 
 
 def ui_environment(deployment: Deployment) -> dict[str, str]:
-    """The environment of `dg dev` and all it starts: the warehouse's home and DuckDB file; the
-    variables its settings record left out (the code location reads them from xxgk.yaml)."""
+    """The environment of `dg dev` and all it starts: the warehouse's home and DuckDB file, and the
+    environment of `deployment` as _for_the_ui made it (the variables its settings record left out)."""
     env = {k: v for k, v in deployment.environ.items()}
-    for name, variable in VARIABLES.items():
-        if name in deployment.settings:
-            env.pop(variable, None)
     env["DAGSTER_HOME"] = str(deployment.home)
-    env["XXGK_WAREHOUSE"] = str(deployment.database)
+    env[variable_of("warehouse")] = str(deployment.database)
     env["VIRTUAL_ENV"] = str(Path(sys.executable).parent.parent)  # dg warns when the active venv is not the project's
     return env
 
@@ -153,14 +151,13 @@ def _alive(pid: int) -> bool:
 
 
 def add_parsers(sub) -> None:
-    where = "the warehouse: its folder, or its DuckDB file (default: $XXGK_WAREHOUSE, else the folder warehouse/)"
     p_ui = sub.add_parser("ui", help="the Dagster UI (dg dev) of a warehouse, on its own instance and settings")
-    p_ui.add_argument("--warehouse", help=where)
+    p_ui.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p_ui.add_argument("--host", default="127.0.0.1")
     p_ui.add_argument("--port", type=int, default=3000)
     p_ui.add_argument("--stop", action="store_true", help="stop the UI started for this warehouse")
     p_home = sub.add_parser("home", help="print the warehouse's Dagster home (DAGSTER_HOME for Dagster's own commands), made if new")
-    p_home.add_argument("--warehouse", help=where)
+    p_home.add_argument("--warehouse", help=WAREHOUSE_HELP)
 
 
 def main(args: argparse.Namespace) -> int:

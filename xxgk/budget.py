@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from xxgk.model import DocumentRejected
+from xxgk.settings import DEFAULTS, variable_of
 
 
 class OverTime(BaseException):
@@ -29,17 +30,17 @@ class OverTime(BaseException):
 
 
 @dataclass(frozen=True)
-class Budget:
-    max_pages: int = 500  # real annual reports have 5-60
-    max_megapixels: float = 100.0  # a rendered page (A0 at 200 dpi is 62 Mpx, A4 3.9 Mpx)
-    max_inflated_mb: int = 512  # decompressed stream bytes of one PDF, or inflated parts of one .docx
-    worker_memory_mb: int = 2048  # address space of a worker process (RLIMIT_AS); 0: no limit
-    document_seconds: float = 300.0  # wall time of one document in one stage; 0: no limit
-    max_html_mb: int = 8  # markup of a web page, once images, scripts and styles are taken out
+class Budget:  # the settings' limits (a dataclass: its repr is part of the reading's cache key)
+    max_pages: int = DEFAULTS.max_pages
+    max_megapixels: float = DEFAULTS.max_megapixels
+    max_inflated_mb: int = DEFAULTS.max_inflated_mb
+    worker_memory_mb: int = DEFAULTS.worker_memory_mb
+    document_seconds: float = DEFAULTS.document_seconds
+    max_html_mb: int = DEFAULTS.max_html_mb
 
     def check_pages(self, pages: int) -> None:
         if pages > self.max_pages:
-            raise DocumentRejected(f"over budget: {pages} pages, the limit is {self.max_pages} (XXGK_MAX_PAGES)")
+            raise DocumentRejected(f"over budget: {pages} pages, the limit is {self.max_pages} ({variable_of('max_pages')})")
 
     def check_pixels(self, page: int, width_pt: float, height_pt: float, dpi: int) -> None:
         """Before a page is rendered at `dpi`: its bitmap must fit the budget."""
@@ -47,7 +48,7 @@ class Budget:
         if w * h > self.max_megapixels * 1e6:
             raise DocumentRejected(
                 f"over budget: page {page + 1} ({width_pt:.0f}x{height_pt:.0f} pt) would render at {dpi} dpi as "
-                f"{w}x{h} px = {w * h / 1e6:,.0f} Mpx, the limit is {self.max_megapixels:g} Mpx (XXGK_MAX_PIXELS)")
+                f"{w}x{h} px = {w * h / 1e6:,.0f} Mpx, the limit is {self.max_megapixels:g} Mpx ({variable_of('max_megapixels')})")
 
     def check_inflated(self, data: bytes) -> None:
         """Decoding the PDF's streams must fit the budget, at any file size: each stream's
@@ -83,7 +84,7 @@ class Budget:
         except pf.OverLimit:
             raise DocumentRejected(
                 f"over budget: its compressed streams inflate to more than {self.max_inflated_mb} MB "
-                f"(a decompression bomb?), the limit is {self.max_inflated_mb} MB (XXGK_MAX_INFLATED_MB)") from None
+                f"(a decompression bomb?), the limit is {self.max_inflated_mb} MB ({variable_of('max_inflated_mb')})") from None
 
     def _check_stream(self, data: bytes, stream, objects) -> None:
         """A stream's filters known and few enough to count, its image's pixels in the budget."""
@@ -92,18 +93,18 @@ class Budget:
         where = f" (object {stream.number})" if stream.number is not None else f" (at byte {stream.start})"
         if stream.problem:
             raise DocumentRejected(f"over budget: a stream{where} {stream.problem}, so its decoded bytes cannot be "
-                                   f"counted (XXGK_MAX_INFLATED_MB)")
+                                   f"counted ({variable_of('max_inflated_mb')})")
         if stream.filters is None:
             try:
                 stream.filters = pf.filters_of(objects, stream.dictionary)
             except pf.Unresolved as unknown:
                 raise DocumentRejected(
                     f"over budget: a stream{where} names its filters by a reference found nowhere ({unknown}), "
-                    f"so its decoded bytes cannot be counted (XXGK_MAX_INFLATED_MB)") from None
+                    f"so its decoded bytes cannot be counted ({variable_of('max_inflated_mb')})") from None
         if len(stream.filters) > pf.MAX_FILTERS:
             raise DocumentRejected(
                 f"over budget: a stream{where} has {len(stream.filters)} filters in a chain, more than the "
-                f"{pf.MAX_FILTERS} whose decoded bytes xxgk counts (XXGK_MAX_INFLATED_MB)")
+                f"{pf.MAX_FILTERS} whose decoded bytes xxgk counts ({variable_of('max_inflated_mb')})")
         if stream.is_image and stream.width and stream.height:
             self._check_image(stream, (stream.width, stream.height))
         codecs = [f for f in stream.filters if f in ("DCTDecode", "JPXDecode")]
@@ -118,7 +119,7 @@ class Budget:
             where = f" (object {stream.number})" if stream.number is not None else f" (at byte {stream.start})"
             raise DocumentRejected(
                 f"over budget: an image{where} of {w}x{h} px = {w * h / 1e6:,.0f} Mpx, "
-                f"the limit is {self.max_megapixels:g} Mpx (XXGK_MAX_PIXELS)")
+                f"the limit is {self.max_megapixels:g} Mpx ({variable_of('max_megapixels')})")
 
     def check_zip(self, data: bytes) -> None:
         """The parts of a zipped document (.docx) must inflate within the budget. First the
@@ -148,7 +149,7 @@ class Budget:
 
     def _zip_over(self, detail: str) -> str:
         return (f"over budget: its zipped parts inflate to more than {self.max_inflated_mb} MB ({detail}; a decompression "
-                f"bomb?), the limit is {self.max_inflated_mb} MB (XXGK_MAX_INFLATED_MB)")
+                f"bomb?), the limit is {self.max_inflated_mb} MB ({variable_of('max_inflated_mb')})")
 
     def fit_html(self, data: bytes) -> bytes:
         """A web page small enough to parse: its tree takes ~30x its markup in memory (a
@@ -162,7 +163,7 @@ class Budget:
         if len(data) > limit:
             raise DocumentRejected(
                 f"over budget: {len(data) / 1e6:.1f} MB of HTML markup (without images, scripts and styles), "
-                f"the limit is {self.max_html_mb} MB (XXGK_MAX_HTML_MB)")
+                f"the limit is {self.max_html_mb} MB ({variable_of('max_html_mb')})")
         return data
 
     @contextmanager
@@ -175,7 +176,7 @@ class Budget:
             return
 
         def expired(signum, frame):
-            raise OverTime(f"over budget: took longer than {self.document_seconds:g} s (XXGK_DOCUMENT_SECONDS)")
+            raise OverTime(f"over budget: took longer than {self.document_seconds:g} s ({variable_of('document_seconds')})")
 
         previous = signal.signal(signal.SIGALRM, expired)
         signal.setitimer(signal.ITIMER_REAL, self.document_seconds)
@@ -193,7 +194,7 @@ def memory_reason() -> str:
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft == resource.RLIM_INFINITY:
         return "ran out of memory"
-    return f"over budget: ran out of memory within the {soft >> 20} MB of a worker (XXGK_WORKER_MEMORY_MB)"
+    return f"over budget: ran out of memory within the {soft >> 20} MB of a worker ({variable_of('worker_memory_mb')})"
 
 
 _HTML_BULK = re.compile(rb"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.S | re.I)

@@ -16,13 +16,14 @@ from xxgk.model import DocumentRejected, RawDocument, Row
 from xxgk.pdf import Judge, read_pdf
 from xxgk.readers.html import decode_html, html_document, html_rows
 from xxgk.readers.text import decode_text, text_rows
+from xxgk.settings import DEFAULTS, MB, variable_of
 
 __all__ = ["DocumentRejected", "RawDocument", "Row", "decode_html", "decode_text", "html_rows", "read_document", "text_rows"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm", ".docx", ".doc")
 _FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".pdf": "pdf", ".html": "html", ".htm": "html",
             ".docx": "docx", ".doc": "doc"}
-DEFAULT_MAX_BYTES = 50_000_000  # 50 MB (decimal, as every message and the README say)
+DEFAULT_MAX_BYTES = DEFAULTS.max_file_mb * MB
 
 
 def document_id(data: bytes) -> str:
@@ -70,7 +71,7 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
         raise DocumentRejected("empty file (0 bytes)")
     if size > max_bytes:
         raise DocumentRejected(
-            f"file too large: {size / 1e6:.1f} MB over the {max_bytes / 1e6:g} MB limit (XXGK_MAX_FILE_MB)"
+            f"file too large: {size / 1e6:.1f} MB over the {max_bytes / 1e6:g} MB limit ({variable_of('max_file_mb')})"
         )
     if data is None:
         data = path.read_bytes()

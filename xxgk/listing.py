@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FOLLOW_OUTSIDE_HINT = "XXGK_FOLLOW_OUTSIDE_LINKS=1 or --follow-outside-links"
+from xxgk.settings import variable_of
 
 
 @dataclass
@@ -28,6 +28,12 @@ def inbox_key(inbox: str | Path) -> str:
     import hashlib
 
     return "inbox-" + hashlib.sha256(str(Path(inbox).expanduser().resolve()).encode()).hexdigest()[:12]
+
+
+def stores_root(staging: str, inbox: str | Path) -> str:
+    """The folder of an inbox's stores under the staging location (a local folder or an fsspec URL)."""
+    staging = staging if "://" in staging else str(Path(staging).expanduser().resolve())
+    return "/".join([staging.rstrip("/"), inbox_key(inbox)])
 
 
 def display_name(path: Path | str) -> str:
@@ -86,7 +92,8 @@ def scan_inbox(inbox: Path, *, follow_outside_links: bool = False) -> Listing:
                     skip(path, f"broken link: {what}")
                     continue
                 if not _within(target, root) and not follow_outside_links:
-                    skip(path, f"link to {display_name(target)}, outside the inbox: not followed ({FOLLOW_OUTSIDE_HINT} follows it)")
+                    skip(path, f"link to {display_name(target)}, outside the inbox: not followed "
+                              f"({variable_of('follow_outside_links')}=1 or --follow-outside-links follows it)")
                     continue
             else:
                 try:

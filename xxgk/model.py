@@ -20,8 +20,7 @@ class DocumentRejected(Exception):
 
 # Rejections that say more about the moment than about the file (time, memory, a worker that
 # died, a file that could not be opened): a later run tries the file again rather than keep them.
-_TRANSIENT = ("XXGK_DOCUMENT_SECONDS", "XXGK_WORKER_MEMORY_MB", "out of memory", "died", "killed",
-              "cannot read file", "took longer", "still running")
+_TRANSIENT = ("out of memory", "died", "killed", "cannot read file", "took longer", "still running")
 
 
 def transient(reason: str | None) -> bool:

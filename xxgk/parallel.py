@@ -28,6 +28,7 @@ from functools import cache
 
 from xxgk.budget import Budget
 from xxgk.lifeline import die_with
+from xxgk.settings import variable_of
 
 # Imported once by the fork server, so every worker starts with them loaded.
 PRELOAD = ["xxgk.pdf", "xxgk.normalise", "xxgk.extract.tables", "xxgk.staging", "polars", "pdfplumber", "pypdfium2"]
@@ -344,13 +345,13 @@ def _kill(pool: ProcessPoolExecutor) -> None:
 def _describe(error: BaseException, pool: ProcessPoolExecutor | None, isolation: Isolation) -> str:
     if isinstance(error, MemoryError):
         if isolation.memory_mb:
-            return f"over budget: ran out of memory within the {isolation.memory_mb} MB of a worker (XXGK_WORKER_MEMORY_MB)"
+            return f"over budget: ran out of memory within the {isolation.memory_mb} MB of a worker ({variable_of('worker_memory_mb')})"
         return "ran out of memory"
     if isinstance(error, BrokenProcessPool):
         codes = [p.exitcode for p in (pool._processes or {}).values()] if pool is not None and pool._processes else []
         code = next((c for c in codes if c), None)
         # pdfium and Rust (Polars) abort when an allocation fails, and some builds exit(-1) instead
-        memory = (f", most likely out of memory (the limit is {isolation.memory_mb} MB a worker, XXGK_WORKER_MEMORY_MB)"
+        memory = (f", most likely out of memory (the limit is {isolation.memory_mb} MB a worker, {variable_of('worker_memory_mb')})"
                   if isolation.memory_mb and code else "")
         if code is not None and code < 0:
             name = signal.Signals(-code).name
@@ -360,7 +361,7 @@ def _describe(error: BaseException, pool: ProcessPoolExecutor | None, isolation:
         return "the worker process handling it died" + (f" (exit code {code})" if code else "") + memory
     if isinstance(error, FuturesTimeout):
         return (f"over budget: still running after {_hard_limit((), isolation, 1):g} s, so its worker was killed "
-                f"(XXGK_DOCUMENT_SECONDS is {isolation.document_seconds:g})")
+                f"({variable_of('document_seconds')} is {isolation.document_seconds:g})")
     text = f"{type(error).__name__}: {error}"
     return "failed: " + (text if len(text) <= 300 else text[:299] + "…")
 

@@ -46,6 +46,7 @@ from xxgk.pdf_layout import (
 )
 from xxgk.pdf_objects import PageObjects, image_coverage, page_objects
 from xxgk.pdf_reference import reference_pages
+from xxgk.settings import variable_of
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, pr
         if read and (doc.path or doc.source_file) in over:
             rejected.append({"document_id": doc.document_id, "source_file": doc.source_file,
                              "reason": f"over budget: OCR of its pages took longer than {document_seconds:g} s "
-                                       "(XXGK_DOCUMENT_SECONDS)"})
+                                       f"({variable_of('document_seconds')})"})
             continue
         left = [p for p in doc.ocr_pages if p not in read]
         if read:

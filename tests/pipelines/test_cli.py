@@ -251,3 +251,12 @@ def test_library_noise_goes_to_the_log_not_the_console(home, tmp_path, monkeypat
         said = [e.user_message for r in instance.get_runs() for e in instance.all_logs(r.run_id)
                 if "Could not get FontBBox" in (e.user_message or "")]
     assert said and said[0].startswith("pdfminer.pdffont (WARNING): Could not get FontBBox from font descriptor"), said
+
+
+def test_a_setting_with_a_bad_value_is_one_line_before_any_work(home, tmp_path, monkeypatch):
+    monkeypatch.setenv("XXGK_MAX_PAGES", "many")
+    rc, out, err = _run("run", "--inbox", str(DONGNING), "--warehouse", str(tmp_path / "out"))
+    assert rc == 2 and out == ""
+    assert err == ("xxgk: XXGK_MAX_PAGES='many' is not a valid setting: input should be a valid integer, "
+                   "unable to parse string as an integer\n")
+    assert not (tmp_path / "out").exists()
