@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.repeat} runs each, medians")
     measure("warm-up.pdf", cases["hongze-2024-table-pages-scanned.pdf"], 1)  # model load, first-use caches
     # every worker count uses every core: one process runs onnxruntime on all of them, W
-    # processes on cores / W threads each (xxgk.ocr.ocr_pages)
+    # processes on cores / W threads each (xxgk.readers.pdf.ocr.ocr_pages)
     cores = os.cpu_count() or 1
     for name, data in cases.items():
         for w in workers:

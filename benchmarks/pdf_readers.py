@@ -8,7 +8,7 @@ and the generator's ruled reports with the font embedded (vertical merged label,
 split across pages, header repeated or not, wrapped labels, both templates; see
 tests/fixtures; two drawn as WPS writes). For each PDF, in one process and alternating, the median of --repeat runs:
 
-- pipeline: ``xxgk.pdf.read_pdf`` with the inbox stage's trust judge (normalisation and
+- pipeline: ``xxgk.readers.pdf.read_pdf`` with the inbox stage's trust judge (normalisation and
   extraction run on the pdfium reading), i.e. what a file costs the read stage;
 - plain pdfplumber: ``extract_tables()`` on every page (no judging, no text around tables).
 
@@ -59,7 +59,7 @@ def corpus() -> list[tuple[str, bytes]]:
 
 def pipeline(data: bytes):
     from xxgk.extract.trust import reading_facts
-    from xxgk.pdf import read_pdf
+    from xxgk.readers.pdf import read_pdf
 
     return read_pdf(data, judge=reading_facts)
 

@@ -13,16 +13,15 @@ from pathlib import Path
 from xxgk.budget import Budget, OverTime, memory_reason
 from xxgk.listing import display_name, scan_inbox
 from xxgk.model import DocumentRejected, RawDocument, Row
-from xxgk.pdf import Judge, read_pdf
-from xxgk.readers.html import decode_html, html_document, html_rows
+from xxgk.readers import READERS, ReadOptions, reader_for
+from xxgk.readers.html import decode_html, html_rows
+from xxgk.readers.pdf import Judge
 from xxgk.readers.text import decode_text, text_rows
 from xxgk.settings import DEFAULTS, MB, variable_of
 
 __all__ = ["DocumentRejected", "RawDocument", "Row", "decode_html", "decode_text", "html_rows", "read_document", "text_rows"]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm", ".docx", ".doc")
-_FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".pdf": "pdf", ".html": "html", ".htm": "html",
-            ".docx": "docx", ".doc": "doc"}
+SUPPORTED_SUFFIXES = tuple(READERS)
 DEFAULT_MAX_BYTES = DEFAULTS.max_file_mb * MB
 
 
@@ -33,7 +32,7 @@ def document_id(data: bytes) -> str:
 def file_format(path: Path) -> str:
     """The format a file is read as, by its suffix ('pdf', 'html', 'md', …)."""
     suffix = path.suffix.lower()
-    return _FORMATS.get(suffix, suffix.lstrip("."))
+    return READERS[suffix][0] if suffix in READERS else suffix.lstrip(".")
 
 
 def fingerprint(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list | None:
@@ -60,7 +59,8 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
                   verify_share: float = 0.0, judge: Judge | None = None, budget: Budget | None = None) -> RawDocument:
     """Read one file into rows. Raises DocumentRejected with a clear reason.
 
-    A PDF page whose content is an image is listed in ``ocr_pages``, its rows left to OCR.
+    The reader is the suffix's (:data:`xxgk.readers.READERS`). A PDF page whose content is an
+    image is listed in ``ocr_pages``, its rows left to OCR.
     ``judge`` tells whether the fast PDF reading can be trusted (:func:`xxgk.extract.trust.reading_facts`);
     without it every PDF is read by the reference reader. ``budget`` (default: the defaults)
     bounds what the file may cost.
@@ -75,35 +75,16 @@ def read_document(path: Path, data: bytes | None = None, *, max_bytes: int = DEF
         )
     if data is None:
         data = path.read_bytes()
-    suffix = path.suffix.lower()
-    doc = RawDocument(document_id(data), display_name(path), file_format(path), size, path=str(path))
-    if suffix == ".txt":
-        doc.rows, doc.reader = text_rows(decode_text(data)), "txt"
-    elif suffix in (".md", ".markdown"):
-        from xxgk.readers.markdown import markdown_document
-
-        (doc.rows, doc.grids), doc.reader = markdown_document(decode_text(data)), "md"
-    elif suffix == ".pdf":
-        reading = read_pdf(data, judge=judge, verify=verified(doc.document_id, verify_share), budget=budget)
-        doc.rows, doc.pages, doc.ocr_pages = reading.rows, reading.pages, reading.ocr_pages
-        doc.grids = reading.grids
-        doc.reader, doc.reader_check = reading.reader, reading.check
-        if doc.ocr_pages:
-            return doc
-    elif suffix in (".html", ".htm"):
-        (doc.rows, doc.grids), doc.reader = html_document(budget.fit_html(data)), "html"
-    elif suffix in (".docx", ".doc"):
-        from xxgk.readers.word import doc_to_docx, word_document
-
-        docx = data if suffix == ".docx" else doc_to_docx(data)
-        budget.check_zip(docx)
-        (doc.rows, doc.grids), doc.reader = word_document(docx), "docx"
-        if suffix == ".doc":
-            doc.reader_check = "converted from .doc by LibreOffice"
-    else:
+    read = reader_for(path.suffix)
+    if read is None:
         raise DocumentRejected(
-            f"unsupported file type '{suffix or '(none)'}' (supported: {' '.join(SUPPORTED_SUFFIXES)})"
-        )
+            f"unsupported file type '{path.suffix.lower() or '(none)'}' (supported: {' '.join(SUPPORTED_SUFFIXES)})")
+    doc = RawDocument(document_id(data), display_name(path), file_format(path), size, path=str(path))
+    reading = read(data, ReadOptions(budget, judge, verified(doc.document_id, verify_share)))
+    doc.rows, doc.grids, doc.reader, doc.reader_check = reading.rows, reading.grids, reading.reader, reading.check
+    doc.pages, doc.ocr_pages = reading.pages, reading.ocr_pages
+    if doc.ocr_pages:  # its rows are OCR's to give
+        return doc
     if not any(c.strip() for r in doc.rows for c in r.cells):
         raise DocumentRejected("no text in the document")
     return doc

@@ -4,7 +4,7 @@ Files go to the workers in chunks; each worker reads its files (xxgk.documents) 
 their rows to one part file of the store, returning only a manifest row per document. The
 caller never holds more than the manifest, so memory does not grow with the inbox. Pages
 that are images come back whole and are OCR'd together at the end, every page of every
-scanned document in one pool (xxgk.pdf.ocr_documents).
+scanned document in one pool (xxgk.readers.pdf.ocr_documents).
 
 The same bytes under two names are one document: the first path (in inbox order) is the
 document, the others are listed as its duplicate files.
@@ -25,7 +25,7 @@ from xxgk.extract.trust import reading_facts
 from xxgk.listing import display_name
 from xxgk.model import transient
 from xxgk.parallel import Isolation, run_tasks
-from xxgk.pdf import ocr_documents
+from xxgk.readers.pdf import ocr_documents
 from xxgk.staging import Intact, digests, grids_path, join, raw_documents, write_raw_rows
 
 MANIFEST = {

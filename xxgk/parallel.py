@@ -31,7 +31,7 @@ from xxgk.lifeline import die_with
 from xxgk.settings import variable_of
 
 # Imported once by the fork server, so every worker starts with them loaded.
-PRELOAD = ["xxgk.pdf", "xxgk.normalise", "xxgk.extract.tables", "xxgk.staging", "polars", "pdfplumber", "pypdfium2"]
+PRELOAD = ["xxgk.readers.pdf", "xxgk.normalise", "xxgk.extract.tables", "xxgk.staging", "polars", "pdfplumber", "pypdfium2"]
 
 
 # The libraries' own log records (pdfminer's "Could not get FontBBox from font descriptor …" for

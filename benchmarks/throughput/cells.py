@@ -51,7 +51,7 @@ def check_cells(warehouse: Path, expected_csv: Path) -> dict:
                FROM dim_document d""").pl()
         rejected = con.execute(
             "SELECT regexp_extract(source_file, '[^/]*$') AS file, stage || ': ' || reason AS reason FROM rejected_document").pl()
-        # which PDF reader read each document (xxgk.pdf.read_pdf), and why
+        # which PDF reader read each document (xxgk.readers.pdf.read_pdf), and why
         readers = con.execute(
             "SELECT coalesce(reader, '(none)') AS reader, count(*) AS documents FROM dim_document GROUP BY ALL ORDER BY 2 DESC, 1").fetchall()
         reader_checks = con.execute(

@@ -147,11 +147,11 @@ def stage_timings(pdfs: list[Path], extra_workers: int | None, expected_csv: Pat
 def pdfplumber_pages(manifest) -> tuple[int, int, int]:
     """(documents pdfplumber read, the pages it read, their pages) for the documents of a raw store's
     manifest whose reading used pdfplumber: read by it, or verified by it (verify_share). It reads
-    page 1 and the table pages (xxgk.pdf.TABLE_PAGE on pdfium's text lines, as read_pdf does)."""
+    page 1 and the table pages (xxgk.readers.pdf.TABLE_PAGE on pdfium's text lines, as read_pdf does)."""
     import pypdfium2 as pdfium
 
-    from xxgk.pdf import TABLE_PAGE
-    from xxgk.pdf_layout import gap_lines, pdfium_page_words
+    from xxgk.readers.pdf import TABLE_PAGE
+    from xxgk.readers.pdf.layout import gap_lines, pdfium_page_words
 
     docs = pages = wanted = 0
     for row in manifest.iter_rows(named=True):

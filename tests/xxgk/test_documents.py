@@ -140,12 +140,12 @@ def test_a_scanned_page_is_left_for_ocr(tmp_path: Path):
 
 
 def test_a_scan_is_rejected_with_the_reason_when_ocr_is_not_installed(tmp_path: Path, monkeypatch):
-    import xxgk.ocr
+    import xxgk.readers.pdf.ocr
 
     def missing():
-        raise xxgk.ocr.OcrUnavailable("OCR needs the packages rapidocr and onnxruntime")
+        raise xxgk.readers.pdf.ocr.OcrUnavailable("OCR needs the packages rapidocr and onnxruntime")
 
-    monkeypatch.setattr(xxgk.ocr, "bundled_models", missing)
+    monkeypatch.setattr(xxgk.readers.pdf.ocr, "bundled_models", missing)
     path = _scan_of_one_page(tmp_path)
     ingested = ingest([path])
     assert ingested.documents == []
@@ -153,3 +153,12 @@ def test_a_scan_is_rejected_with_the_reason_when_ocr_is_not_installed(tmp_path: 
     assert rejected["source_file"] == str(path) and rejected["stage"] == "ingestion"
     assert rejected["reason"] == ("the tables are on image pages (a scan) and OCR is not available: "
                                   "OCR needs the packages rapidocr and onnxruntime")
+
+
+def test_every_suffix_has_one_reader_behind_one_interface(tmp_path):
+    from xxgk.readers import READERS, ReadOptions, Reading, reader_for
+
+    assert all(callable(reader_for(suffix)) for suffix in READERS) and reader_for(".xls") is None
+    page = "<html><body><p>2023年政府信息公开工作年度报告</p><table><tr><td>规章</td><td>0</td></tr></table></body></html>"
+    reading = reader_for(".HTM")(page.encode(), ReadOptions())
+    assert isinstance(reading, Reading) and reading.reader == "html" and len(reading.grids) == 1

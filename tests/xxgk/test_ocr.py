@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import expected_cells
 from xxgk import SAMPLES_DIR
 from xxgk.documents import RawDocument
-from xxgk.ocr import (
+from xxgk.readers.pdf.ocr import (
     UNREAD,
     Box,
     as_rows,
@@ -293,7 +293,7 @@ def scanned_hongze() -> bytes:
 
 @pytest.fixture(scope="module")
 def ocr_result(scanned_hongze):
-    from xxgk.ocr import ocr_pdf_pages
+    from xxgk.readers.pdf.ocr import ocr_pdf_pages
 
     calls, timings = [], {}
     start = time.perf_counter()
@@ -350,7 +350,7 @@ def test_an_office_scan_gives_every_hand_checked_cell():
     from tests.fixtures.scans import realistic_scan
     from xxgk.extract import extract_report
     from xxgk.normalise import normalise_document
-    from xxgk.ocr import ocr_pdf_pages
+    from xxgk.readers.pdf.ocr import ocr_pdf_pages
 
     pages = ocr_pdf_pages(realistic_scan(), [0, 1, 2, 3], workers=2)
     rows = [r for index in sorted(pages) for r in pages[index]]
@@ -370,7 +370,7 @@ def offline_engine():
     """An engine built and run with every network connection refused (and any download)."""
     from rapidocr.utils import download_file
 
-    from xxgk.ocr import make_engine, read_boxes
+    from xxgk.readers.pdf.ocr import make_engine, read_boxes
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(socket.socket, "connect", _refuse)
@@ -401,7 +401,7 @@ def test_a_whitened_cell_is_unread_in_its_place(offline_engine, ocr_result, scan
     for word in (number_cells("3.危及")[0], number_cells("7.属于行政执法案卷")[2]):
         draw.rectangle([word["x0"] * scale - 4, word["top"] * scale - 4, word["x1"] * scale + 4, word["bottom"] * scale + 4], fill=255)
 
-    from xxgk.ocr import ocr_page
+    from xxgk.readers.pdf.ocr import ocr_page
 
     start = time.perf_counter()
     with pytest.MonkeyPatch.context() as mp:
@@ -422,7 +422,7 @@ def test_a_whitened_cell_is_unread_in_its_place(offline_engine, ocr_result, scan
 @ocr_deps
 def test_a_skewed_scan_gives_the_same_rows(offline_engine, ocr_result, scanned_hongze):
     """Page 4 (table 三's last rows and table 四's fifteen columns) fed in at 1°."""
-    from xxgk.ocr import ocr_page
+    from xxgk.readers.pdf.ocr import ocr_page
 
     image, _ = _render(3, scanned_hongze)
     rows = ocr_page(image.rotate(1.0, fillcolor=255, resample=3), 4, engine=offline_engine)
@@ -439,10 +439,10 @@ def test_a_skewed_scan_gives_the_same_rows(offline_engine, ocr_result, scanned_h
 def test_ink_the_detector_left_out_is_read_again(offline_engine):
     """A heading box that lost its 三、 and a number box that lost a digit are widened and
     read again from the page image (the detector does drop the bold 三、 of some headings)."""
-    from xxgk.ocr import read_boxes
-    from xxgk.ocr.engine import recognise
-    from xxgk.ocr.image import prepare
-    from xxgk.ocr.page import extend_clipped
+    from xxgk.readers.pdf.ocr import read_boxes
+    from xxgk.readers.pdf.ocr.engine import recognise
+    from xxgk.readers.pdf.ocr.image import prepare
+    from xxgk.readers.pdf.ocr.page import extend_clipped
 
     image, _ = _render(2)
     s = DPI / 72
@@ -468,7 +468,7 @@ def test_a_label_wrapped_in_its_ruled_cell_is_one_row_not_a_row_of_its_own():
     """（六）其他处理's long item labels wrap inside tall ruled cells: a second line far below
     the first (off every row's band, between two labelled rows) is the same cell's text when
     the image shows no rule between it and its row; without the rules it is a row of UNREADs."""
-    from xxgk.ocr.boxes import Rules
+    from xxgk.readers.pdf.ocr.boxes import Rules
 
     boxes = (_table3([(["（六）其他处理", "1.逾期不补正、"], ["0"] * 7)], y=400)
              + _table3([(["", "2.逾期未缴费、"], ["0"] * 7)], header=False, y=520)
@@ -483,7 +483,7 @@ def test_a_label_wrapped_in_its_ruled_cell_is_one_row_not_a_row_of_its_own():
 def test_ruling_lines_are_found_in_a_scanned_table_and_glyphs_are_not():
     import numpy as np
 
-    from xxgk.ocr.image import ruling_lines
+    from xxgk.readers.pdf.ocr.image import ruling_lines
 
     dark = np.zeros((400, 600), dtype=bool)
     dark[100:102, 50:550] = True  # a rule, 2 px thick
@@ -544,7 +544,7 @@ def test_a_decimal_point_is_read_only_under_an_amount_header():
 # --- which image pages are worth the seconds of OCR --------------------------------------
 
 def test_the_pages_that_show_a_ruled_table_are_found_without_ocr():
-    from xxgk.ocr import pages_with_table_grid
+    from xxgk.readers.pdf.ocr import pages_with_table_grid
 
     # hongze-2024.pdf: the 第二十条 tables and table 三 on pages 2-3, table 三's end and 四 on page 4
     assert pages_with_table_grid(str(HONGZE), [0, 1, 2, 3, 4]) == [1, 2, 3]
@@ -553,7 +553,7 @@ def test_the_pages_that_show_a_ruled_table_are_found_without_ocr():
 def test_no_ocr_when_the_text_layer_already_holds_the_tables():
     from xxgk.documents import read_document
     from xxgk.extract.trust import reading_facts
-    from xxgk.pdf import pages_to_ocr
+    from xxgk.readers.pdf import pages_to_ocr
 
     doc = read_document(HONGZE, judge=reading_facts)
     doc.ocr_pages = [4]  # say its last page were a picture (a stamp, a signature)

@@ -1,4 +1,4 @@
-"""Ruled PDF tables as grids from pdfium's objects (xxgk/pdf_grid.py): the edges pdfplumber
+"""Ruled PDF tables as grids from pdfium's objects (xxgk/readers/pdf/grid.py): the edges pdfplumber
 sees, the same cells and spans as pdfplumber's table finder, and hongze-2024.pdf read by
 the pdfium grid and trusted."""
 from __future__ import annotations
@@ -13,11 +13,11 @@ from pdfplumber.utils import extract_text
 
 from xxgk import SAMPLES_DIR
 from xxgk.extract.trust import reading_facts
-from xxgk.pdf import _pdfium_page, read_pdf
-from xxgk.pdf_grid import _Objects, cell_text, find_tables, merged_edges, page_edges
-from xxgk.pdf_layout import pdfium_page_chars
-from xxgk.pdf_objects import page_objects
-from xxgk.pdf_reference import reference_pages
+from xxgk.readers.pdf import _pdfium_page, read_pdf
+from xxgk.readers.pdf.grid import _Objects, cell_text, find_tables, merged_edges, page_edges
+from xxgk.readers.pdf.layout import pdfium_page_chars
+from xxgk.readers.pdf.objects import page_objects
+from xxgk.readers.pdf.reference import reference_pages
 
 HONGZE = SAMPLES_DIR / "hongze-2024.pdf"
 
@@ -189,7 +189,7 @@ def _char(text: str, x0: float, top: float = 5.0) -> dict:
 def test_a_rows_lost_rulings_are_mended_only_where_each_number_stands_inside_one_column():
     from pdfplumber.table import Table
 
-    from xxgk.pdf_grid import mend_cells
+    from xxgk.readers.pdf.grid import mend_cells
 
     below = [(0, 20, 50, 40), (50, 20, 100, 40), (100, 20, 150, 40)]  # a row ruled in full: the columns
     # Chromium's row after a page break: '0 5' in one cell across two columns, '7' in no cell

@@ -1,12 +1,12 @@
 """Whether a reading of a PDF can be trusted: the pipeline's own normalisation and
 extraction, run on it. The stage that reads the inbox hands this judge to the PDF reader
-(:func:`xxgk.pdf.read_pdf`), which sits below normalisation and cannot import it."""
+(:func:`xxgk.readers.pdf.read_pdf`), which sits below normalisation and cannot import it."""
 from __future__ import annotations
 
 from xxgk.extract.tables import extract_report
 from xxgk.model import DocumentRejected, RawDocument, Row
 from xxgk.normalise import normalise_document
-from xxgk.pdf import Facts
+from xxgk.readers.pdf import Facts
 
 # Warnings of the extractor that say a table was not read completely.
 INCOMPLETE_KINDS = frozenset({"missing_table", "missing_row", "row_length", "unlabelled_values", "duplicate_row"})

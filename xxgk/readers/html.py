@@ -14,6 +14,7 @@ import re
 
 from xxgk.grid import Grid, SpanCell, grid_from_rows, parse_span
 from xxgk.model import DocumentRejected, Row
+from xxgk.readers import Reading, ReadOptions
 from xxgk.readers.text import decode_text
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
@@ -125,3 +126,8 @@ def html_document(data: bytes) -> tuple[list[Row], list[Grid]]:
 def html_rows(data: bytes) -> list[Row]:
     """The page as rows of text (the token-stream reading)."""
     return html_document(data)[0]
+
+
+def read(data: bytes, options: ReadOptions) -> Reading:
+    rows, grids = html_document(options.budget.fit_html(data))
+    return Reading(rows, grids, reader="html")

@@ -7,8 +7,9 @@ import re
 
 from xxgk.grid import Grid
 from xxgk.model import Row
+from xxgk.readers import Reading, ReadOptions
 from xxgk.readers.html import html_document
-from xxgk.readers.text import text_rows
+from xxgk.readers.text import decode_text, text_rows
 
 _HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.I | re.S)
 
@@ -28,3 +29,8 @@ def markdown_document(text: str) -> tuple[list[Row], list[Grid]]:
         at = m.end()
     rows += text_rows(text[at:])
     return rows, grids
+
+
+def read(data: bytes, options: ReadOptions) -> Reading:
+    rows, grids = markdown_document(decode_text(data))
+    return Reading(rows, grids, reader="md")

@@ -20,6 +20,7 @@ from functools import cache
 
 from xxgk.marks import NULL_MARKS, NUMBER
 from xxgk.model import DocumentRejected, Row
+from xxgk.readers import Reading, ReadOptions
 
 
 def decode_text(data: bytes) -> str:
@@ -171,3 +172,7 @@ def _section_headings() -> re.Pattern:
 
     tables = [w for w, _ in words_of("heading") if re.fullmatch(r"[二三四]、.*情况", w)]
     return re.compile("|".join(map(re.escape, tables)) + r"|[五六七八]、\S+?情况")
+
+
+def read(data: bytes, options: ReadOptions) -> Reading:
+    return Reading(text_rows(decode_text(data)), reader="txt")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from xxgk.grid import Grid, GridCell, grid_from_cells
 from xxgk.model import DocumentRejected, Row
+from xxgk.readers import Reading, ReadOptions
 
 CONVERT_TIMEOUT_S = 120
 _NO_SOFFICE = ("a .doc (Word 97-2003) file needs LibreOffice to be read: install it (Debian/Ubuntu: "
@@ -112,3 +113,15 @@ def _grid(t, number: int, anchor: int) -> Grid:
                 above[col] = cell
             col += span
     return grid_from_cells(placed, len(trs), where=f"table {number}", anchor=anchor)
+
+
+def read_docx(data: bytes, options: ReadOptions) -> Reading:
+    options.budget.check_zip(data)
+    rows, grids = word_document(data)
+    return Reading(rows, grids, reader="docx")
+
+
+def read_doc(data: bytes, options: ReadOptions) -> Reading:
+    reading = read_docx(doc_to_docx(data), options)
+    reading.check = "converted from .doc by LibreOffice"
+    return reading

@@ -8,8 +8,8 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from xxgk.marks import TABLE_ONLY_WORDS
-from xxgk.ocr.image import render_page
-from xxgk.pdf_objects import image_coverage, page_objects
+from xxgk.readers.pdf.objects import image_coverage, page_objects
+from xxgk.readers.pdf.ocr.image import render_page
 
 MIN_TEXT_CHARS = 20
 MIN_IMAGE_RATIO = 0.5
@@ -34,7 +34,7 @@ def page_needs_ocr(page_text: str, image_area_ratio: float) -> bool:
 
 def page_image_coverage(page, grid: int = 64) -> float:
     """The share (0..1) of a pypdfium2 page covered by images, overlaps counted once
-    (:func:`xxgk.pdf_objects.page_objects` says which objects are images)."""
+    (:func:`xxgk.readers.pdf.objects.page_objects` says which objects are images)."""
     width, height = page.get_size()
     return image_coverage(page_objects(page.raw).images, (page.get_bbox()[0], page.get_bbox()[1], width, height), grid)
 

@@ -16,7 +16,7 @@ from functools import cache
 from itertools import groupby
 
 from xxgk.model import Row
-from xxgk.pdf_objects import by_address
+from xxgk.readers.pdf.objects import by_address
 
 X_TOLERANCE = 3.0  # pdfplumber's extract_words defaults
 Y_TOLERANCE = 3.0

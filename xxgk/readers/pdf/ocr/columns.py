@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from xxgk.ocr.boxes import Box
+from xxgk.readers.pdf.ocr.boxes import Box
 from xxgk.vocabulary import words_of
 
 # Column headers of tables 二, 三, 四 (2021 and 2019 formats), possibly cut into pieces

@@ -29,7 +29,7 @@ from pdfplumber.utils import extract_text
 from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
 
 from xxgk.grid import Grid, GridCell
-from xxgk.pdf_objects import by_address
+from xxgk.readers.pdf.objects import by_address
 
 _MOVETO, _LINETO, _BEZIERTO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
 _TOLERANCE = min(DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE)  # both 3: extract_text's defaults
@@ -92,7 +92,7 @@ def _edge(kind: str, x0: float, top: float, x1: float, bottom: float, orientatio
 
 def page_edges(paths: list, page_height: float) -> list[dict]:
     """The edges pdfplumber's ``page.edges`` holds, from pdfium's painted path objects
-    (:attr:`xxgk.pdf_objects.PageObjects.paths`: each with its matrix to page space).
+    (:attr:`xxgk.readers.pdf.objects.PageObjects.paths`: each with its matrix to page space).
 
     pdfminer's classification (``PDFLayoutAnalyzer.paint_path``): a subpath ``ml`` or
     ``mlh`` is a line; ``mlllh`` or ``mllll`` closed on axis-aligned corners is a rectangle

@@ -40,19 +40,19 @@ processes), ``classify`` (which pages are images, which show a ruled table).
 from __future__ import annotations
 
 from xxgk.marks import UNREAD
-from xxgk.ocr.boxes import VALUE_MIN_SCORE, Box, OcrRow, as_rows, normalise_number
-from xxgk.ocr.classify import (
+from xxgk.readers.pdf.ocr.boxes import VALUE_MIN_SCORE, Box, OcrRow, as_rows, normalise_number
+from xxgk.readers.pdf.ocr.classify import (
     has_table_grid,
     page_image_coverage,
     page_needs_ocr,
     pages_needing_ocr,
     pages_with_table_grid,
 )
-from xxgk.ocr.engine import OcrUnavailable, bundled_models, make_engine, read_boxes
-from xxgk.ocr.image import DEFAULT_DPI, render_page
-from xxgk.ocr.layout import layout_rows
-from xxgk.ocr.page import ocr_page
-from xxgk.ocr.render import ocr_pages, ocr_pdf_pages
+from xxgk.readers.pdf.ocr.engine import OcrUnavailable, bundled_models, make_engine, read_boxes
+from xxgk.readers.pdf.ocr.image import DEFAULT_DPI, render_page
+from xxgk.readers.pdf.ocr.layout import layout_rows
+from xxgk.readers.pdf.ocr.page import ocr_page
+from xxgk.readers.pdf.ocr.render import ocr_pages, ocr_pdf_pages
 
 __all__ = [
     "DEFAULT_DPI",

@@ -2,7 +2,7 @@
 ruled tables and the gaps between words for the text around them.
 
 Slow (pdfminer parses every object of the page in Python) and exact: the reading that the
-fast one (:mod:`xxgk.pdf_grid` on pdfium's objects) is judged against, and the one kept
+fast one (:mod:`xxgk.readers.pdf.grid` on pdfium's objects) is judged against, and the one kept
 whenever the fast one cannot be trusted.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
 from xxgk.grid import Grid
 from xxgk.model import DocumentRejected, Row
-from xxgk.pdf_grid import mend_cells, outside_cells, table_grid
-from xxgk.pdf_layout import outside, page_rows
+from xxgk.readers.pdf.grid import mend_cells, outside_cells, table_grid
+from xxgk.readers.pdf.layout import outside, page_rows
 
 
 def reference_pages(data: bytes, pages: set[int] | None, texts: dict[int, str]

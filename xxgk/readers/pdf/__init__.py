@@ -4,10 +4,10 @@ Two readers give the same shape of result (rows of cells, each with its page, an
 ruled tables as grids):
 
 - **pdfium** (fast): pdfplumber's table finder on pdfium's characters and path objects
-  (:mod:`xxgk.pdf_grid`), the text around the tables cut into words by pdfplumber's own
-  rules and into cells by the gaps between words (:mod:`xxgk.pdf_layout`); pdfium's parse
+  (:mod:`xxgk.readers.pdf.grid`), the text around the tables cut into words by pdfplumber's own
+  rules and into cells by the gaps between words (:mod:`xxgk.readers.pdf.layout`); pdfium's parse
   is ~20x faster than pdfminer's, on which pdfplumber spends 90% of its time;
-- **pdfplumber** (the reference, :mod:`xxgk.pdf_reference`): the same on pdfminer's parse;
+- **pdfplumber** (the reference, :mod:`xxgk.readers.pdf.reference`): the same on pdfminer's parse;
   on page 1 and the pages that hold tables, pdfium's text lines elsewhere.
 
 The pdfium reading is kept only when it can be trusted, else the reference reading is used:
@@ -20,7 +20,7 @@ The pdfium reading is kept only when it can be trusted, else the reference readi
 
 A share of the documents (``verify_share``, chosen by content hash, so the same documents
 every run) is read both ways: when the two readings disagree, the reference is kept and the
-disagreement is stated. Pages whose content is an image are left for OCR (:mod:`xxgk.ocr`):
+disagreement is stated. Pages whose content is an image are left for OCR (:mod:`xxgk.readers.pdf.ocr`):
 their numbers are in :attr:`PdfReading.ocr_pages` and their rows are added by the caller.
 """
 from __future__ import annotations
@@ -31,21 +31,22 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from xxgk import ocr
 from xxgk.budget import Budget
 from xxgk.grid import Grid
 from xxgk.marks import TABLE_PAGE_WORDS as TABLE_PAGE
 from xxgk.model import DocumentRejected, RawDocument, Row
-from xxgk.pdf_grid import page_edges, ruled_tables
-from xxgk.pdf_layout import (
+from xxgk.readers import Reading, ReadOptions
+from xxgk.readers.pdf import ocr
+from xxgk.readers.pdf.grid import page_edges, ruled_tables
+from xxgk.readers.pdf.layout import (
     gap_lines,
     outside,
     page_rows,
     pdfium_page_chars,
     words_from_chars,
 )
-from xxgk.pdf_objects import PageObjects, image_coverage, page_objects
-from xxgk.pdf_reference import reference_pages
+from xxgk.readers.pdf.objects import PageObjects, image_coverage, page_objects
+from xxgk.readers.pdf.reference import reference_pages
 from xxgk.settings import variable_of
 
 
@@ -149,7 +150,7 @@ def read_pdf(data: bytes, *, judge: Judge | None = None, verify: bool = False, b
 
 
 def _pdfium_page(page, objects: PageObjects, where: str, first: bool = True) -> tuple[list[Row], list[tuple[int, Grid]], str]:
-    """One page read from pdfium's objects: its ruled tables (:mod:`xxgk.pdf_grid`) and the
+    """One page read from pdfium's objects: its ruled tables (:mod:`xxgk.readers.pdf.grid`) and the
     lines of the words around them; and the page's text, line by line, to classify it.
     Tables are looked for where the reference reader looks: on the first page and the
     pages whose words show tables (ruled frames around narrative are no tables)."""
@@ -281,3 +282,8 @@ def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, pr
 
 def _pages(pages: list[int]) -> str:
     return ", ".join(str(p + 1) for p in pages)
+
+
+def read(data: bytes, options: ReadOptions) -> Reading:
+    pdf = read_pdf(data, judge=options.judge, verify=options.verify, budget=options.budget)
+    return Reading(pdf.rows, pdf.grids, pdf.reader, pdf.check, pdf.pages, pdf.ocr_pages)

@@ -10,10 +10,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import pypdfium2 as pdfium
 
-from xxgk.ocr.boxes import OcrRow
-from xxgk.ocr.engine import engines_made, shared_engine, use_threads
-from xxgk.ocr.image import DEFAULT_DPI, render_page
-from xxgk.ocr.page import ocr_page
+from xxgk.readers.pdf.ocr.boxes import OcrRow
+from xxgk.readers.pdf.ocr.engine import engines_made, shared_engine, use_threads
+from xxgk.readers.pdf.ocr.image import DEFAULT_DPI, render_page
+from xxgk.readers.pdf.ocr.page import ocr_page
 
 _WORKER_PDFS: dict = {}  # this worker's open documents, by source
 _WORKER_DPI = DEFAULT_DPI

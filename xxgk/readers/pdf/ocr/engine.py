@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from xxgk.ocr.boxes import Box
-from xxgk.ocr.image import Page, ink, prepare
+from xxgk.readers.pdf.ocr.boxes import Box
+from xxgk.readers.pdf.ocr.image import Page, ink, prepare
 
 
 class OcrUnavailable(RuntimeError):

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from xxgk.marks import UNITS
-from xxgk.ocr.boxes import (
+from xxgk.readers.pdf.ocr.boxes import (
     PAGE_NUMBER,
     Box,
     OcrRow,
@@ -16,8 +16,8 @@ from xxgk.ocr.boxes import (
     normalise_number,
     y_overlap,
 )
-from xxgk.ocr.cells import rows_under_headers, table_rows, text_lines
-from xxgk.ocr.columns import Reread, ValueRow
+from xxgk.readers.pdf.ocr.cells import rows_under_headers, table_rows, text_lines
+from xxgk.readers.pdf.ocr.columns import Reread, ValueRow
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _UNITS = frozenset(UNITS)

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from xxgk.ocr.boxes import Box, OcrRow, median_height, normalise_number, y_overlap
-from xxgk.ocr.engine import read_boxes, recognise, shared_engine
-from xxgk.ocr.image import Page, ink_bounds, prepare, ruling_lines, widen
-from xxgk.ocr.layout import layout_rows
+from xxgk.readers.pdf.ocr.boxes import Box, OcrRow, median_height, normalise_number, y_overlap
+from xxgk.readers.pdf.ocr.engine import read_boxes, recognise, shared_engine
+from xxgk.readers.pdf.ocr.image import Page, ink_bounds, prepare, ruling_lines, widen
+from xxgk.readers.pdf.ocr.layout import layout_rows
 
 
 def extend_clipped(boxes: list[Box], page: Page, engine, h: float) -> list[Box]:

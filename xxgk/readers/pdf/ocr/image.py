@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from xxgk.ocr.boxes import Rules
+from xxgk.readers.pdf.ocr.boxes import Rules
 
 DEFAULT_DPI = 200
 

@@ -2,7 +2,7 @@
 
 Three questions are asked of every page's objects: are its fonts embedded (pdfium loses
 characters of a non-embedded CJK font), how much of it do images cover (a scan to OCR),
-and which paths does it paint (the ruling lines of its tables, :mod:`xxgk.pdf_grid`).
+and which paths does it paint (the ruling lines of its tables, :mod:`xxgk.readers.pdf.grid`).
 A text PDF holds thousands of objects a page (WPS writes one per character), so they are
 walked once, by raw pdfium calls, and each object's type is asked once.
 """

@@ -10,7 +10,7 @@ from dataclasses import replace
 from itertools import pairwise
 
 from xxgk.marks import UNREAD
-from xxgk.ocr.boxes import (
+from xxgk.readers.pdf.ocr.boxes import (
     VALUE_MIN_SCORE,
     Box,
     OcrRow,
@@ -18,7 +18,7 @@ from xxgk.ocr.boxes import (
     normalise_number,
     y_overlap,
 )
-from xxgk.ocr.columns import (
+from xxgk.readers.pdf.ocr.columns import (
     GridRow,
     Reread,
     ValueRow,
