@@ -156,7 +156,7 @@ def test_a_scan_is_rejected_with_the_reason_when_ocr_is_not_installed(tmp_path: 
 
 
 def test_every_suffix_has_one_reader_behind_one_interface(tmp_path):
-    from xxgk.readers import READERS, ReadOptions, Reading, reader_for
+    from xxgk.readers import READERS, Reading, ReadOptions, reader_for
 
     assert all(callable(reader_for(suffix)) for suffix in READERS) and reader_for(".xls") is None
     page = "<html><body><p>2023年政府信息公开工作年度报告</p><table><tr><td>规章</td><td>0</td></tr></table></body></html>"
