@@ -12,11 +12,9 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     """At most `arenas` glibc malloc arenas in this process, unless MALLOC_ARENA_MAX says otherwise.
 
     glibc gives each thread that allocates its own arena (up to 8 per core), and an arena
-    keeps the memory it once held. Dagster, DuckDB and the worker pool's threads each fill
-    one in turn, so over a 10,000-report run the process kept ~90 MB more than with two
-    arenas (benchmarks/throughput, 10,000 reports, 2 workers, run with MALLOC_ARENA_MAX=2:
-    largest process 988 MB -> 898 MB). Set before those threads exist; the worker processes
-    keep glibc's default.
+    keeps the memory it once held: Dagster, DuckDB and the worker pool's threads each fill one
+    in turn, and a long run keeps what all of them once held (benchmarks/README.md, Throughput).
+    Set before those threads exist; the worker processes keep glibc's default.
     Returns whether the limit was set (not on other C libraries, nor when the variable is set).
     """
     if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
@@ -33,9 +31,9 @@ _SYNCS_RELAXED = False
 def relax_sqlite_syncs() -> None:
     """Dagster's SQLite storage (run history and event log of a local instance) in this process
     commits without waiting for the disk: synchronous=NORMAL in WAL mode, which Dagster's SQLite
-    storages use. Every event of a run is its own transaction (~140 for a one-report `xxgk
-    run`), and with SQLite's default (FULL) each one waited for an fsync: 20 ms each on the
-    shared machine's disk, 3-4 s of a one-report run. In WAL mode NORMAL loses nothing when the
+    storages use. Every event of a run is its own transaction, and with SQLite's default (FULL)
+    each one waits for an fsync: seconds of a one-report run (benchmarks/README.md, Fixed
+    cost). In WAL mode NORMAL loses nothing when the
     process dies; a power cut or a kernel crash may lose the last events, never the database's
     consistency (sqlite.org/pragma.html#pragma_synchronous). Only in the process that calls it
     (`xxgk run`); the UI's and the daemon's processes keep Dagster's default.
