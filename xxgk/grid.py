@@ -80,10 +80,6 @@ class Grid:
             out[cell.row][cell.col] = cell.shown
         return out
 
-    def invalidate(self) -> None:
-        """Forget the position index (after cells were changed in place)."""
-        self._at = None
-
 
 def parse_span(value: str | int | None) -> int:
     """A span attribute as publishers write it: "2", "2;", " 3 ", "20" -> its number; junk -> 1."""

@@ -168,14 +168,6 @@ class _Parser:
         return token  # a string, a keyword (true, false, null, ...)
 
 
-def parse(data: bytes, pos: int = 0, end: int | None = None):
-    """The PDF value at data[pos:end] (ValueError: none there)."""
-    try:
-        return _Parser(data, pos, len(data) if end is None else end).value()
-    except _Bad as bad:
-        raise ValueError(str(bad)) from None
-
-
 class Objects:
     """The file's objects by number, found by their ``N G obj`` (the last one of a number wins,
     as an incremental update's would); indexed once, when first asked."""

@@ -88,9 +88,6 @@ class Extraction:
     def warnings_frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.warnings, schema=WARNING_SCHEMA)
 
-    def statements_frame(self) -> pl.DataFrame:
-        return pl.DataFrame(self.statements, schema=STATEMENT_SCHEMA)
-
 
 def _span(tokens) -> str | None:
     wheres = list(dict.fromkeys(t.where for t in tokens))

@@ -97,9 +97,6 @@ class YearTables:
     def chosen(self) -> pl.DataFrame:
         return self.documents.filter(pl.col("status") == "loaded")
 
-    def chosen_cells(self) -> pl.LazyFrame:
-        return self.cells.join(self.chosen().select("document_id").lazy(), on="document_id", how="semi")
-
 
 def no_cells_reason(warnings: list[dict]) -> str:
     """Why a report gave no cell: its tables were not found, or found and not read (and how)."""
