@@ -322,13 +322,14 @@ def outside_cells(table: Table, rows: list[list[str | None]], chars: list[dict],
     put in its first column where the table has no cell: a browser draws no border around
     the item labels of a group (Chromium's print of a Word page), so they stand in the table
     beside their values, in no ruled cell, and pdfplumber drops them."""
-    wanted = [r for r, group in enumerate(table.rows) if rows[r] and rows[r][0] is None and any(group.cells)]
+    groups = table.rows  # pdfplumber computes them anew at every access
+    wanted = [r for r, group in enumerate(groups) if rows[r] and rows[r][0] is None and any(group.cells)]
     if not wanted:
         return rows
     middles, keys = by_middle or _by_middle(chars)  # (middle y, index) sorted, and the middles alone
     out = [list(r) for r in rows]
     for r in wanted:
-        cells = [c for c in table.rows[r].cells if c is not None]
+        cells = [c for c in groups[r].cells if c is not None]
         band_top, band_bottom = min(c[1] for c in cells), max(c[3] for c in cells)
         first_x = min(c[0] for c in cells)
         # the row's band, left of its first cell: in no cell of this row, nor of a cell spanning into it
@@ -359,15 +360,18 @@ def mend_cells(table: Table, chars: list[dict], by_middle: tuple[list[tuple[floa
     edges = sorted({c[0] for c in table.cells} | {c[2] for c in table.cells})
     columns = list(zip(edges, edges[1:]))
     cells = list(table.cells)
+    by_top = sorted(table.cells, key=itemgetter(1))
+    tops = [c[1] for c in by_top]
     changed = False
     for group in table.rows:
         present = [c for c in group.cells if c is not None]
-        if not present:
+        if not present or len(present) == len(group.cells):  # a cell starts at every column: ruled in full
             continue
         top, bottom = present[0][1], min(c[3] for c in present)
-        near = [c for c in table.cells if c[1] < bottom - 1 and c[3] > top + 1]
+        near = [c for c in by_top[: bisect_left(tops, bottom - 1)] if c[3] > top + 1]
         open_columns = [(a, b) for a, b in columns if not any(c[0] <= a + 1 and c[2] >= b - 1 for c in near)]
-        wide = [cell for cell in present if sum(cell[0] - 1 <= a and b <= cell[2] + 1 for a, b in columns) > 1]
+        # a cell across a column's edge
+        wide = [cell for cell in present if bisect_right(edges, cell[2] - 1) - bisect_left(edges, cell[0] + 1) > 0]
         if not open_columns and not wide:  # a row ruled in full: most rows
             continue
         band = [chars[i] for _, i in middles[bisect_left(keys, top) : bisect_left(keys, bottom)] if chars[i].get("upright", True)]
