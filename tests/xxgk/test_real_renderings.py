@@ -1,8 +1,9 @@
 """A real report (xxgk/samples/hongze-2024.pdf) as the common text extractors render it
 (tests/fixtures/renderings): no rendering gives a wrong value, and each reads at least the
-cells it was measured to read. markitdown prints some rows' values above their labels: table
-三 is then refused as a whole (its values stand before any row label and no column identity
-confirms the rows), where it read 8 wrong values before."""
+cells it was measured to read. markitdown prints some rows' values above their labels and some
+beside them: the values a label with values of its own leaves over mean that labels and values
+are out of step from there, and no identity can confirm such rows (a shift by one row keeps
+every column's sum), so table 三 is read up to there (where it read 8 wrong values once)."""
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ RENDERINGS = Path(__file__).resolve().parents[1] / "fixtures" / "renderings" / "
 # cells right as measured; plain pdftotext and pdfminer print the tables column by column, and
 # pymupdf4llm prints a page's number as '- 2' on a line of its own, which can be a row's values
 AT_LEAST = {"pdftotext-layout.txt": 186, "pdftotext-raw.txt": 186, "pypdf.txt": 186, "pymupdf.txt": 186,
-            "pdfplumber.txt": 186, "pdftotext.txt": 24, "markitdown.md": 25, "pypdf-layout.txt": 186,
+            "pdfplumber.txt": 186, "pdftotext.txt": 24, "markitdown.md": 109, "pypdf-layout.txt": 186,
             "pdfplumber-layout.txt": 186, "pymupdf-blocks.txt": 186, "pymupdf-sort.txt": 186, "pymupdf4llm.md": 178,
             "pdfminer.txt": 17}
 
@@ -57,6 +58,4 @@ def test_the_generated_layouts_through_pdftotext_give_no_wrong_value(mode):
         right = sum(1 for k, v in want.items() if k in got and got[k] == v)
         assert right >= SYNTHETIC_AT_LEAST[mode], (case_id, right)
         totals.append(right)
-    # plain: a row of six values for seven columns may have lost its seventh elsewhere (a blank is
-    # not assumed), so 2019-split's carried_forward 其他 and 总计 stay null
-    assert sum(totals) >= {"layout": 2172, "raw": 2118, "plain": 1633}[mode]
+    assert sum(totals) >= {"layout": 2172, "raw": 2118, "plain": 1857}[mode]

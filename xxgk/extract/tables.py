@@ -208,7 +208,8 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
     label_rows: dict[str, int | None] = {}  # the source row of each row's last label
     surplus: list[Token] = []
     orphan: str | None = None  # what stood before `surplus` when no row had it: "-" (no label) or a group heading
-    unlabelled_first = False  # a row's worth of values before any row label
+    out_of_step = False  # values stood before any row label
+    unsure_from: int | None = None  # the rows read after a row's values no label took
     for label_tokens, run in _runs(tokens, blank_row=len(APPLICANT_COLUMNS)):
         if last and run and _continues(label_tokens, rows[last][1], run):
             # a wrapped label's next line holds the rest of the row's values (pdftotext -layout)
@@ -223,11 +224,13 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
                     len(ahead) >= 2 or (not run and _next_adds_up(last, ahead[0], surplus, doc.format_version))):
                 rows[ahead[0]] = (place_row(surplus, len(APPLICANT_COLUMNS), row_sum), surplus)
                 last = ahead[0] if len(ahead) == 1 else last
-            elif orphan:
-                out.warn("applications", orphan, "unlabelled_values", "values with no row label in table 三"
-                         if orphan == "-" else f"values printed on the group heading {orphan}", surplus)
+            else:  # a whole row's values no label takes: from here, labels and values may be out of step
+                unsure_from = unsure_from if unsure_from is not None else len(rows)
+                if orphan:
+                    out.warn("applications", orphan, "unlabelled_values", "values with no row label in table 三"
+                             if orphan == "-" else f"values printed on the group heading {orphan}", surplus)
             surplus, orphan = [], None
-        stacked = _stacked_rows(labeller, label_tokens, run)
+        stacked = _stacked_rows(labeller, label_tokens, run, set(rows))
         if stacked:
             for code, line in stacked:
                 rows.setdefault(code, (place_row(line, len(APPLICANT_COLUMNS), row_sum), line))
@@ -237,14 +240,14 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
             continue
         run, surplus = _whole_lines(run)
         heading = code in ("result.denied", "result.unavailable", "result.not_processed")
-        if (code is None or heading) and last and not surplus and _next_adds_up(last, _after(last, doc.format_version), run,
-                                                                                 doc.format_version):
+        if (code is None or heading) and not surplus and (last or not rows) and _next_adds_up(
+                last, _after(last, doc.format_version), run, doc.format_version):
             # a row's values a line above its label (pdfplumber's text of a wrapped label): the next label decides
             surplus, orphan = run, code or "-"
             continue
         if code is None:
             out.warn("applications", None, "unlabelled_values", "values with no row label in table 三", run)
-            unlabelled_first = unlabelled_first or not rows
+            out_of_step = out_of_step or not rows
             continue
         if heading:
             out.warn("applications", code, "unlabelled_values", f"values printed on the group heading {code}", run)
@@ -256,16 +259,21 @@ def _read_applications(tokens: list[Token], doc: NormalisedDocument, out: Extrac
         rows[code] = (place_row(run, len(APPLICANT_COLUMNS), row_sum, label_rows[code]), run)
         last = code
     if surplus and orphan:
+        out_of_step = True
         out.warn("applications", None if orphan == "-" else orphan, "unlabelled_values", "values with no row label in table 三", surplus)
     _rows_run_together(rows, doc.format_version)
     identities = t3_column_identities(doc.format_version)
     resolve_columns({code: placement for code, (placement, _) in rows.items()}, identities, len(APPLICANT_COLUMNS))
-    if unlabelled_first and not _columns_add_up(rows, identities):
-        # values came before the first row label, and the columns do not show that they add
-        # up: labels and values may be out of step (a converter printing values above labels)
+    for code in list(rows)[unsure_from:] if unsure_from is not None else []:
+        # a shift of the values by one row keeps every column's sum: no identity can confirm these
+        rows[code] = (Placement([None] * len(APPLICANT_COLUMNS), "a row's values above this stood under no label: "
+                                "labels and values may be out of step from there on; none placed"), rows[code][1])
+    if out_of_step and not _columns_add_up(rows, identities):
+        # values stood apart from their labels (a converter printing values above labels), and
+        # the columns do not show that they add up: labels and values may be out of step
         for code, (_, run) in rows.items():
-            rows[code] = (Placement([None] * len(APPLICANT_COLUMNS), "labels and values may be out of step: the first "
-                                    "values stand before any row label and no column identity confirms the rows; none placed"), run)
+            rows[code] = (Placement([None] * len(APPLICANT_COLUMNS), "labels and values may be out of step: values "
+                                    "stand apart from their row labels and no column identity confirms the rows; none placed"), run)
     for code, (placement, run) in rows.items():
         if not emit_applicant_row(out, code, placement.cells, run, run[0].where) and placement.problem:
             out.warn("applications", code, _problem_kind(placement.cells), placement.problem, run)
@@ -345,7 +353,8 @@ def _whole_lines(run: list[Token]) -> tuple[list[Token], list[Token]]:
 _ITEM = re.compile(r"(?<![\d.])(?=[1-9]\.)")
 
 
-def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list[Token]) -> list[tuple[str, list[Token]]]:
+def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list[Token],
+                  read: set[str]) -> list[tuple[str, list[Token]]]:
     """Labels of several rows printed one under another in one cell (a browser's print of a
     table whose item cells have no borders), beside as many lines of values: each label to its
     line, in order. Empty when the labels name one row, or the lines do not match them."""
@@ -358,7 +367,7 @@ def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list
     for t in run:
         lines.setdefault(t.row, []).append(t)
     lines = {r: line for r, line in lines.items() if any(t.kind is not Kind.EMPTY for t in line)}
-    codes = _probe(labeller).row_codes(texts)
+    codes = [c for c in _probe(labeller).row_codes(texts) if c not in read]  # a row read already is not among them
     if len(codes) < 2 or len(codes) != len(lines):
         return []
     labeller.row_codes(texts)  # the labeller follows the rows read
@@ -374,17 +383,19 @@ def _t3_rows(format_version: str) -> list[str]:
     return [code for code in rows if code not in headings]
 
 
-def _after(code: str, format_version: str) -> str | None:
+def _after(code: str | None, format_version: str) -> str | None:
+    """The row after `code` in the template (None: the first row)."""
     order = _t3_rows(format_version)
+    if code is None:
+        return order[0]
     return order[order.index(code) + 1] if code in order and order.index(code) + 1 < len(order) else None
 
 
 def _next_adds_up(last: str | None, code: str | None, line: list[Token], format_version: str) -> bool:
     """`line` may be `code`'s values printed above its label: `code` is the row after `last` in
     the template, and the line's seven values add up."""
-    order = _t3_rows(format_version)
     filled = [t for t in line if t.kind is not Kind.EMPTY]
-    return (last in order and order.index(last) + 1 < len(order) and order[order.index(last) + 1] == code
+    return (code is not None and _after(last, format_version) == code
             and len(filled) == len(APPLICANT_COLUMNS) and all(t.kind is Kind.NUMBER for t in filled)
             and row_sum([t.value for t in filled]))
 
