@@ -69,10 +69,10 @@ def run(args: argparse.Namespace) -> int:
     from xxgk.staging import store_lock
     from xxgk.waiting import say_on_stderr
 
-    # work to do: the readers' fork server, and a helper process importing Great Expectations and the
-    # overview's charts (then writing Data Docs and overview pages), start beside this one's imports
+    # work to do: the readers' fork server, and a helper process importing Great Expectations (then the
+    # overview's charts, and writing Data Docs and overview pages), start beside this one's imports
     start_fork_server()
-    start_helper(("expectations.gates:warm", "warehouse.overview", "matplotlib.figure"))
+    start_helper(("expectations.gates:warm",), then=("warehouse.overview", "matplotlib.figure"))
 
     try:
         deployment = ui.deployment_of(args.warehouse)  # one warehouse per folder, one per Dagster home
@@ -113,7 +113,7 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
     from assets.deployment import DeploymentError
     from pipelines import incremental
     from pipelines.definitions import build_definitions
-    from pipelines.execution import load_year, read_inbox
+    from pipelines.execution import event_log_kept_open, load_year, read_inbox
     from pipelines.process import relax_sqlite_syncs
     from xxgk.parallel import finish_helper
 
@@ -133,35 +133,38 @@ def _load(args: argparse.Namespace, config: dict, inbox: Path, warehouse: Path, 
         _warn(f"the settings of {deployment.folder} were not recorded ({error.strerror or error}): "
               "its backfills, schedule and sensors do not know this run's inbox")
     defs = build_definitions()
-    recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
-    run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
-    _say(f"[1/2] reading the inbox {inbox}")
-    batch = read_inbox(defs, instance, run_config_)
-    if batch is None:
-        _warn("reading the inbox failed; see the run in the Dagster UI (make ui)")
-        return 1
-    per_year = Counter(batch.documents["year"].to_list())
-    years, notes = choose_years(batch.years, args.years, per_year)
-    found = ", ".join(f"{y}: {per_year[y]}" for y in batch.years) or "none"
-    duplicates = sum(len(v) for v in batch.duplicate_files.values())
-    unread = f" ({batch.files_read} read, the others unchanged since an earlier run)" if batch.files_read < batch.files_seen else ""
-    _say(f"      {batch.files_seen} files{unread}: {len(batch.documents)} documents (by year {found})"
-         f"{f', {duplicates} duplicate files' if duplicates else ''}, {len(batch.rejected)} not loaded while reading")
-    for note in notes:
-        _say(f"      {note}")
-    failed, loaded_now = [], {}
-    for n, year in enumerate(years, start=1):
-        t0 = time.perf_counter()
-        if places is not None and incremental.year_unchanged(places, record, batch, year):
-            _say(f"[2/2] year {year} ({n}/{len(years)}): unchanged since its last load ({per_year[year]} reports), not loaded again")
-            continue
-        print(f"[2/2] year {year} ({n}/{len(years)}): extract, check, load ...", end="", flush=True)
-        loaded = load_year(defs, instance, year, run_config_)
-        _say(f" {'done' if loaded else 'FAILED'} in {time.perf_counter() - t0:.1f} s")
-        if not loaded:
-            failed.append(year)
-        if places is not None:
-            loaded_now[year] = incremental.loaded(places, batch, year) if loaded else None
+    # every event of the runs below is a commit to the instance's SQLite files: through connections
+    # kept open, not an engine made, synced to disk and disposed of for each (pipelines/execution.py)
+    with event_log_kept_open(instance):
+        recover_dead_runs(instance, say=_warn)  # runs killed earlier: marked failed, their writer slot freed
+        run_config_ = {**config, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
+        _say(f"[1/2] reading the inbox {inbox}")
+        batch = read_inbox(defs, instance, run_config_)
+        if batch is None:
+            _warn("reading the inbox failed; see the run in the Dagster UI (make ui)")
+            return 1
+        per_year = Counter(batch.documents["year"].to_list())
+        years, notes = choose_years(batch.years, args.years, per_year)
+        found = ", ".join(f"{y}: {per_year[y]}" for y in batch.years) or "none"
+        duplicates = sum(len(v) for v in batch.duplicate_files.values())
+        unread = f" ({batch.files_read} read, the others unchanged since an earlier run)" if batch.files_read < batch.files_seen else ""
+        _say(f"      {batch.files_seen} files{unread}: {len(batch.documents)} documents (by year {found})"
+             f"{f', {duplicates} duplicate files' if duplicates else ''}, {len(batch.rejected)} not loaded while reading")
+        for note in notes:
+            _say(f"      {note}")
+        failed, loaded_now = [], {}
+        for n, year in enumerate(years, start=1):
+            t0 = time.perf_counter()
+            if places is not None and incremental.year_unchanged(places, record, batch, year):
+                _say(f"[2/2] year {year} ({n}/{len(years)}): unchanged since its last load ({per_year[year]} reports), not loaded again")
+                continue
+            print(f"[2/2] year {year} ({n}/{len(years)}): extract, check, load ...", end="", flush=True)
+            loaded = load_year(defs, instance, year, run_config_)
+            _say(f" {'done' if loaded else 'FAILED'} in {time.perf_counter() - t0:.1f} s")
+            if not loaded:
+                failed.append(year)
+            if places is not None:
+                loaded_now[year] = incremental.loaded(places, batch, year) if loaded else None
     unwritten = finish_helper()  # the Data Docs and overview pages the helper was still writing
     for line in unwritten:
         _warn(f"not written: {line}")

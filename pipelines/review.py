@@ -16,8 +16,6 @@ import os
 import sys
 from pathlib import Path
 
-from assets.resources import DEFAULT_WAREHOUSE
-
 STATUSES = ("open", "confirmed", "dismissed")
 KINDS = ("identity", "narrative", "warning")
 _HAS_FINDINGS = "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND view_name = 'v_findings'"
@@ -41,6 +39,8 @@ def _warn(text: str) -> None:
 def review(args: argparse.Namespace) -> int:
     import getpass
 
+    # here, not at the top: it imports Dagster, which `xxgk run`'s "nothing changed" (importing this module) never needs
+    from assets.resources import DEFAULT_WAREHOUSE
     from warehouse.loader import connect, ensure_schema
     from warehouse.statements import run as run_sql
     from warehouse.writer import open_writer, readable_path
