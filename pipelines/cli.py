@@ -13,7 +13,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -229,6 +229,25 @@ def _nothing_changed(same, places, started: float) -> int:
     return 0
 
 
+def _exit_now(code: int) -> int:
+    """End the process here, when `xxgk run` is the process's own command (not a function a caller
+    goes on after): the exit handlers run and the output is flushed as at any exit, then the
+    interpreter stops without tearing down what the run imported and built (Dagster, DuckDB,
+    Polars, ~0.7 s of freeing memory that the operating system takes back at once). Not while a
+    thread other than this one may still be working: then the ordinary exit waits for it."""
+    import atexit
+    import os
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.current_thread()):
+        return code
+    atexit._run_exitfuncs()  # (what the interpreter runs at exit: temporary folders, child processes, logging)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):  # (a reader that went away: nothing left to say)
+            stream.flush()
+    os._exit(code)
+
+
 def _version() -> str:
     try:
         return version("xxgk")
@@ -263,9 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         from xxgk.parallel import stop_helper
 
         try:
-            return guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
+            code = guarded(lambda: run(args))  # SIGINT/SIGTERM stop it whole; a failed write is one line
         finally:
             stop_helper()
+        return _exit_now(code) if argv is None else code
     if args.command in ("ui", "home"):
         return ui.main(args)
     if args.command == "export":

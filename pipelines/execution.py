@@ -31,7 +31,7 @@ def load_year(defs: Definitions, instance: DagsterInstance, year: int, run_confi
 def event_log_kept_open(instance: DagsterInstance) -> Iterator[None]:
     """While it lasts, the instance's SQLite event log keeps one open connection to each of its
     files (each run's own, and the index) and uses it for every event, instead of a new engine
-    and connection for each.
+    and connection for each; so does the run history.
 
     Dagster's SQLite event log (SqliteEventLogStorage._connect) creates an engine, connects,
     commits and disposes of it for every event it stores (a run of one year stores ~70), and the
@@ -78,10 +78,28 @@ def event_log_kept_open(instance: DagsterInstance) -> Iterator[None]:
         connection.execute("PRAGMA synchronous=NORMAL")
 
     storage._connect = _connect
+    # the run history (runs.db: a run's creation, its status, tags, snapshots) alike; its
+    # connections take no lock of Dagster's, so the pool lends up to five at once
+    runs = instance.run_storage
+    pooled_runs = type(runs).__name__ == "SqliteRunStorage" and hasattr(runs, "_conn_string") and "connect" not in vars(runs)
+    if pooled_runs:
+        engines["runs"] = runs_engine = create_engine(
+            runs._conn_string, poolclass=QueuePool, pool_size=1, max_overflow=4,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+        event.listen(runs_engine, "connect", _wal)
+
+        @contextmanager
+        def connect():
+            with runs_engine.connect() as conn, conn.begin():
+                yield conn
+
+        runs.connect = connect
     try:
         yield
     finally:
         del storage._connect
+        if pooled_runs:
+            del runs.connect
         for engine in engines.values():
             with suppress(Exception):
                 engine.dispose()
