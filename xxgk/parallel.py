@@ -153,6 +153,13 @@ MIN_PARALLEL_DOCUMENTS = 16
 TASK_DOCUMENTS = 64
 
 
+def task_documents(documents: int, workers: int) -> int:
+    """The documents a task takes at least, for `documents` over `workers`: TASK_DOCUMENTS, or
+    fewer when that many would leave workers without a task (a year of 33 reports is two tasks
+    for two workers, not one task and an idle worker)."""
+    return max(1, min(TASK_DOCUMENTS, -(-documents // max(1, workers))))
+
+
 def group_parts(manifest, documents: int = TASK_DOCUMENTS) -> list[tuple[list[str], list[dict]]]:
     """The rows of a manifest (a frame with a `part` column) as tasks of whole part files and
     at least `documents` documents each: (parts, manifest rows)."""
