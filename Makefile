@@ -37,6 +37,7 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(VENV)/bin/uv pip install -p $(PY) -e '.[test]'
+	$(COMPILE)  # what it reinstalled (SQLAlchemy among them) is compiled again
 	touch $@
 
 # Dagster's own commands (dg launch, dagster job backfill, ...) read .env in the folder they
@@ -56,8 +57,9 @@ $(VENV)/.activate-dagster: $(VENV)/.installed pipelines/activate.sh
 # Dagster, Great Expectations and the rest again (~8 s of CPU a run). compileall writes it regardless;
 # files that do not compile (test data inside some packages) are skipped.
 PACKAGES = xxgk assets pipelines expectations warehouse
+COMPILE = $(PY) -m compileall -q -j 0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') $(PACKAGES) >/dev/null 2>&1 || true
 $(VENV)/.bytecode: $(VENV)/.installed
-	$(PY) -m compileall -q -j 0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') $(PACKAGES) >/dev/null 2>&1 || true
+	$(COMPILE)
 	touch $@
 
 setup: check-python $(VENV)/.installed $(VENV)/.bytecode $(VENV)/.activate-dagster .env  ## create .venv and install xxgk with what running needs

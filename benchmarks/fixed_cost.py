@@ -115,7 +115,7 @@ class Folder:
             say("\n".join(run["lines"][-20:]))
             say(run["stderr"][-3000:])
             raise RuntimeError(f"`xxgk run` exited with {run['rc']}; files kept in {self.tmp}")
-        run["steps"] = dagster_steps([w for w in step_windows(self.home) if w[1] >= since - 1])
+        run["steps"] = dagster_steps([w for w in step_windows(self.home) if w[1] >= since])  # this run's steps only
         return run
 
     def close(self, keep: bool = False) -> None:

@@ -38,6 +38,7 @@ def _warn(text: str) -> None:
 def review(args: argparse.Namespace) -> int:
     import getpass
 
+    # here, not at the top: it imports Dagster, which `xxgk run`'s "nothing changed" (importing this module) never needs
     from warehouse.loader import connect, ensure_schema
     from warehouse.statements import run as run_sql
     from warehouse.writer import open_writer, readable_path

@@ -154,6 +154,13 @@ MIN_PARALLEL_DOCUMENTS = 16
 TASK_DOCUMENTS = 64
 
 
+def task_documents(documents: int, workers: int) -> int:
+    """The documents a task takes at least, for `documents` over `workers`: TASK_DOCUMENTS, or
+    fewer when that many would leave workers without a task (a year of 33 reports is two tasks
+    for two workers, not one task and an idle worker)."""
+    return max(1, min(TASK_DOCUMENTS, -(-documents // max(1, workers))))
+
+
 def group_parts(manifest, documents: int = TASK_DOCUMENTS) -> list[tuple[list[str], list[dict]]]:
     """The rows of a manifest (a frame with a `part` column) as tasks of whole part files and
     at least `documents` documents each: (parts, manifest rows)."""
@@ -481,25 +488,34 @@ def _deliver(handler, signum: int, frame) -> None:
 
 _HELPER: ProcessPoolExecutor | None = None
 _LATER: list[tuple[str, object]] = []
+_THEN: list[tuple[str, ...]] = []  # start_helper's `then`, until the first work left for later
 
 
-def start_helper(preload: tuple[str, ...]) -> None:
+def start_helper(preload: tuple[str, ...], then: tuple[str, ...] = ()) -> None:
     """Start the helper, importing the modules of `preload` ("module" or "module:function", the
-    function called once imported, to warm what the module builds on first use)."""
+    function called once imported, to warm what the module builds on first use); those of `then`
+    once the first work left `later` is done. The helper does one thing at a time, in order:
+    the run waits for what it `call`s (the gates), not for the pages it leaves for later, so what
+    only the pages need is not imported ahead of the first gate."""
     global _HELPER
     if _HELPER is not None:
         return
     _HELPER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                   initializer=_start_helper, initargs=(os.getpid(), preload))
+    _THEN[:] = [then] if then else []
     with _main_hidden():
         _HELPER.submit(int)  # the process starts now; its initializer imports while this one goes on
 
 
 def _start_helper(caller_pid: int, preload: tuple[str, ...]) -> None:
+    die_with(caller_pid)
+    _preload(preload)
+
+
+def _preload(modules: tuple[str, ...]) -> None:
     import importlib
 
-    die_with(caller_pid)
-    for entry in preload:
+    for entry in modules:
         module, _, function = entry.partition(":")
         try:
             loaded = importlib.import_module(module)
@@ -532,6 +548,8 @@ def later(what: str, fn: Callable, *args) -> bool:
         try:
             with _main_hidden():
                 _LATER.append((what, _HELPER.submit(fn, *args)))
+                while _THEN:  # behind the first work left for later, never ahead of what the run waits for
+                    _HELPER.submit(_preload, _THEN.pop())
             return True
         except BrokenProcessPool:
             stop_helper()
@@ -564,6 +582,7 @@ def stop_helper() -> None:
     os._exit rather than unloading Great Expectations: ~1 s less at the end of every run."""
     global _HELPER
     helper, _HELPER = _HELPER, None
+    _THEN.clear()
     if helper is None:
         return
     idle = all(future.done() for _, future in _LATER)

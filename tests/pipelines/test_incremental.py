@@ -234,3 +234,15 @@ def test_a_record_that_cannot_be_read_is_no_record(tmp_path):
     assert incremental.read_record(places) == incremental.Record()
     path.write_bytes(b"\x00\xff")
     assert incremental.read_record(places) == incremental.Record()
+
+
+def test_the_command_imports_no_dagster_until_it_has_work(tmp_path):
+    """The "nothing changed" answer is quick only if importing the command (and every subcommand's
+    parser) leaves Dagster, Great Expectations and the readers unimported: a fresh interpreter says."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pipelines.cli; pipelines.cli.build_parser(); "
+            "print(sorted(m for m in ('dagster', 'great_expectations', 'pdfplumber', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

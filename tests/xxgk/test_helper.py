@@ -55,3 +55,22 @@ def test_a_helper_that_died_is_not_used_again(helper):
     os.kill(there, 9)
     assert parallel.call(_pid) == os.getpid()  # done here
     assert not parallel.helping()
+
+
+def _modules(*names) -> list[bool]:
+    import sys
+
+    return [name in sys.modules for name in names]
+
+
+def test_what_only_later_work_needs_is_imported_after_it_not_before_the_first_call(tmp_path):
+    """`then` is imported behind the first work left for later: the gates the run waits for are
+    never queued behind the overview's charts."""
+    parallel.start_helper(("json",), then=("wave",))
+    try:
+        assert parallel.call(_modules, "json", "wave") == [True, False]
+        assert parallel.call(_modules, "wave") == [False]  # no later work yet: not imported
+        parallel.later("a page", _write, str(tmp_path / "page"))
+        assert parallel.call(_modules, "wave") == [True]  # (calls queue behind it: it is done by now)
+    finally:
+        assert parallel.finish_helper() == []

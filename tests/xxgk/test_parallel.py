@@ -135,3 +135,15 @@ def test_ctrl_c_to_the_whole_group_leaves_the_workers_quiet(after):
                           start_new_session=True)  # a process group of its own, as a terminal's command is
     assert done.returncode == 130, done.stderr
     assert done.stderr == "interrupted\n"  # no KeyboardInterrupt traceback from the fork server or a worker
+
+
+def test_a_small_stage_is_as_many_tasks_as_workers_not_one():
+    from xxgk.parallel import TASK_DOCUMENTS, group_parts, task_documents
+
+    assert task_documents(33, 2) == 17 and task_documents(1, 2) == 1 and task_documents(5000, 2) == TASK_DOCUMENTS
+    assert task_documents(10, 0) == 10  # (no workers: one task)
+    # whole part files per task: 33 documents in four parts make two tasks for two workers
+    manifest = pl.DataFrame({"part": [f"p{i // 9}" for i in range(33)], "document_id": [str(i) for i in range(33)]})
+    tasks = group_parts(manifest, task_documents(manifest.height, 2))
+    assert [len(rows) for _, rows in tasks] == [18, 15]
+    assert sum((rows for _, rows in tasks), []) == manifest.to_dicts()

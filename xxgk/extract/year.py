@@ -11,7 +11,7 @@ from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
 from xxgk.model import transient
 from xxgk.normalise import NormalisedDocument
-from xxgk.parallel import group_parts, per_document, run_tasks
+from xxgk.parallel import group_parts, per_document, run_tasks, task_documents
 from xxgk.staging import Intact, digests, join, normalised_documents, read_frames, scan_frames, write_frame
 
 REPORT_COLUMNS = {"agency": pl.String, "year": pl.Int32, "format_version": pl.String}
@@ -192,7 +192,7 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
         statement_frames.append(kept[5])
         mine = mine.filter(~pl.col("document_id").is_in([r["document_id"] for r in [*kept[2], *kept[3]]]))
     tasks = []
-    for task_parts, task_rows in group_parts(mine):
+    for task_parts, task_rows in group_parts(mine, task_documents(mine.height, workers)):
         duplicates = {r["document_id"]: store.duplicate_files[r["document_id"]] for r in task_rows if r["document_id"] in store.duplicate_files}
         tasks.append((task_parts, task_rows, folder, duplicates))
 
