@@ -63,10 +63,9 @@ def structural_problems(cells: pl.DataFrame) -> list[str]:
     return problems
 
 
-# Identity instances are checked a batch of documents at a time: memory holds one batch
-# (~100 KB of instances a report, and GX's pandas copies of them); a GX validation costs
-# ~0.25 s whatever its size. 250 rather than 500: ~40 MB less at the peak of a year of
-# 1,294 reports (548 -> 507 MB in process), for ~0.5 s more in a year of 1,000.
+# Identity instances are checked a batch of documents at a time: memory holds one batch (and GX's
+# pandas copies of it), while each GX validation has a fixed cost; the trade is measured in
+# benchmarks/README.md (Throughput).
 GATE_BATCH_DOCUMENTS = 250
 
 
