@@ -20,10 +20,10 @@ from pathlib import Path
 import polars as pl
 
 from xxgk.budget import Budget
-from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, _rejection, document_id, file_format, fingerprint
+from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, document_id, file_format, fingerprint
 from xxgk.extract.trust import reading_facts
 from xxgk.listing import display_name
-from xxgk.model import transient
+from xxgk.model import Rejection, transient
 from xxgk.parallel import Isolation, run_tasks
 from xxgk.readers.pdf import ocr_documents
 from xxgk.staging import Intact, digests, grids_path, join, raw_documents, write_raw_rows
@@ -117,7 +117,7 @@ def _chunk_isolation(budget: Budget) -> Isolation:
 
     def failed(task: tuple, reason: str):
         (index, path), max_bytes = task[1][0], task[3]
-        return [], [], [(index, _rejection(_file_id(path, max_bytes), display_name(path), reason))], {}, {}
+        return [], [], [(index, Rejection(_file_id(path, max_bytes), display_name(path), "ingestion", reason).record())], {}, {}
 
     return Isolation(split, failed, budget.worker_memory_mb, budget.document_seconds, in_workers=True)
 
@@ -142,7 +142,7 @@ def _ocr_isolated(scanned: list[RawDocument], workers: int, budget: Budget, prog
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             reason = getattr(exc, "reason", None) or f"OCR failed: {type(exc).__name__}: {str(exc)[:200]}"
-            failed.append({"document_id": doc.document_id, "source_file": doc.source_file, "reason": reason})
+            failed.append(Rejection(doc.document_id, doc.source_file, "ingestion", reason).record())
     return docs, failed
 
 
@@ -240,7 +240,7 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
         docs, failed = _ocr_isolated([doc for _, doc in scanned], workers, budget, ocr_progress)
         index_of = {doc.document_id: index for index, doc in scanned}
         failed_ids = {f["document_id"] for f in failed}
-        rejected += [(index_of[f["document_id"]], _rejection(f["document_id"], f["source_file"], f["reason"])) for f in failed]
+        rejected += [(index_of[f["document_id"]], f) for f in failed]
         # the same scan twice: one document, read once
         by_id = {doc.document_id: doc for doc in docs}
         part = join(folder, f"raw-ocr-{run}.parquet")
@@ -256,7 +256,7 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
             duplicates.setdefault(row["document_id"], []).append(row["source_file"])
         else:
             documents[row["document_id"]] = row
-    not_listed = [_rejection(document_id(name.encode()), name, reason) for name, reason in skipped]
+    not_listed = [Rejection(document_id(name.encode()), name, "ingestion", reason).record() for name, reason in skipped]
     rejected_files = same_bytes_as_read(documents, duplicates, [r for _, r in sorted(rejected, key=lambda x: x[0])])
     return RawStore(
         folder=folder,

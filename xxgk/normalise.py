@@ -25,6 +25,7 @@ from xxgk.model import (
     NormalisedDocument,
     NormalisedRow,
     RawDocument,
+    Rejection,
     transient,
 )
 from xxgk.parallel import group_parts, per_document, run_tasks
@@ -271,14 +272,10 @@ def normalise_all(documents: list[RawDocument], *, today: _dt.date | None = None
         try:
             done.append(normalise_document(raw, today=today))
         except DocumentRejected as exc:
-            rejected.append(_rejection(raw, exc.reason))
+            rejected.append(Rejection(raw.document_id, raw.source_file, "normalisation", exc.reason).record())
         if progress:
             progress(n, len(documents), raw.source_file)
     return done, rejected
-
-
-def _rejection(raw: RawDocument, reason: str) -> dict:
-    return {"document_id": raw.document_id, "source_file": raw.source_file, "stage": "normalisation", "year": None, "reason": reason}
 
 
 # --- a whole raw store, in worker processes ------------------------------------------------
@@ -355,8 +352,7 @@ def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.dat
 
     def failed(task: tuple, reason: str):
         m = task[1][0]
-        return [], [{"document_id": m["document_id"], "source_file": m["source_file"], "stage": "normalisation",
-                     "year": None, "reason": reason}], {}
+        return [], [Rejection(m["document_id"], m["source_file"], "normalisation", reason).record()], {}
 
     for task, (part_rows, part_rejected, sums) in run_tasks(_normalise_parts, tasks, workers, documents=todo.height,
                                                             isolation=per_document(failed, budget)):

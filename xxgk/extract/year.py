@@ -9,7 +9,7 @@ import polars as pl
 from xxgk.choice import DIFFERENCE_SCHEMA, choose_documents, version_differences
 from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
-from xxgk.model import transient
+from xxgk.model import Rejection, transient
 from xxgk.normalise import NormalisedDocument
 from xxgk.parallel import group_parts, per_document, run_tasks, task_documents
 from xxgk.staging import Intact, digests, join, normalised_documents, read_frames, scan_frames, write_frame
@@ -118,8 +118,8 @@ def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str,
         meta = {"agency": doc.agency, "year": doc.year, "format_version": doc.format_version}
         cells = extraction.cells_frame()
         if cells.is_empty():
-            rejected.append({"document_id": doc.document_id, "source_file": doc.source_file, "stage": "extraction", "year": doc.year,
-                             "reason": no_cells_reason(extraction.warnings)})
+            rejected.append(Rejection(doc.document_id, doc.source_file, "extraction", no_cells_reason(extraction.warnings),
+                                      doc.year).record())
             continue
         cell_frames.append(cells.with_columns(*(pl.lit(v, dtype=REPORT_COLUMNS[k]).alias(k) for k, v in meta.items())))
         warning_frames.append(extraction.warnings_frame().with_columns(
@@ -198,9 +198,8 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
 
     def failed(task: tuple, reason: str):
         m = task[1][0]
-        return None, pl.DataFrame(schema=WARNINGS_SCHEMA), [], [
-            {"document_id": m["document_id"], "source_file": m["source_file"], "stage": "extraction", "year": year,
-             "reason": reason}], pl.DataFrame(schema=STATEMENT_SCHEMA), {}
+        return (None, pl.DataFrame(schema=WARNINGS_SCHEMA), [], [Rejection(m["document_id"], m["source_file"], "extraction", reason, year).record()],
+                pl.DataFrame(schema=STATEMENT_SCHEMA), {})
 
     for task, (cells_part, warnings, part_rows, part_rejected, part_statements, sums) in run_tasks(
             _extract_parts, tasks, workers, documents=mine.height, isolation=per_document(failed, budget)):
