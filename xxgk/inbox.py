@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -62,6 +63,17 @@ def _manifest_row(doc: RawDocument, part: str) -> dict:
     return {"document_id": doc.document_id, "source_file": doc.source_file, "format": doc.format,
             "size_bytes": doc.size_bytes, "pages": doc.pages, "reader": doc.reader, "reader_check": doc.reader_check,
             "part": str(part)}
+
+
+class ReadTask(NamedTuple):
+    """Files a worker reads into one part file: _read_chunk's arguments."""
+
+    chunk: str
+    items: list[tuple[int, Path]]  # (inbox index, path)
+    folder: str
+    max_bytes: int
+    verify_share: float
+    budget: Budget | None = None
 
 
 def _read_chunk(chunk: str, items: list[tuple[int, Path]], folder: str, max_bytes: int, verify_share: float,
@@ -111,13 +123,13 @@ def _file_id(path: Path, max_bytes: int) -> str:
 
 
 def _chunk_isolation(budget: Budget) -> Isolation:
-    def split(task: tuple) -> list[tuple]:
-        chunk, items, *rest = task
-        return [(f"{chunk}-{k:03d}", [item], *rest) for k, item in enumerate(items)] if len(items) > 1 else [task]
+    def split(task: ReadTask) -> list[ReadTask]:
+        return [task._replace(chunk=f"{task.chunk}-{k:03d}", items=[item]) for k, item in enumerate(task.items)
+                ] if len(task.items) > 1 else [task]
 
-    def failed(task: tuple, reason: str):
-        (index, path), max_bytes = task[1][0], task[3]
-        return [], [], [(index, Rejection(_file_id(path, max_bytes), display_name(path), "ingestion", reason).record())], {}, {}
+    def failed(task: ReadTask, reason: str):
+        index, path = task.items[0]
+        return [], [], [(index, Rejection(_file_id(path, task.max_bytes), display_name(path), "ingestion", reason).record())], {}, {}
 
     return Isolation(split, failed, budget.worker_memory_mb, budget.document_seconds, in_workers=True)
 
@@ -223,7 +235,7 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
     # this run's part files are named apart from the earlier runs' it still uses
     run = uuid.uuid4().hex[:8]
     size = max(1, min(chunk_size, -(-len(items) // (4 * max(workers, 1)))))
-    tasks = [(f"{n:06d}-{run}", items[i : i + size], folder, max_bytes, verify_share, budget)
+    tasks = [ReadTask(f"{n:06d}-{run}", items[i : i + size], folder, max_bytes, verify_share, budget)
              for n, i in enumerate(range(0, len(items), size))]
     done = 0
     results = run_tasks(_read_chunk, tasks, workers, documents=len(items), isolation=_chunk_isolation(budget)) if tasks else []
@@ -233,9 +245,9 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
         rejected += bad
         checksums.update(sums)
         fingerprints.update(prints)
-        done += len(task[1])
+        done += len(task.items)
         if progress:
-            progress(done, len(items), display_name(task[1][-1][1]))
+            progress(done, len(items), display_name(task.items[-1][1]))
     if scanned:
         docs, failed = _ocr_isolated([doc for _, doc in scanned], workers, budget, ocr_progress)
         index_of = {doc.document_id: index for index, doc in scanned}

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -301,6 +302,15 @@ class NormalisedStore:
         return sorted(self.documents["year"].unique().to_list())
 
 
+class NormaliseTask(NamedTuple):
+    """Raw parts a worker normalises: _normalise_parts's arguments."""
+
+    parts: list[str]
+    rows: list[dict]  # their manifest rows
+    folder: str
+    today: _dt.date | None
+
+
 def _normalise_parts(raw_parts: list[str], manifest: list[dict], folder: str, today: _dt.date | None):
     """Normalise the documents of some raw parts; write them, one part per year. Runs in a worker process."""
     by_part: dict[str, list[dict]] = {}
@@ -348,10 +358,10 @@ def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.dat
         rejected += kept_rejected
         checksums.update(sums)
         todo = raw.documents.filter(~pl.col("document_id").is_in([r["document_id"] for r in [*kept, *kept_rejected]]))
-    tasks = [(parts, task_rows, folder, today) for parts, task_rows in group_parts(todo)]
+    tasks = [NormaliseTask(parts, task_rows, folder, today) for parts, task_rows in group_parts(todo)]
 
-    def failed(task: tuple, reason: str):
-        m = task[1][0]
+    def failed(task: NormaliseTask, reason: str):
+        m = task.rows[0]
         return [], [Rejection(m["document_id"], m["source_file"], "normalisation", reason).record()], {}
 
     for task, (part_rows, part_rejected, sums) in run_tasks(_normalise_parts, tasks, workers, documents=todo.height,
@@ -359,9 +369,9 @@ def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.dat
         rows += part_rows
         rejected += part_rejected
         checksums.update(sums)
-        done += len(task[1])
+        done += len(task.rows)
         if progress:
-            progress(done, todo.height, task[1][-1]["source_file"])
+            progress(done, todo.height, task.rows[-1]["source_file"])
     order = {d: i for i, d in enumerate(raw.documents["document_id"])}
     schema = {**raw.documents.schema, "agency": pl.String, "year": pl.Int32, "format_version": pl.String}
     documents = pl.DataFrame(sorted(rows, key=lambda r: order[r["document_id"]]), schema=schema)

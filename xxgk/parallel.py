@@ -197,13 +197,12 @@ class Isolation:
 
 
 def per_document(failed: Callable[[tuple, str], object], budget=None) -> Isolation:
-    """The isolation of a stage whose tasks are (parts, manifest rows, *rest): one document is
-    (its own part, its own row, *rest)."""
+    """The isolation of a stage whose tasks are named tuples of `parts` and their manifest `rows`
+    (and more): one document is the task with its own part and its own row."""
     budget = budget or Budget()
 
     def split(task: tuple) -> list[tuple]:
-        _, rows, *rest = task
-        return [([row["part"]], [row], *rest) for row in rows] if len(rows) > 1 else [task]
+        return [task._replace(parts=[row["part"]], rows=[row]) for row in task.rows] if len(task.rows) > 1 else [task]
 
     return Isolation(split, failed, budget.worker_memory_mb, budget.document_seconds)
 

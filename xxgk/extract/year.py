@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -156,6 +157,15 @@ def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files
     return YearTables(year, documents, cells, warnings, pl.DataFrame(rejected, schema=REJECTED_SCHEMA), statements=statements)
 
 
+class ExtractTask(NamedTuple):
+    """Normalised parts a worker extracts: _extract_parts's arguments."""
+
+    parts: list[str]
+    rows: list[dict]  # their manifest rows
+    folder: str
+    duplicates: dict[str, list[str]]  # of these documents
+
+
 def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicate_files: dict[str, list[str]]):
     """Extract the documents of some normalised parts; write their cells. Runs in a worker process."""
     by_part: dict[str, list[dict]] = {}
@@ -194,10 +204,10 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
     tasks = []
     for task_parts, task_rows in group_parts(mine, task_documents(mine.height, workers)):
         duplicates = {r["document_id"]: store.duplicate_files[r["document_id"]] for r in task_rows if r["document_id"] in store.duplicate_files}
-        tasks.append((task_parts, task_rows, folder, duplicates))
+        tasks.append(ExtractTask(task_parts, task_rows, folder, duplicates))
 
-    def failed(task: tuple, reason: str):
-        m = task[1][0]
+    def failed(task: ExtractTask, reason: str):
+        m = task.rows[0]
         return (None, pl.DataFrame(schema=WARNINGS_SCHEMA), [], [Rejection(m["document_id"], m["source_file"], "extraction", reason, year).record()],
                 pl.DataFrame(schema=STATEMENT_SCHEMA), {})
 
@@ -210,9 +220,9 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
         rows += part_rows
         rejected += part_rejected
         checksums.update(sums)
-        done += len(task[1])
+        done += len(task.rows)
         if progress:
-            progress(done, mine.height, task[1][-1]["source_file"])
+            progress(done, mine.height, task.rows[-1]["source_file"])
     # not chosen among: a shard holds only some of the year's versions (xxgk.shards.merge_tables chooses)
     documents = pl.DataFrame(rows, schema={**DOCUMENT_SCHEMA, "part": pl.String})
     warnings = pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=WARNINGS_SCHEMA)
