@@ -25,7 +25,7 @@ from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, document_i
 from xxgk.extract.trust import reading_facts
 from xxgk.listing import display_name
 from xxgk.model import Rejection, transient
-from xxgk.parallel import Isolation, run_tasks
+from xxgk.parallel import Isolation, run_stage
 from xxgk.readers.pdf import ocr_documents
 from xxgk.staging import Intact, digests, grids_path, join, raw_documents, write_raw_rows
 
@@ -69,7 +69,7 @@ class ReadTask(NamedTuple):
     """Files a worker reads into one part file: _read_chunk's arguments."""
 
     chunk: str
-    items: list[tuple[int, Path]]  # (inbox index, path)
+    rows: list[tuple[int, Path]]  # (inbox index, path) of each file
     folder: str
     max_bytes: int
     verify_share: float
@@ -124,11 +124,11 @@ def _file_id(path: Path, max_bytes: int) -> str:
 
 def _chunk_isolation(budget: Budget) -> Isolation:
     def split(task: ReadTask) -> list[ReadTask]:
-        return [task._replace(chunk=f"{task.chunk}-{k:03d}", items=[item]) for k, item in enumerate(task.items)
-                ] if len(task.items) > 1 else [task]
+        return [task._replace(chunk=f"{task.chunk}-{k:03d}", rows=[row]) for k, row in enumerate(task.rows)
+                ] if len(task.rows) > 1 else [task]
 
     def failed(task: ReadTask, reason: str):
-        index, path = task.items[0]
+        index, path = task.rows[0]
         return [], [], [(index, Rejection(_file_id(path, task.max_bytes), display_name(path), "ingestion", reason).record())], {}, {}
 
     return Isolation(split, failed, budget.worker_memory_mb, budget.document_seconds, in_workers=True)
@@ -215,7 +215,7 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
     budget = budget or Budget()
     folder = str(folder)
     earlier = _Earlier(previous, max_bytes) if previous is not None and cache_key and previous.cache_key == cache_key else None
-    manifest, scanned, rejected = [], [], []
+    manifest, rejected = [], []
     checksums: dict[str, str] = {}
     fingerprints: dict[str, list] = {}
     items = []
@@ -237,17 +237,12 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
     size = max(1, min(chunk_size, -(-len(items) // (4 * max(workers, 1)))))
     tasks = [ReadTask(f"{n:06d}-{run}", items[i : i + size], folder, max_bytes, verify_share, budget)
              for n, i in enumerate(range(0, len(items), size))]
-    done = 0
-    results = run_tasks(_read_chunk, tasks, workers, documents=len(items), isolation=_chunk_isolation(budget)) if tasks else []
-    for task, (rows, ocr, bad, sums, prints) in results:
-        manifest += rows
-        scanned += ocr
-        rejected += bad
-        checksums.update(sums)
-        fingerprints.update(prints)
-        done += len(task.items)
-        if progress:
-            progress(done, len(items), display_name(task.items[-1][1]))
+    rows, scanned, bad, sums, prints = run_stage(_read_chunk, tasks, workers, _chunk_isolation(budget), 5, progress,
+                                                 lambda item: display_name(item[1]))
+    manifest += rows
+    rejected += bad
+    checksums.update(sums)
+    fingerprints.update(prints)
     if scanned:
         docs, failed = _ocr_isolated([doc for _, doc in scanned], workers, budget, ocr_progress)
         index_of = {doc.document_id: index for index, doc in scanned}

@@ -29,7 +29,7 @@ from xxgk.model import (
     Rejection,
     transient,
 )
-from xxgk.parallel import group_parts, per_document, run_tasks
+from xxgk.parallel import group_parts, per_document, run_stage
 from xxgk.staging import Intact, digests, grids_path, join, raw_documents, write_normalised_rows
 from xxgk.vocabulary import FORMAT_2019, FORMAT_2021, table_words
 
@@ -349,7 +349,7 @@ def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.dat
     until it is not), its documents of the same bytes and format are taken as they are (their
     part files intact) and their rejections kept, instead of normalising them again."""
     folder = str(folder)
-    rows, rejected, done = [], list(raw.rejected), 0
+    rows, rejected = [], list(raw.rejected)
     checksums: dict[str, str] = {}
     todo = raw.documents
     if previous is not None and cache_key and previous.cache_key == cache_key:
@@ -364,14 +364,10 @@ def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.dat
         m = task.rows[0]
         return [], [Rejection(m["document_id"], m["source_file"], "normalisation", reason).record()], {}
 
-    for task, (part_rows, part_rejected, sums) in run_tasks(_normalise_parts, tasks, workers, documents=todo.height,
-                                                            isolation=per_document(failed, budget)):
-        rows += part_rows
-        rejected += part_rejected
-        checksums.update(sums)
-        done += len(task.rows)
-        if progress:
-            progress(done, todo.height, task.rows[-1]["source_file"])
+    part_rows, part_rejected, sums = run_stage(_normalise_parts, tasks, workers, per_document(failed, budget), 3, progress)
+    rows += part_rows
+    rejected += part_rejected
+    checksums.update(sums)
     order = {d: i for i, d in enumerate(raw.documents["document_id"])}
     schema = {**raw.documents.schema, "agency": pl.String, "year": pl.Int32, "format_version": pl.String}
     documents = pl.DataFrame(sorted(rows, key=lambda r: order[r["document_id"]]), schema=schema)

@@ -304,6 +304,26 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
 _POLL_SECONDS = 5.0
 
 
+def run_stage(fn: Callable, tasks: list[tuple], workers: int, isolation: Isolation, fields: int, progress=None,
+              name: Callable[[object], str] = lambda row: row["source_file"]) -> list:
+    """A stage's tasks run (run_tasks, every document isolated), their results (`fields` long) gathered
+    field by field in the order the tasks finish: lists concatenated, dicts merged, anything else listed.
+    A task's documents are its `rows`; after each task, progress(documents done, of all, `name` of its last)."""
+    gathered: list = [[] for _ in range(fields)]
+    total, done = sum(len(task.rows) for task in tasks), 0
+    for task, result in run_tasks(fn, tasks, workers, documents=total, isolation=isolation) if tasks else ():
+        for k, value in enumerate(result):
+            if isinstance(value, dict):
+                gathered[k] = gathered[k] or {}
+                gathered[k].update(value)
+            else:
+                gathered[k] += value if isinstance(value, list) else [value]
+        done += len(task.rows)
+        if progress:
+            progress(done, total, name(task.rows[-1]))
+    return gathered
+
+
 def _pool(workers: int, isolation: Isolation | None) -> ProcessPoolExecutor:
     memory = isolation.memory_mb if isolation is not None else 0
     return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_start_worker,

@@ -167,5 +167,21 @@ def test_stage_tasks_split_per_document_and_pickle():
         assert pickle.loads(pickle.dumps(split[1])) == split[1]
     read = ReadTask("000001-run", [(0, Path("a.pdf")), (1, Path("b.pdf"))], "out", 10, 0.0, Budget())
     split = _chunk_isolation(Budget()).split(read)
-    assert [(t.chunk, t.items) for t in split] == [("000001-run-000", [(0, Path("a.pdf"))]), ("000001-run-001", [(1, Path("b.pdf"))])]
+    assert [(t.chunk, t.rows) for t in split] == [("000001-run-000", [(0, Path("a.pdf"))]), ("000001-run-001", [(1, Path("b.pdf"))])]
     assert pickle.loads(pickle.dumps(split[0])) == split[0]
+
+
+def _fields(n: int):
+    return [n], {str(n): n}, n * n
+
+
+def test_run_stage_gathers_results_field_by_field_with_progress():
+    from xxgk.normalise import NormaliseTask
+    from xxgk.parallel import per_document, run_stage
+
+    seen = []
+    tasks = [NormaliseTask([f"{n}.parquet"], [{"part": f"{n}.parquet", "source_file": f"{n}.pdf"}], "out", None) for n in (1, 2)]
+    lists, dicts, others = run_stage(lambda parts, rows, folder, today: _fields(len(parts[0])), tasks, 1,
+                                     per_document(lambda task, reason: None), 3, lambda *a: seen.append(a))
+    assert (lists, dicts, others, seen) == ([9, 9], {"9": 9}, [81, 81], [(1, 2, "1.pdf"), (2, 2, "2.pdf")])
+    assert run_stage(_fields, [], 2, per_document(lambda task, reason: None), 3) == [[], [], []]

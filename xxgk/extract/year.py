@@ -12,7 +12,7 @@ from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
 from xxgk.model import Rejection, transient
 from xxgk.normalise import NormalisedDocument
-from xxgk.parallel import group_parts, per_document, run_tasks, task_documents
+from xxgk.parallel import group_parts, per_document, run_stage, task_documents
 from xxgk.staging import Intact, digests, join, normalised_documents, read_frames, scan_frames, write_frame
 
 REPORT_COLUMNS = {"agency": pl.String, "year": pl.Int32, "format_version": pl.String}
@@ -190,7 +190,7 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
     long as every document of their cells part is still of the year and the part is intact."""
     folder = str(folder)
     mine = store.documents.filter(pl.col("year") == year)
-    parts, warning_frames, rows, rejected, statement_frames, done = [], [], [], [], [], 0
+    parts, warning_frames, rows, rejected, statement_frames = [], [], [], [], []
     checksums: dict[str, str] = {}
     if previous is not None and cache_key and previous.cache_key == cache_key:
         kept = _earlier(mine, store.duplicate_files, previous)
@@ -211,18 +211,14 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
         return (None, pl.DataFrame(schema=WARNINGS_SCHEMA), [], [Rejection(m["document_id"], m["source_file"], "extraction", reason, year).record()],
                 pl.DataFrame(schema=STATEMENT_SCHEMA), {})
 
-    for task, (cells_part, warnings, part_rows, part_rejected, part_statements, sums) in run_tasks(
-            _extract_parts, tasks, workers, documents=mine.height, isolation=per_document(failed, budget)):
-        if cells_part:
-            parts.append(cells_part)
-        warning_frames.append(warnings)
-        statement_frames.append(part_statements)
-        rows += part_rows
-        rejected += part_rejected
-        checksums.update(sums)
-        done += len(task.rows)
-        if progress:
-            progress(done, mine.height, task.rows[-1]["source_file"])
+    cells_parts, warnings, part_rows, part_rejected, part_statements, sums = run_stage(
+        _extract_parts, tasks, workers, per_document(failed, budget), 6, progress)
+    parts += filter(None, cells_parts)
+    warning_frames += warnings
+    statement_frames += part_statements
+    rows += part_rows
+    rejected += part_rejected
+    checksums.update(sums)
     # not chosen among: a shard holds only some of the year's versions (xxgk.shards.merge_tables chooses)
     documents = pl.DataFrame(rows, schema={**DOCUMENT_SCHEMA, "part": pl.String})
     warnings = pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=WARNINGS_SCHEMA)
