@@ -67,7 +67,6 @@ def _manifest_row(doc: RawDocument, part: str) -> dict:
 
 class ReadTask(NamedTuple):
     """Files a worker reads into one part file: _read_chunk's arguments."""
-
     chunk: str
     rows: list[tuple[int, Path]]  # (inbox index, path) of each file
     folder: str

@@ -38,8 +38,7 @@ class Rejection:
     reason: str
     year: int | None = None
 
-    def record(self) -> dict:
-        """As the stores and the warehouse keep it (REJECTED_SCHEMA's order)."""
+    def record(self) -> dict:  # as the stores and the warehouse keep it (REJECTED_SCHEMA's order)
         return {"document_id": self.document_id, "source_file": self.source_file, "stage": self.stage,
                 "year": self.year, "reason": self.reason}
 

@@ -304,7 +304,6 @@ class NormalisedStore:
 
 class NormaliseTask(NamedTuple):
     """Raw parts a worker normalises: _normalise_parts's arguments."""
-
     parts: list[str]
     rows: list[dict]  # their manifest rows
     folder: str

@@ -159,7 +159,6 @@ def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files
 
 class ExtractTask(NamedTuple):
     """Normalised parts a worker extracts: _extract_parts's arguments."""
-
     parts: list[str]
     rows: list[dict]  # their manifest rows
     folder: str
