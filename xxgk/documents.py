@@ -12,7 +12,7 @@ from pathlib import Path
 
 from xxgk.budget import Budget, OverTime, memory_reason
 from xxgk.listing import display_name, scan_inbox
-from xxgk.model import DocumentRejected, RawDocument, Row
+from xxgk.model import DocumentRejected, RawDocument, Rejection, Row
 from xxgk.readers import READERS, ReadOptions, reader_for
 from xxgk.readers.html import decode_html, html_rows
 from xxgk.readers.pdf import Judge
@@ -115,17 +115,14 @@ def _read_one(path: Path, max_bytes: int, verify_share: float = 0.0, judge: Judg
             return read_document(path, b"" if size == 0 else data, max_bytes=max_bytes, verify_share=verify_share,
                                  judge=judge, budget=budget)
     except (DocumentRejected, OverTime) as exc:
-        return _rejection(doc_id, name, exc.reason)
+        reason = exc.reason
     except OSError as exc:
-        return _rejection(doc_id, name, f"cannot read file: {exc.strerror or exc}")
+        reason = f"cannot read file: {exc.strerror or exc}"
     except MemoryError:
-        return _rejection(doc_id, name, memory_reason())
+        reason = memory_reason()
     except Exception as exc:  # noqa: BLE001 (a reader's fault on this file: the others go on)
-        return _rejection(doc_id, name, f"reading failed: {type(exc).__name__}: {str(exc)[:200]}")
-
-
-def _rejection(doc_id: str, source_file: str, reason: str) -> dict:
-    return {"document_id": doc_id, "source_file": source_file, "stage": "ingestion", "year": None, "reason": reason}
+        reason = f"reading failed: {type(exc).__name__}: {str(exc)[:200]}"
+    return Rejection(doc_id, name, "ingestion", reason).record()
 
 
 def fingerprint_inbox(paths: list[Path], previous: dict[str, list]) -> tuple[dict[str, list], list[str]]:

@@ -16,15 +16,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
 from xxgk.budget import Budget
-from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, _rejection, document_id, file_format, fingerprint
+from xxgk.documents import DEFAULT_MAX_BYTES, RawDocument, _read_one, document_id, file_format, fingerprint
 from xxgk.extract.trust import reading_facts
 from xxgk.listing import display_name
-from xxgk.model import transient
-from xxgk.parallel import Isolation, run_tasks
+from xxgk.model import Rejection, transient
+from xxgk.parallel import Isolation, run_stage
 from xxgk.readers.pdf import ocr_documents
 from xxgk.staging import Intact, digests, grids_path, join, raw_documents, write_raw_rows
 
@@ -62,6 +63,16 @@ def _manifest_row(doc: RawDocument, part: str) -> dict:
     return {"document_id": doc.document_id, "source_file": doc.source_file, "format": doc.format,
             "size_bytes": doc.size_bytes, "pages": doc.pages, "reader": doc.reader, "reader_check": doc.reader_check,
             "part": str(part)}
+
+
+class ReadTask(NamedTuple):
+    """Files a worker reads into one part file: _read_chunk's arguments."""
+    chunk: str
+    rows: list[tuple[int, Path]]  # (inbox index, path) of each file
+    folder: str
+    max_bytes: int
+    verify_share: float
+    budget: Budget | None = None
 
 
 def _read_chunk(chunk: str, items: list[tuple[int, Path]], folder: str, max_bytes: int, verify_share: float,
@@ -111,13 +122,13 @@ def _file_id(path: Path, max_bytes: int) -> str:
 
 
 def _chunk_isolation(budget: Budget) -> Isolation:
-    def split(task: tuple) -> list[tuple]:
-        chunk, items, *rest = task
-        return [(f"{chunk}-{k:03d}", [item], *rest) for k, item in enumerate(items)] if len(items) > 1 else [task]
+    def split(task: ReadTask) -> list[ReadTask]:
+        return [task._replace(chunk=f"{task.chunk}-{k:03d}", rows=[row]) for k, row in enumerate(task.rows)
+                ] if len(task.rows) > 1 else [task]
 
-    def failed(task: tuple, reason: str):
-        (index, path), max_bytes = task[1][0], task[3]
-        return [], [], [(index, _rejection(_file_id(path, max_bytes), display_name(path), reason))], {}, {}
+    def failed(task: ReadTask, reason: str):
+        index, path = task.rows[0]
+        return [], [], [(index, Rejection(_file_id(path, task.max_bytes), display_name(path), "ingestion", reason).record())], {}, {}
 
     return Isolation(split, failed, budget.worker_memory_mb, budget.document_seconds, in_workers=True)
 
@@ -142,7 +153,7 @@ def _ocr_isolated(scanned: list[RawDocument], workers: int, budget: Budget, prog
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             reason = getattr(exc, "reason", None) or f"OCR failed: {type(exc).__name__}: {str(exc)[:200]}"
-            failed.append({"document_id": doc.document_id, "source_file": doc.source_file, "reason": reason})
+            failed.append(Rejection(doc.document_id, doc.source_file, "ingestion", reason).record())
     return docs, failed
 
 
@@ -203,7 +214,7 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
     budget = budget or Budget()
     folder = str(folder)
     earlier = _Earlier(previous, max_bytes) if previous is not None and cache_key and previous.cache_key == cache_key else None
-    manifest, scanned, rejected = [], [], []
+    manifest, rejected = [], []
     checksums: dict[str, str] = {}
     fingerprints: dict[str, list] = {}
     items = []
@@ -223,24 +234,19 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
     # this run's part files are named apart from the earlier runs' it still uses
     run = uuid.uuid4().hex[:8]
     size = max(1, min(chunk_size, -(-len(items) // (4 * max(workers, 1)))))
-    tasks = [(f"{n:06d}-{run}", items[i : i + size], folder, max_bytes, verify_share, budget)
+    tasks = [ReadTask(f"{n:06d}-{run}", items[i : i + size], folder, max_bytes, verify_share, budget)
              for n, i in enumerate(range(0, len(items), size))]
-    done = 0
-    results = run_tasks(_read_chunk, tasks, workers, documents=len(items), isolation=_chunk_isolation(budget)) if tasks else []
-    for task, (rows, ocr, bad, sums, prints) in results:
-        manifest += rows
-        scanned += ocr
-        rejected += bad
-        checksums.update(sums)
-        fingerprints.update(prints)
-        done += len(task[1])
-        if progress:
-            progress(done, len(items), display_name(task[1][-1][1]))
+    rows, scanned, bad, sums, prints = run_stage(_read_chunk, tasks, workers, _chunk_isolation(budget), 5, progress,
+                                                 lambda item: display_name(item[1]))
+    manifest += rows
+    rejected += bad
+    checksums.update(sums)
+    fingerprints.update(prints)
     if scanned:
         docs, failed = _ocr_isolated([doc for _, doc in scanned], workers, budget, ocr_progress)
         index_of = {doc.document_id: index for index, doc in scanned}
         failed_ids = {f["document_id"] for f in failed}
-        rejected += [(index_of[f["document_id"]], _rejection(f["document_id"], f["source_file"], f["reason"])) for f in failed]
+        rejected += [(index_of[f["document_id"]], f) for f in failed]
         # the same scan twice: one document, read once
         by_id = {doc.document_id: doc for doc in docs}
         part = join(folder, f"raw-ocr-{run}.parquet")
@@ -256,7 +262,7 @@ def read_inbox(paths: list[Path], folder: str | Path, *, max_bytes: int = DEFAUL
             duplicates.setdefault(row["document_id"], []).append(row["source_file"])
         else:
             documents[row["document_id"]] = row
-    not_listed = [_rejection(document_id(name.encode()), name, reason) for name, reason in skipped]
+    not_listed = [Rejection(document_id(name.encode()), name, "ingestion", reason).record() for name, reason in skipped]
     rejected_files = same_bytes_as_read(documents, duplicates, [r for _, r in sorted(rejected, key=lambda x: x[0])])
     return RawStore(
         folder=folder,

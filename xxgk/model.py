@@ -28,6 +28,21 @@ def transient(reason: str | None) -> bool:
     return any(word in (reason or "") for word in _TRANSIENT)
 
 
+@dataclass(frozen=True)
+class Rejection:
+    """A file not loaded: the stage that refused it (ingestion | normalisation | extraction) and why."""
+
+    document_id: str
+    source_file: str
+    stage: str
+    reason: str
+    year: int | None = None
+
+    def record(self) -> dict:  # as the stores and the warehouse keep it (REJECTED_SCHEMA's order)
+        return {"document_id": self.document_id, "source_file": self.source_file, "stage": self.stage,
+                "year": self.year, "reason": self.reason}
+
+
 @dataclass
 class Row:
     """One table row or one line of text, with where it was found."""

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -25,9 +26,10 @@ from xxgk.model import (
     NormalisedDocument,
     NormalisedRow,
     RawDocument,
+    Rejection,
     transient,
 )
-from xxgk.parallel import group_parts, per_document, run_tasks
+from xxgk.parallel import group_parts, per_document, run_stage
 from xxgk.staging import Intact, digests, grids_path, join, raw_documents, write_normalised_rows
 from xxgk.vocabulary import FORMAT_2019, FORMAT_2021, table_words
 
@@ -271,14 +273,10 @@ def normalise_all(documents: list[RawDocument], *, today: _dt.date | None = None
         try:
             done.append(normalise_document(raw, today=today))
         except DocumentRejected as exc:
-            rejected.append(_rejection(raw, exc.reason))
+            rejected.append(Rejection(raw.document_id, raw.source_file, "normalisation", exc.reason).record())
         if progress:
             progress(n, len(documents), raw.source_file)
     return done, rejected
-
-
-def _rejection(raw: RawDocument, reason: str) -> dict:
-    return {"document_id": raw.document_id, "source_file": raw.source_file, "stage": "normalisation", "year": None, "reason": reason}
 
 
 # --- a whole raw store, in worker processes ------------------------------------------------
@@ -302,6 +300,14 @@ class NormalisedStore:
     @property
     def years(self) -> list[int]:
         return sorted(self.documents["year"].unique().to_list())
+
+
+class NormaliseTask(NamedTuple):
+    """Raw parts a worker normalises: _normalise_parts's arguments."""
+    parts: list[str]
+    rows: list[dict]  # their manifest rows
+    folder: str
+    today: _dt.date | None
 
 
 def _normalise_parts(raw_parts: list[str], manifest: list[dict], folder: str, today: _dt.date | None):
@@ -342,7 +348,7 @@ def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.dat
     until it is not), its documents of the same bytes and format are taken as they are (their
     part files intact) and their rejections kept, instead of normalising them again."""
     folder = str(folder)
-    rows, rejected, done = [], list(raw.rejected), 0
+    rows, rejected = [], list(raw.rejected)
     checksums: dict[str, str] = {}
     todo = raw.documents
     if previous is not None and cache_key and previous.cache_key == cache_key:
@@ -351,21 +357,16 @@ def normalise_store(raw, folder: str | Path, *, workers: int = 1, today: _dt.dat
         rejected += kept_rejected
         checksums.update(sums)
         todo = raw.documents.filter(~pl.col("document_id").is_in([r["document_id"] for r in [*kept, *kept_rejected]]))
-    tasks = [(parts, task_rows, folder, today) for parts, task_rows in group_parts(todo)]
+    tasks = [NormaliseTask(parts, task_rows, folder, today) for parts, task_rows in group_parts(todo)]
 
-    def failed(task: tuple, reason: str):
-        m = task[1][0]
-        return [], [{"document_id": m["document_id"], "source_file": m["source_file"], "stage": "normalisation",
-                     "year": None, "reason": reason}], {}
+    def failed(task: NormaliseTask, reason: str):
+        m = task.rows[0]
+        return [], [Rejection(m["document_id"], m["source_file"], "normalisation", reason).record()], {}
 
-    for task, (part_rows, part_rejected, sums) in run_tasks(_normalise_parts, tasks, workers, documents=todo.height,
-                                                            isolation=per_document(failed, budget)):
-        rows += part_rows
-        rejected += part_rejected
-        checksums.update(sums)
-        done += len(task[1])
-        if progress:
-            progress(done, todo.height, task[1][-1]["source_file"])
+    part_rows, part_rejected, sums = run_stage(_normalise_parts, tasks, workers, per_document(failed, budget), 3, progress)
+    rows += part_rows
+    rejected += part_rejected
+    checksums.update(sums)
     order = {d: i for i, d in enumerate(raw.documents["document_id"])}
     schema = {**raw.documents.schema, "agency": pl.String, "year": pl.Int32, "format_version": pl.String}
     documents = pl.DataFrame(sorted(rows, key=lambda r: order[r["document_id"]]), schema=schema)

@@ -197,13 +197,12 @@ class Isolation:
 
 
 def per_document(failed: Callable[[tuple, str], object], budget=None) -> Isolation:
-    """The isolation of a stage whose tasks are (parts, manifest rows, *rest): one document is
-    (its own part, its own row, *rest)."""
+    """The isolation of a stage whose tasks are named tuples of `parts` and their manifest `rows`
+    (and more): one document is the task with its own part and its own row."""
     budget = budget or Budget()
 
     def split(task: tuple) -> list[tuple]:
-        _, rows, *rest = task
-        return [([row["part"]], [row], *rest) for row in rows] if len(rows) > 1 else [task]
+        return [task._replace(parts=[row["part"]], rows=[row]) for row in task.rows] if len(task.rows) > 1 else [task]
 
     return Isolation(split, failed, budget.worker_memory_mb, budget.document_seconds)
 
@@ -303,6 +302,26 @@ def run_tasks(fn: Callable, tasks: Iterable[tuple], workers: int = 1, documents:
 
 
 _POLL_SECONDS = 5.0
+
+
+def run_stage(fn: Callable, tasks: list[tuple], workers: int, isolation: Isolation, fields: int, progress=None,
+              name: Callable[[object], str] = lambda row: row["source_file"]) -> list:
+    """A stage's tasks run (run_tasks, every document isolated), their results (`fields` long) gathered
+    field by field in the order the tasks finish: lists concatenated, dicts merged, anything else listed.
+    A task's documents are its `rows`; after each task, progress(documents done, of all, `name` of its last)."""
+    gathered: list = [[] for _ in range(fields)]
+    total, done = sum(len(task.rows) for task in tasks), 0
+    for task, result in run_tasks(fn, tasks, workers, documents=total, isolation=isolation) if tasks else ():
+        for k, value in enumerate(result):
+            if isinstance(value, dict):
+                gathered[k] = gathered[k] or {}
+                gathered[k].update(value)
+            else:
+                gathered[k] += value if isinstance(value, list) else [value]
+        done += len(task.rows)
+        if progress:
+            progress(done, total, name(task.rows[-1]))
+    return gathered
 
 
 def _pool(workers: int, isolation: Isolation | None) -> ProcessPoolExecutor:

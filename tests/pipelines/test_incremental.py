@@ -13,6 +13,7 @@ import pytest
 import xxgk.extract.year
 import xxgk.inbox
 import xxgk.normalise
+import xxgk.parallel
 from assets.resources import PROJECT_ROOT
 from pipelines import incremental
 from pipelines.cli import main
@@ -30,16 +31,18 @@ class Counted:
 
     def __init__(self, monkeypatch):
         self.read, self.normalised, self.extracted = [], [], []
-        for module, into, name_of in ((xxgk.inbox, self.read, lambda item: Path(item[1]).name),
-                                      (xxgk.normalise, self.normalised, lambda row: Path(row["source_file"]).name),
-                                      (xxgk.extract.year, self.extracted, lambda row: Path(row["source_file"]).name)):
-            monkeypatch.setattr(module, "run_tasks", self._counting(module.run_tasks, into, name_of))
+        stages = {xxgk.inbox._read_chunk: (self.read, lambda item: Path(item[1]).name),
+                  xxgk.normalise._normalise_parts: (self.normalised, lambda row: Path(row["source_file"]).name),
+                  xxgk.extract.year._extract_parts: (self.extracted, lambda row: Path(row["source_file"]).name)}
+        monkeypatch.setattr(xxgk.parallel, "run_tasks", self._counting(xxgk.parallel.run_tasks, stages))
 
     @staticmethod
-    def _counting(run_tasks, into, name_of):
+    def _counting(run_tasks, stages):
         def counting(fn, tasks, *args, **kwargs):
             tasks = list(tasks)
-            into.extend(name_of(item) for task in tasks for item in task[1])
+            if fn in stages:  # a stage's tasks (xxgk.parallel.run_stage), not OCR's or another's
+                into, name_of = stages[fn]
+                into.extend(name_of(item) for task in tasks for item in task.rows)
             return run_tasks(fn, tasks, *args, **kwargs)
 
         return counting

@@ -2,12 +2,14 @@
 import os
 import signal
 import time
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from tests.conftest import require_cjk_font
 from tests.fixtures.synthetic import EMBEDDABLE_FONT, write_corpus
+from xxgk.budget import Budget
 from xxgk.extract.year import extract_store
 from xxgk.inbox import read_inbox
 from xxgk.normalise import normalise_store
@@ -147,3 +149,39 @@ def test_a_small_stage_is_as_many_tasks_as_workers_not_one():
     tasks = group_parts(manifest, task_documents(manifest.height, 2))
     assert [len(rows) for _, rows in tasks] == [18, 15]
     assert sum((rows for _, rows in tasks), []) == manifest.to_dicts()
+
+
+def test_stage_tasks_split_per_document_and_pickle():
+    """A stage's task is split into tasks of the same type, one document each, that reach a worker whole."""
+    import pickle
+
+    from xxgk.extract.year import ExtractTask
+    from xxgk.inbox import ReadTask, _chunk_isolation
+    from xxgk.normalise import NormaliseTask
+    from xxgk.parallel import per_document
+
+    rows = [{"part": "a.parquet", "document_id": "1"}, {"part": "b.parquet", "document_id": "2"}]
+    for task in (NormaliseTask(["a.parquet", "b.parquet"], rows, "out", None), ExtractTask(["a.parquet", "b.parquet"], rows, "out", {})):
+        split = per_document(lambda task, reason: None).split(task)
+        assert [(type(t), t.parts, t.rows) for t in split] == [(type(task), [r["part"]], [r]) for r in rows]
+        assert pickle.loads(pickle.dumps(split[1])) == split[1]
+    read = ReadTask("000001-run", [(0, Path("a.pdf")), (1, Path("b.pdf"))], "out", 10, 0.0, Budget())
+    split = _chunk_isolation(Budget()).split(read)
+    assert [(t.chunk, t.rows) for t in split] == [("000001-run-000", [(0, Path("a.pdf"))]), ("000001-run-001", [(1, Path("b.pdf"))])]
+    assert pickle.loads(pickle.dumps(split[0])) == split[0]
+
+
+def _fields(n: int):
+    return [n], {str(n): n}, n * n
+
+
+def test_run_stage_gathers_results_field_by_field_with_progress():
+    from xxgk.normalise import NormaliseTask
+    from xxgk.parallel import per_document, run_stage
+
+    seen = []
+    tasks = [NormaliseTask([f"{n}.parquet"], [{"part": f"{n}.parquet", "source_file": f"{n}.pdf"}], "out", None) for n in (1, 2)]
+    lists, dicts, others = run_stage(lambda parts, rows, folder, today: _fields(len(parts[0])), tasks, 1,
+                                     per_document(lambda task, reason: None), 3, lambda *a: seen.append(a))
+    assert (lists, dicts, others, seen) == ([9, 9], {"9": 9}, [81, 81], [(1, 2, "1.pdf"), (2, 2, "2.pdf")])
+    assert run_stage(_fields, [], 2, per_document(lambda task, reason: None), 3) == [[], [], []]

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
 from xxgk.choice import DIFFERENCE_SCHEMA, choose_documents, version_differences
 from xxgk.extract.cells import STATEMENT_SCHEMA
 from xxgk.extract.tables import CELL_SCHEMA, WARNING_SCHEMA, extract_report
-from xxgk.model import transient
+from xxgk.model import Rejection, transient
 from xxgk.normalise import NormalisedDocument
-from xxgk.parallel import group_parts, per_document, run_tasks, task_documents
+from xxgk.parallel import group_parts, per_document, run_stage, task_documents
 from xxgk.staging import Intact, digests, join, normalised_documents, read_frames, scan_frames, write_frame
 
 REPORT_COLUMNS = {"agency": pl.String, "year": pl.Int32, "format_version": pl.String}
@@ -118,8 +119,8 @@ def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str,
         meta = {"agency": doc.agency, "year": doc.year, "format_version": doc.format_version}
         cells = extraction.cells_frame()
         if cells.is_empty():
-            rejected.append({"document_id": doc.document_id, "source_file": doc.source_file, "stage": "extraction", "year": doc.year,
-                             "reason": no_cells_reason(extraction.warnings)})
+            rejected.append(Rejection(doc.document_id, doc.source_file, "extraction", no_cells_reason(extraction.warnings),
+                                      doc.year).record())
             continue
         cell_frames.append(cells.with_columns(*(pl.lit(v, dtype=REPORT_COLUMNS[k]).alias(k) for k, v in meta.items())))
         warning_frames.append(extraction.warnings_frame().with_columns(
@@ -156,6 +157,14 @@ def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files
     return YearTables(year, documents, cells, warnings, pl.DataFrame(rejected, schema=REJECTED_SCHEMA), statements=statements)
 
 
+class ExtractTask(NamedTuple):
+    """Normalised parts a worker extracts: _extract_parts's arguments."""
+    parts: list[str]
+    rows: list[dict]  # their manifest rows
+    folder: str
+    duplicates: dict[str, list[str]]  # of these documents
+
+
 def _extract_parts(parts: list[str], manifest: list[dict], folder: str, duplicate_files: dict[str, list[str]]):
     """Extract the documents of some normalised parts; write their cells. Runs in a worker process."""
     by_part: dict[str, list[dict]] = {}
@@ -180,7 +189,7 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
     long as every document of their cells part is still of the year and the part is intact."""
     folder = str(folder)
     mine = store.documents.filter(pl.col("year") == year)
-    parts, warning_frames, rows, rejected, statement_frames, done = [], [], [], [], [], 0
+    parts, warning_frames, rows, rejected, statement_frames = [], [], [], [], []
     checksums: dict[str, str] = {}
     if previous is not None and cache_key and previous.cache_key == cache_key:
         kept = _earlier(mine, store.duplicate_files, previous)
@@ -194,26 +203,21 @@ def extract_store(store, year: int, folder: str | Path, *, workers: int = 1, pro
     tasks = []
     for task_parts, task_rows in group_parts(mine, task_documents(mine.height, workers)):
         duplicates = {r["document_id"]: store.duplicate_files[r["document_id"]] for r in task_rows if r["document_id"] in store.duplicate_files}
-        tasks.append((task_parts, task_rows, folder, duplicates))
+        tasks.append(ExtractTask(task_parts, task_rows, folder, duplicates))
 
-    def failed(task: tuple, reason: str):
-        m = task[1][0]
-        return None, pl.DataFrame(schema=WARNINGS_SCHEMA), [], [
-            {"document_id": m["document_id"], "source_file": m["source_file"], "stage": "extraction", "year": year,
-             "reason": reason}], pl.DataFrame(schema=STATEMENT_SCHEMA), {}
+    def failed(task: ExtractTask, reason: str):
+        m = task.rows[0]
+        return (None, pl.DataFrame(schema=WARNINGS_SCHEMA), [], [Rejection(m["document_id"], m["source_file"], "extraction", reason, year).record()],
+                pl.DataFrame(schema=STATEMENT_SCHEMA), {})
 
-    for task, (cells_part, warnings, part_rows, part_rejected, part_statements, sums) in run_tasks(
-            _extract_parts, tasks, workers, documents=mine.height, isolation=per_document(failed, budget)):
-        if cells_part:
-            parts.append(cells_part)
-        warning_frames.append(warnings)
-        statement_frames.append(part_statements)
-        rows += part_rows
-        rejected += part_rejected
-        checksums.update(sums)
-        done += len(task[1])
-        if progress:
-            progress(done, mine.height, task[1][-1]["source_file"])
+    cells_parts, warnings, part_rows, part_rejected, part_statements, sums = run_stage(
+        _extract_parts, tasks, workers, per_document(failed, budget), 6, progress)
+    parts += filter(None, cells_parts)
+    warning_frames += warnings
+    statement_frames += part_statements
+    rows += part_rows
+    rejected += part_rejected
+    checksums.update(sums)
     # not chosen among: a shard holds only some of the year's versions (xxgk.shards.merge_tables chooses)
     documents = pl.DataFrame(rows, schema={**DOCUMENT_SCHEMA, "part": pl.String})
     warnings = pl.concat(warning_frames) if warning_frames else pl.DataFrame(schema=WARNINGS_SCHEMA)

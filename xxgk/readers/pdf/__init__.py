@@ -34,7 +34,7 @@ import pypdfium2.raw as pdfium_c
 from xxgk.budget import Budget
 from xxgk.grid import Grid
 from xxgk.marks import TABLE_PAGE_WORDS as TABLE_PAGE
-from xxgk.model import DocumentRejected, RawDocument, Row
+from xxgk.model import DocumentRejected, RawDocument, Rejection, Row
 from xxgk.readers import Reading, ReadOptions
 from xxgk.readers.pdf import ocr
 from xxgk.readers.pdf.grid import page_edges, ruled_tables
@@ -243,10 +243,9 @@ def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, pr
         try:
             ocr.bundled_models()
         except ocr.OcrUnavailable as exc:
-            return [d for d in docs if not plans[id(d)]], [
-                {"document_id": d.document_id, "source_file": d.source_file,
-                 "reason": f"the tables are on image pages (a scan) and OCR is not available: {exc}"}
-                for d in docs if plans[id(d)]]
+            return [d for d in docs if not plans[id(d)]], [Rejection(
+                d.document_id, d.source_file, "ingestion", f"the tables are on image pages (a scan) and OCR is not available: {exc}"
+            ).record() for d in docs if plans[id(d)]]
     over: set = set()
     results = ocr.ocr_pages(tasks, workers=workers, progress=progress, seconds_per_source=document_seconds,
                             over_budget=over) if tasks else {}
@@ -255,9 +254,8 @@ def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, pr
     for doc in docs:
         read = plans[id(doc)]
         if read and (doc.path or doc.source_file) in over:
-            rejected.append({"document_id": doc.document_id, "source_file": doc.source_file,
-                             "reason": f"over budget: OCR of its pages took longer than {document_seconds:g} s "
-                                       f"({variable_of('document_seconds')})"})
+            rejected.append(Rejection(doc.document_id, doc.source_file, "ingestion", "over budget: OCR of its pages took "
+                                      f"longer than {document_seconds:g} s ({variable_of('document_seconds')})").record())
             continue
         left = [p for p in doc.ocr_pages if p not in read]
         if read:
@@ -273,8 +271,8 @@ def ocr_documents(docs: list[RawDocument], judge: Judge, *, workers: int = 1, pr
             notes.append(f"image page(s) {_pages(left)} not read ({'no table on them' if read else 'the tables are in the text layer'})")
         doc.reader_check = "; ".join([doc.reader_check, *notes])
         if not any(c.strip() for r in doc.rows for c in r.cells):
-            rejected.append({"document_id": doc.document_id, "source_file": doc.source_file,
-                             "reason": f"PDF has no text layer ({doc.pages} page(s) of images) and OCR read no text on them"})
+            rejected.append(Rejection(doc.document_id, doc.source_file, "ingestion", f"PDF has no text layer ({doc.pages} "
+                                      "page(s) of images) and OCR read no text on them").record())
             continue
         out.append(doc)
     return out, rejected
