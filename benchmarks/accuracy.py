@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(("web/word", name, report.template, raw.reader, *score(hand_written(report), got)))
         if args.scans:
             from tests.fixtures import scans
-            from xxgk.inbox import ingest
+            from tests.fixtures.in_memory import ingest
 
             for name, data in (("hongze-2024-scan.pdf", scans.image_only()), ("hongze-2024-table-pages-scanned.pdf", scans.table_pages_as_images())):
                 path = Path(tmp) / name

@@ -33,9 +33,8 @@ FROM v_disclosure_facts
 
 def _batch():
     from tests.fixtures.batches import batch_for
+    from tests.fixtures.in_memory import ingest, normalise_all
     from xxgk import SAMPLES_DIR
-    from xxgk.inbox import ingest
-    from xxgk.normalise import normalise_all
 
     docs, _ = normalise_all(ingest(sorted(SAMPLES_DIR.glob("*.txt"))).documents)
     return batch_for(docs, 2023)

@@ -18,10 +18,9 @@ from pathlib import Path
 import polars as pl
 
 from tests.fixtures.expected import SAMPLE_FILES
+from tests.fixtures.in_memory import extract_year, ingest, normalise_all
 from warehouse.loader import YearBatch, connect, ensure_schema, load_years, retract
-from xxgk.extract.year import REJECTED_SCHEMA, WARNINGS_SCHEMA, extract_year
-from xxgk.inbox import ingest
-from xxgk.normalise import normalise_all
+from xxgk.extract.year import REJECTED_SCHEMA, WARNINGS_SCHEMA
 
 VIOLATIONS = {"agency": pl.String, "year": pl.Int32, "identity": pl.String, "scope": pl.String,
               "expected": pl.Float64, "printed": pl.Float64, "cells": pl.String, "document_id": pl.String}

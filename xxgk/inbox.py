@@ -11,7 +11,6 @@ document, the others are listed as its duplicate files.
 """
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from xxgk.listing import display_name
 from xxgk.model import Rejection, transient
 from xxgk.parallel import Isolation, run_stage
 from xxgk.readers.pdf import ocr_documents
-from xxgk.staging import Intact, digests, grids_path, join, raw_documents, write_raw_rows
+from xxgk.staging import Intact, digests, grids_path, join, write_raw_rows
 
 MANIFEST = {
     "document_id": pl.String,
@@ -293,25 +292,3 @@ def same_bytes_as_read(documents: dict[str, dict], duplicates: dict[str, list[st
         else:
             kept.append(r)
     return kept
-
-
-@dataclass
-class Ingested:
-    """An inbox read into memory."""
-
-    documents: list[RawDocument]
-    rejected: list[dict]
-    duplicate_files: dict[str, list[str]]
-    files_seen: int
-
-
-def ingest(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1, verify_share: float = 0.0) -> Ingested:
-    """Every file read into memory, for small inboxes and tests: :func:`read_inbox` into a
-    temporary store, read back in inbox order."""
-    with tempfile.TemporaryDirectory(prefix="xxgk-ingest-") as tmp:
-        store = read_inbox(paths, Path(tmp), max_bytes=max_bytes, workers=workers, verify_share=verify_share)
-        by_id = {}
-        for (part,), frame in store.documents.partition_by("part", as_dict=True).items():
-            by_id.update((d.document_id, d) for d in raw_documents(part, frame.to_dicts()))
-    documents = [by_id[i] for i in store.documents["document_id"]]
-    return Ingested(documents, store.rejected, store.duplicate_files, store.files_seen)

@@ -10,12 +10,12 @@ import pytest
 from assets.resources import PROJECT_ROOT
 from pipelines.cli import main
 from tests.conftest import SAMPLE_FILES
+from tests.fixtures.in_memory import normalise_all
 from tests.fixtures.synthetic import make_report
 from warehouse.archive import archive_file
 from warehouse.loader import connect
 from xxgk.documents import read_document
 from xxgk.extract.tables import extract_report
-from xxgk.normalise import normalise_all
 
 FIVE_2023 = [p for p in SAMPLE_FILES if "2023" in p.name]
 LATE = make_report(11, "2021", year=2023)  # a sixth 2023 report, a PDF, arriving in a later folder

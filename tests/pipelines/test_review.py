@@ -11,11 +11,10 @@ import polars as pl
 from expectations.gates import validate_reports
 from pipelines.cli import main
 from tests.conftest import SAMPLE_FILES
+from tests.fixtures.in_memory import extract_year, ingest, normalise_all
 from warehouse.loader import YearBatch, connect, load_years
 from warehouse.writer import open_writer, published_path
-from xxgk.extract.year import REJECTED_SCHEMA, extract_year
-from xxgk.inbox import ingest
-from xxgk.normalise import normalise_all
+from xxgk.extract.year import REJECTED_SCHEMA
 
 HONGZE = next(p for p in SAMPLE_FILES if p.suffix == ".pdf")
 

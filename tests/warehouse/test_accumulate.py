@@ -8,12 +8,11 @@ import pytest
 from expectations.gates import validate_reports, validate_year_carry
 from tests.conftest import SAMPLE_FILES
 from tests.fixtures.batches import snapshot
+from tests.fixtures.in_memory import extract_year, ingest, normalise_all
 from tests.pipelines.test_backfill import CARRIED_FORWARD as FORWARD
 from tests.pipelines.test_backfill import NEW_RECEIVED  # table 三, new applications: persons 159, ..., total 159
 from warehouse.loader import YearBatch, connect, ensure_schema, load_years, retract
-from xxgk.extract.year import REJECTED_SCHEMA, extract_year
-from xxgk.inbox import ingest
-from xxgk.normalise import normalise_all
+from xxgk.extract.year import REJECTED_SCHEMA
 
 FIVE_2023 = tuple(p for p in SAMPLE_FILES if "2023" in p.name)
 QIDONG = [p for p in SAMPLE_FILES if "qidong" in p.name][0]

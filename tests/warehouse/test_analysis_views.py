@@ -18,10 +18,9 @@ import pytest
 
 from expectations.gates import validate_reports
 from tests.conftest import SAMPLE_FILES
+from tests.fixtures.in_memory import extract_year, ingest, normalise_all
 from warehouse.loader import YearBatch, connect, ensure_schema, load_years
-from xxgk.extract.year import REJECTED_SCHEMA, extract_year
-from xxgk.inbox import ingest
-from xxgk.normalise import normalise_all
+from xxgk.extract.year import REJECTED_SCHEMA
 
 QIDONG = next(p for p in SAMPLE_FILES if "qidong" in p.name)
 DONGNING = next(p for p in SAMPLE_FILES if "dongning" in p.name)

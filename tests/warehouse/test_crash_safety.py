@@ -14,8 +14,8 @@ KILLED_LOADER = textwrap.dedent(
     import sys, time
     from tests.fixtures.batches import batch_for
     from warehouse.loader import connect, ensure_schema, load_years
-    from xxgk.inbox import ingest
-    from xxgk.normalise import normalise_all
+    from tests.fixtures.in_memory import ingest
+    from tests.fixtures.in_memory import normalise_all
     from tests.conftest import SAMPLE_FILES
 
     docs, _ = normalise_all(ingest(SAMPLE_FILES).documents)
@@ -53,9 +53,8 @@ KILLED_LOADER = textwrap.dedent(
 def test_killing_a_load_midway_leaves_the_warehouse_unchanged(tmp_path):
     from tests.conftest import SAMPLE_FILES
     from tests.fixtures.batches import batch_for
+    from tests.fixtures.in_memory import ingest, normalise_all
     from warehouse.loader import ensure_schema, load_years
-    from xxgk.inbox import ingest
-    from xxgk.normalise import normalise_all
 
     path = tmp_path / "w.duckdb"
     docs, _ = normalise_all(ingest(SAMPLE_FILES).documents)

@@ -4,9 +4,8 @@ import pytest
 
 from tests.conftest import SAMPLE_FILES
 from tests.fixtures.batches import batch_for, snapshot
+from tests.fixtures.in_memory import ingest, normalise_all
 from warehouse.loader import connect, ensure_schema, load_years
-from xxgk.inbox import ingest
-from xxgk.normalise import normalise_all
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,9 @@ import pytest
 
 from tests.conftest import SAMPLE_FILES
 from tests.fixtures.batches import batch_for, snapshot
+from tests.fixtures.in_memory import ingest, normalise_all
 from warehouse.loader import ensure_schema, load_years
 from warehouse.writer import WarehouseWriteError, open_writer, published_path, readable_path
-from xxgk.inbox import ingest
-from xxgk.normalise import normalise_all
 
 # a sum of doubles depends on the order DuckDB's threads add them in: rounded, the same data gives the same total
 TOTAL_SQL = "SELECT count(*), round(sum(value), 6), max(printed) FROM v_disclosure_facts"
@@ -178,8 +177,8 @@ FULL_DISK = textwrap.dedent(
     from tests.fixtures.batches import batch_for
     from tests.conftest import SAMPLE_FILES
     from warehouse.writer import WarehouseWriteError
-    from xxgk.inbox import ingest
-    from xxgk.normalise import normalise_all
+    from tests.fixtures.in_memory import ingest
+    from tests.fixtures.in_memory import normalise_all
     import resource, signal
 
     docs, _ = normalise_all(ingest([p for p in SAMPLE_FILES if p.suffix == ".txt"]).documents)

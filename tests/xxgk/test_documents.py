@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.in_memory import ingest
 from xxgk import SAMPLES_DIR
 from xxgk.documents import (
     DocumentRejected,
@@ -12,7 +13,6 @@ from xxgk.documents import (
     read_document,
 )
 from xxgk.extract.trust import reading_facts
-from xxgk.inbox import ingest
 
 QIDONG = SAMPLES_DIR / "qidong-office-2023.txt"
 HONGZE = SAMPLES_DIR / "hongze-2024.pdf"

@@ -193,7 +193,7 @@ def test_markdown_of_a_report_reads_every_cell(tmp_path):
 def test_the_same_bytes_under_a_name_not_read_are_listed_as_a_duplicate(tmp_path):
     """pandoc's .md and a copy of it renamed: one document, the other file a duplicate, whatever
     its suffix (a file rejected for its name was in neither list, and the summary lost it)."""
-    from xxgk.inbox import ingest
+    from tests.fixtures.in_memory import ingest
 
     source = Path(__file__).resolve().parents[1] / "fixtures" / "zoo" / "a" / "html2text.md"
     paths = [tmp_path / "report.md", tmp_path / "report.md.txt", tmp_path / "report.rtf"]

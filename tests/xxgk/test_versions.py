@@ -2,10 +2,8 @@
 import polars as pl
 
 from tests.conftest import SAMPLE_FILES
+from tests.fixtures.in_memory import extract_year, ingest, normalise_all
 from xxgk.documents import list_inbox
-from xxgk.extract.year import extract_year
-from xxgk.inbox import ingest
-from xxgk.normalise import normalise_all
 
 QIDONG = [p for p in SAMPLE_FILES if "qidong" in p.name][0]
 

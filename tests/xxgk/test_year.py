@@ -1,9 +1,8 @@
 """A whole statistics year: documents of other years left out, a report with no tables rejected."""
 from tests.conftest import SAMPLE_FILES
+from tests.fixtures.in_memory import extract_year, ingest, normalise_all
 from xxgk.documents import RawDocument, Row
-from xxgk.extract.year import extract_year
-from xxgk.inbox import ingest
-from xxgk.normalise import normalise_all, normalise_document
+from xxgk.normalise import normalise_document
 
 
 def test_a_report_without_tables_is_rejected_with_the_reason():

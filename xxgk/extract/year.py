@@ -150,13 +150,6 @@ def extract_documents(docs: list[NormalisedDocument], duplicate_files: dict[str,
     return cells, warnings, rows, rejected, pl.DataFrame(statements, schema=STATEMENT_SCHEMA)
 
 
-def extract_year(documents: list[NormalisedDocument], year: int, duplicate_files: dict[str, list[str]] | None = None, progress=None) -> YearTables:
-    """The tables of the documents of `year`, in memory, with the provisional choice (xxgk.choice)."""
-    cells, warnings, rows, rejected, statements = extract_documents([d for d in documents if d.year == year], duplicate_files, progress)
-    documents = choose_documents(pl.DataFrame(rows, schema=DOCUMENT_SCHEMA))
-    return YearTables(year, documents, cells, warnings, pl.DataFrame(rejected, schema=REJECTED_SCHEMA), statements=statements)
-
-
 class ExtractTask(NamedTuple):
     """Normalised parts a worker extracts: _extract_parts's arguments."""
     parts: list[str]
