@@ -73,11 +73,6 @@ class Places:
         return cls(Path(given.inbox), deployment.database, stores_root(given.staging, given.inbox),
                    Path(given.data_docs).expanduser(), given.data_docs_enabled, settings, given)
 
-    def agrees(self, resources) -> bool:
-        """Whether the run's resources (Dagster's reading of the same settings) are these places."""
-        return ((resources.inbox.folder.resolve(), Path(resources.duckdb.database).resolve(), resources.staging.root)
-                == (self.inbox, self.warehouse, self.staging_root))
-
     @property
     def record_url(self) -> str:
         name = hashlib.sha256(str(self.warehouse).encode()).hexdigest()[:12]

@@ -90,15 +90,3 @@ def _folder_unwritable(warehouse: Path) -> str | None:
     os.close(fd)
     os.unlink(probe)
     return None
-
-
-def run_config(inbox: str | Path | None = None, warehouse: str | Path | None = None) -> dict:
-    """Run config that points a run at another inbox or warehouse (the CLI's --inbox, --warehouse),
-    with every other setting of that warehouse ({} when neither is given: the code location's own)."""
-    if inbox is None and warehouse is None:
-        return {}
-    from assets.deployment import locate
-    from assets.resources import resources_config  # Dagster: only when a run is configured
-
-    deployment = locate(warehouse)
-    return resources_config(deployment, deployment.values(inbox=str(inbox) if inbox is not None else None))

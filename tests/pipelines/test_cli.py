@@ -169,7 +169,7 @@ def test_warehouse_given_on_the_command_line_keeps_the_other_settings(home, tmp_
     from dagster import build_resources
 
     from assets.resources import default_resources
-    from pipelines.run_options import run_config
+    from tests.fixtures.run_config import run_config
 
     monkeypatch.setenv("XXGK_ARCHIVE", str(tmp_path / "kept"))
     monkeypatch.setenv("XXGK_DATA_DOCS_ENABLED", "0")

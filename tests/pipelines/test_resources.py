@@ -6,7 +6,7 @@ import pytest
 from dagster import EnvVar
 
 from assets.resources import DEFAULT_WAREHOUSE, InboxResource, default_resources
-from pipelines.run_options import run_config
+from tests.fixtures.run_config import run_config
 from xxgk import SAMPLES_DIR
 from xxgk.documents import DocumentRejected, read_document
 
