@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cache
 
 from xxgk.extract.cells import CELL_SCHEMA, WARNING_SCHEMA, Extraction, emit, place
 from xxgk.extract.inferred import derive_other, emit_applicant_row
@@ -374,13 +375,14 @@ def _stacked_rows(labeller: Table3Labeller, label_tokens: list[Token], run: list
     return list(zip(codes, lines.values()))
 
 
-def _t3_rows(format_version: str) -> list[str]:
+@cache
+def _t3_rows(format_version: str) -> tuple[str, ...]:
     """The rows of table 三 that hold values, in the template's order."""
     cats = categories()
     label = (lambda c: c.label_2019) if format_version == FORMAT_2019 else (lambda c: c.label_2021)
     rows = [code for code, c in cats.items() if c.table == "applications" and label(c)]
     headings = {cats[code].parent_code for code in rows} - {"result.total"}  # a group's heading holds no values
-    return [code for code in rows if code not in headings]
+    return tuple(code for code in rows if code not in headings)
 
 
 def _after(code: str | None, format_version: str) -> str | None:
